@@ -1,0 +1,52 @@
+"""Command line: thin commands over the library; errors become one line and an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from flowaudit.cli.app import app
+from flowaudit.errors import ExitCode, FlowauditError
+from flowaudit.secrets import scrub
+
+# Each module registers its commands on `app`.
+from flowaudit.cli import commands  # noqa: E402,F401  isort: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `flowaudit` console script."""
+    try:
+        app(args=argv, prog_name="flowaudit", standalone_mode=False)
+    except FlowauditError as exc:
+        _fail(exc.message, exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("interrupted", ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        _fail("interrupted", ExitCode.INTERRUPTED)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
+    except BrokenPipeError:
+        # `flowaudit sql ... | head`: the reader went away; that is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(ExitCode.OK)
+    except Exception as exc:
+        if os.environ.get("FLOWAUDIT_DEBUG"):
+            raise
+        _fail(
+            f"internal error: {exc.__class__.__name__}: {scrub(str(exc))} "
+            "(a bug in flowaudit; rerun with FLOWAUDIT_DEBUG=1 for the traceback)",
+            ExitCode.INTERNAL,
+        )
+    sys.exit(ExitCode.OK)
+
+
+def _fail(message: str, code: ExitCode) -> None:
+    first_line = scrub(message).strip().splitlines()[0] if message.strip() else code.name
+    sys.stderr.write(f"flowaudit: error: {first_line}\n")
+    sys.stderr.flush()
+    sys.exit(int(code))
