@@ -16,7 +16,9 @@ def _first_existing(*candidates: Path) -> Path:
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"flowaudit assets not found in any of: {', '.join(map(str, candidates))}")
+    raise FileNotFoundError(
+        f"flowaudit assets not found in any of: {', '.join(map(str, candidates))}"
+    )
 
 
 @cache

@@ -150,7 +150,9 @@ def _apply_region(values: dict[str, Any], region: str | None, origin: str) -> No
         return
     key = region.strip().lower()
     if key not in REGIONS:
-        raise ConfigError(f"{origin}: unknown region {region!r} (choose from: {', '.join(REGIONS)})")
+        raise ConfigError(
+            f"{origin}: unknown region {region!r} (choose from: {', '.join(REGIONS)})"
+        )
     values["api_url"] = REGIONS[key]
 
 

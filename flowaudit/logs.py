@@ -17,7 +17,9 @@ class _ScrubbingFormatter(logging.Formatter):
         return scrub(super().format(record))
 
 
-def setup_logging(*, quiet: bool = False, verbose: bool = False, log_file: Path | None = None) -> None:
+def setup_logging(
+    *, quiet: bool = False, verbose: bool = False, log_file: Path | None = None
+) -> None:
     """Send flowaudit's log lines to stderr, or to log_file when given."""
     logger = logging.getLogger(LOGGER_NAME)
     for handler in list(logger.handlers):

@@ -12,7 +12,7 @@ from flowaudit.errors import ExitCode, FlowauditError
 from flowaudit.secrets import scrub
 
 # Each module registers its commands on `app`.
-from flowaudit.cli import commands  # noqa: E402,F401  isort: skip
+from flowaudit.cli import commands  # noqa: F401  isort: skip
 
 
 def main(argv: list[str] | None = None) -> None:

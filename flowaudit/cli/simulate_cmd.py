@@ -1,0 +1,3 @@
+"""`flowaudit simulate` command(s)."""
+
+from flowaudit.cli.app import app  # noqa: F401

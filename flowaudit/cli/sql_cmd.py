@@ -1,0 +1,3 @@
+"""`flowaudit sql` command(s)."""
+
+from flowaudit.cli.app import app  # noqa: F401

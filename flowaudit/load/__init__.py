@@ -1,0 +1,1 @@
+"""Load stage: the DuckDB file, its migrations, and loading a staging area into it."""
