@@ -1,0 +1,89 @@
+"""Settings resolve once: flag > FLOWAUDIT_* environment > flowaudit.toml > default."""
+
+from pathlib import Path
+
+import pytest
+
+from flowaudit.config import REGIONS, Settings, resolve_settings
+from flowaudit.errors import ConfigError, ExitCode
+
+
+def test_defaults_apply_when_nothing_is_set():
+    settings = resolve_settings({}, environ={})
+    assert settings == Settings()
+    assert settings.token is None
+
+
+def test_flag_beats_environment_beats_file_beats_default(tmp_path: Path):
+    config = tmp_path / "flowaudit.toml"
+    config.write_text('[flowaudit]\naccount = "from-file"\nconcurrency = 3\nrate = 50\n')
+    env = {"FLOWAUDIT_ACCOUNT": "from-env", "FLOWAUDIT_CONCURRENCY": "5"}
+    settings = resolve_settings({"account": "from-flag"}, environ=env, config_file=config)
+    assert settings.account == "from-flag"
+    assert settings.concurrency == 5
+    assert settings.rate == 50.0
+
+
+def test_config_file_in_the_working_directory_is_found(tmp_path: Path, monkeypatch):
+    (tmp_path / "flowaudit.toml").write_text('db = "audit.duckdb"\n')
+    monkeypatch.chdir(tmp_path)
+    assert resolve_settings({}, environ={}).db == Path("audit.duckdb")
+
+
+def test_region_presets_set_the_api_url():
+    assert resolve_settings({"region": "eu"}, environ={}).api_url == REGIONS["eu"]
+    assert resolve_settings({}, environ={"FLOWAUDIT_REGION": "na"}).api_url == REGIONS["na"]
+    with pytest.raises(ConfigError, match="unknown region"):
+        resolve_settings({"region": "mars"}, environ={})
+
+
+def test_token_comes_from_the_environment_and_never_prints():
+    settings = resolve_settings({}, environ={"FLOWAUDIT_TOKEN": "tok-123456"})
+    assert settings.require_token().reveal() == "tok-123456"
+    assert "tok-123456" not in repr(settings)
+    assert "tok-123456" not in str(settings.token)
+
+
+def test_token_file_beats_the_environment(tmp_path: Path):
+    token_file = tmp_path / "token"
+    token_file.write_text("file-token-abcdef\n")
+    settings = resolve_settings(
+        {"token_file": token_file}, environ={"FLOWAUDIT_TOKEN": "env-token-123"}
+    )
+    assert settings.require_token().reveal() == "file-token-abcdef"
+
+
+def test_a_missing_token_is_a_config_error_with_its_exit_code():
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings({}, environ={}).require_token()
+    assert caught.value.exit_code == ExitCode.CONFIG
+    assert "FLOWAUDIT_TOKEN" in caught.value.message
+
+
+def test_a_token_in_the_config_file_is_refused(tmp_path: Path):
+    config = tmp_path / "c.toml"
+    config.write_text('token = "oops-secret"\n')
+    with pytest.raises(ConfigError, match="not allowed") as caught:
+        resolve_settings({}, environ={}, config_file=config)
+    assert "oops-secret" not in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("concurrency = 0\n", "invalid value for concurrency"),
+        ("colour = 1\n", "unknown setting"),
+        ("this is not toml", "not valid TOML"),
+    ],
+)
+def test_bad_config_files_are_named_in_one_line(tmp_path: Path, content: str, message: str):
+    config = tmp_path / "c.toml"
+    config.write_text(content)
+    with pytest.raises(ConfigError, match=message) as caught:
+        resolve_settings({}, environ={}, config_file=config)
+    assert "\n" not in caught.value.message
+
+
+def test_an_unreadable_token_file_is_a_config_error(tmp_path: Path):
+    with pytest.raises(ConfigError, match="cannot read token file"):
+        resolve_settings({"token_file": tmp_path / "missing"}, environ={})
