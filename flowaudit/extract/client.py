@@ -1,0 +1,255 @@
+"""The integrator.io HTTP client: one GET with the whole retry policy behind it.
+
+`ApiClient.get(url)` sends the bearer token only to the configured origin, waits for the
+shared rate limiter and concurrency slot, retries what is worth retrying and returns the
+parsed JSON body; anything else becomes a FlowauditError with a token-free one-line message.
+It also counts requests, retries and answers by status, and remembers the server's `Date`
+of its first answer (the run's observation time)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+
+from flowaudit import __version__
+from flowaudit.errors import ApiContractError, ApiUnavailableError, FlowauditError
+from flowaudit.extract.ratelimit import Throttle
+from flowaudit.extract.retry import (
+    RETRYABLE_STATUSES,
+    RETRYABLE_TRANSPORT_ERRORS,
+    RetryPolicy,
+    describe_transport_error,
+    error_for_status,
+    parse_http_date,
+    parse_retry_after,
+)
+from flowaudit.secrets import Secret, register_secret, scrub
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+@dataclass(frozen=True)
+class ApiAnswer:
+    """A successful (2xx) answer: its parsed JSON body (None when empty) and headers."""
+
+    url: httpx.URL
+    status: int
+    body: Any
+    headers: httpx.Headers
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """One failed attempt that is worth another try."""
+
+    description: str
+    status: int | None = None
+    retry_after: float | None = None
+    malformed_body: bool = False
+
+
+def origin_of(url: httpx.URL) -> tuple[str, str, int | None]:
+    """(scheme, host, port) with the scheme's default port made explicit."""
+    return (url.scheme, url.host, url.port or DEFAULT_PORTS.get(url.scheme))
+
+
+class ApiClient:
+    """Async integrator.io client; use as `async with ApiClient(url, token) as client:`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: Secret,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30,
+        rate: float = 150.0,
+        concurrency: int = 8,
+        max_attempts: int = 6,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        wall_clock: Callable[[], datetime] | None = None,
+    ):
+        self.base_url = httpx.URL(base_url.rstrip("/"))
+        if self.base_url.scheme not in DEFAULT_PORTS or not self.base_url.host:
+            raise ApiUnavailableError(f"the API URL must be an http(s) URL: {scrub(base_url)}")
+        register_secret(token.reveal())
+        self.concurrency = concurrency
+        self.policy = RetryPolicy(max_attempts=max_attempts, rng=rng or random.Random())
+        self.throttle = Throttle(rate=rate, concurrency=concurrency, clock=clock, sleep=sleep)
+        self._sleep = sleep
+        self._wall_clock = wall_clock or (lambda: datetime.now(UTC))
+        self._token = token
+        self._transport = transport
+        self._timeout = timeout
+        self._http: httpx.AsyncClient | None = None
+        self.requests = 0
+        self.retries = 0
+        self.by_status: Counter[int] = Counter()
+        self.observed_at: datetime | None = None
+        self._first_answer = asyncio.Event()
+
+    async def __aenter__(self) -> ApiClient:
+        self._http = httpx.AsyncClient(
+            transport=self._transport,
+            timeout=httpx.Timeout(self._timeout, connect=min(self._timeout, 10.0)),
+            limits=httpx.Limits(
+                max_connections=self.concurrency, max_keepalive_connections=self.concurrency
+            ),
+            headers={
+                "Authorization": f"Bearer {self._token.reveal()}",
+                "User-Agent": f"flowaudit/{__version__}",
+                "Accept": "application/json",
+            },
+            follow_redirects=False,  # a redirect could carry the token to another host
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    # -- addresses -------------------------------------------------------------------
+
+    def url_for(self, path: str, params: dict[str, Any] | None = None) -> httpx.URL:
+        """The absolute URL of an API path (relative to the base, e.g. "flows")."""
+        url = httpx.URL(f"{self.base_url}/{path.lstrip('/')}")
+        return url.copy_merge_params(params) if params else url
+
+    def is_own_origin(self, url: httpx.URL) -> bool:
+        """True when url has the configured base's scheme, host and port."""
+        return origin_of(url) == origin_of(self.base_url)
+
+    @staticmethod
+    def request_name(url: httpx.URL, method: str = "GET") -> str:
+        """`GET /v1/flows?limit=1000`: how messages name a request (never the host or token)."""
+        return scrub(f"{method} {unquote(url.raw_path.decode('ascii', 'replace'))}")
+
+    async def wait_observed(self) -> datetime:
+        """The observation time: the server `Date` of the first answer (local clock if none)."""
+        await self._first_answer.wait()
+        assert self.observed_at is not None
+        return self.observed_at
+
+    # -- the request loop -----------------------------------------------------------
+
+    async def get(self, url: httpx.URL) -> ApiAnswer:
+        """GET url with retries; a 2xx answer with its JSON body, or a FlowauditError."""
+        if not self.is_own_origin(url):
+            raise ApiContractError(
+                f"refusing to send the token to {url.scheme}://{url.host}: "
+                f"it is not the configured API host {self.base_url.host}"
+            )
+        name = self.request_name(url)
+        failure: _Failure | None = None
+        for attempt in range(1, self.policy.max_attempts + 1):
+            if attempt > 1:
+                self.retries += 1
+            outcome = await self._attempt(url, name)
+            if isinstance(outcome, ApiAnswer):
+                return outcome
+            failure = outcome
+            if attempt < self.policy.max_attempts:
+                await self._wait_before_retry(failure, attempt)
+        assert failure is not None
+        raise self._exhausted(name, failure)
+
+    async def _attempt(self, url: httpx.URL, name: str) -> ApiAnswer | _Failure:
+        if self._http is None:
+            raise RuntimeError("ApiClient used outside `async with`")
+        async with self.throttle.slot():
+            self.requests += 1
+            try:
+                response = await self._http.get(url)
+            except RETRYABLE_TRANSPORT_ERRORS as exc:
+                return _Failure(describe_transport_error(exc))
+            except httpx.TransportError as exc:
+                raise ApiUnavailableError(
+                    f"cannot send {name}: {describe_transport_error(exc)}"
+                ) from None
+        self._note_answer(response)
+        return self._judge(response, name)
+
+    def _judge(self, response: httpx.Response, name: str) -> ApiAnswer | _Failure:
+        status = response.status_code
+        if status in RETRYABLE_STATUSES:
+            return _Failure(
+                f"HTTP {status}",
+                status=status,
+                retry_after=parse_retry_after(
+                    response.headers.get("Retry-After"), now=self._server_now(response)
+                ),
+            )
+        if not 200 <= status < 300:
+            raise error_for_status(response, name)
+        try:
+            body = _parse_body(response)
+        except ValueError as exc:
+            return _Failure(f"malformed JSON ({_first_line(exc)})", malformed_body=True)
+        return ApiAnswer(
+            url=response.request.url, status=status, body=body, headers=response.headers
+        )
+
+    async def _wait_before_retry(self, failure: _Failure, failed_attempts: int) -> None:
+        if failure.status == 429:
+            # Shared: every task of the run pauses, not only this one.
+            self.throttle.pause(
+                self.policy.wait_after_throttle(failure.retry_after, failed_attempts)
+            )
+        else:
+            await self._sleep(self.policy.backoff(failed_attempts))
+
+    def _exhausted(self, name: str, failure: _Failure) -> FlowauditError:
+        attempts = self.policy.max_attempts
+        if failure.malformed_body:
+            return ApiContractError(
+                f"the API answered {failure.description} {attempts} times for {name}"
+            )
+        return ApiUnavailableError(
+            f"giving up on {name} after {attempts} attempts; last failure: {failure.description}"
+        )
+
+    def _note_answer(self, response: httpx.Response) -> None:
+        self.by_status[response.status_code] += 1
+        if self.observed_at is None:
+            self.observed_at = parse_http_date(response.headers.get("Date")) or self._wall_clock()
+            self._first_answer.set()
+
+    def _server_now(self, response: httpx.Response) -> datetime:
+        return parse_http_date(response.headers.get("Date")) or self._wall_clock()
+
+    def counters(self) -> dict[str, Any]:
+        """Requests sent, retries made and answers by HTTP status so far."""
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
+        }
+
+
+def _parse_body(response: httpx.Response) -> Any:
+    content = response.content
+    if response.status_code == 204 or not content.strip():
+        return None
+    return json.loads(content, parse_constant=_reject_non_json_number)
+
+
+def _reject_non_json_number(name: str) -> Any:
+    # Python's json accepts NaN/Infinity; they are not JSON and nothing downstream can store them.
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:120] if str(exc) else exc.__class__.__name__

@@ -1,0 +1,170 @@
+"""Paging a listing: follow `Link: <…>; rel="next"` as an opaque URL until it is gone.
+
+Every page body is checked before it is trusted: a bare JSON array, `[]`, an empty 204 or
+the older wrapped `{"audit": [...]}`, whose records are objects with a string `_id`. A next
+link to another origin is refused before anything is sent (the token goes nowhere else), a
+next link already followed is a loop; both, and any bad page, raise ApiContractError naming
+the endpoint and page number. A page cap bounds a runaway listing (reported incomplete)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from flowaudit.errors import ApiContractError
+from flowaudit.extract.client import ApiClient
+from flowaudit.extract.retry import NotFoundError
+from flowaudit.logs import get_logger
+
+log = get_logger(__name__)
+
+DEFAULT_MAX_PAGES = 100_000
+# Only wrappers the vendor documented: anything else is a shape we do not understand.
+KNOWN_WRAPPER_KEYS = frozenset({"audit"})
+
+_LINK_TARGET = re.compile(r"<([^>]*)>")
+_LINK_PARAM = re.compile(
+    r';\s*([!#$%&\'*+\-.^_`|~0-9A-Za-z]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^;,\s]*))?'
+)
+
+
+@dataclass
+class PagedResult:
+    """What a paged listing produced: pages read, records seen, whether the end was reached."""
+
+    pages: int = 0
+    records: int = 0
+    complete: bool = False
+
+
+def parse_link_header(value: str | None) -> dict[str, str]:
+    """Map each rel of an RFC 8288 `Link` header to its target (first one wins)."""
+    links: dict[str, str] = {}
+    if not value:
+        return links
+    targets = list(_LINK_TARGET.finditer(value))
+    for index, match in enumerate(targets):
+        # A link's parameters run from its `>` to the next link's `<`.
+        end = targets[index + 1].start() if index + 1 < len(targets) else len(value)
+        for rel in _rels(value[match.end() : end]):
+            links.setdefault(rel, match.group(1).strip())
+    return links
+
+
+def _rels(params: str) -> list[str]:
+    rels: list[str] = []
+    for name, raw in _LINK_PARAM.findall(params):
+        if name.lower() != "rel" or not raw:
+            continue
+        text = raw[1:-1] if raw.startswith('"') else raw
+        rels.extend(part.lower() for part in text.split())
+    return rels
+
+
+def next_url(answer_url: httpx.URL, link_header: str | None) -> httpx.URL | None:
+    """The absolute next-page URL (relative links resolve against the current page)."""
+    target = parse_link_header(link_header).get("next")
+    if target is None or not target.strip():
+        return None
+    return answer_url.join(target.strip())
+
+
+def page_records(body: Any, *, where: str) -> list[dict[str, Any]]:
+    """The records of one page body, or ApiContractError if its shape is not trustworthy."""
+    records = _unwrap(body, where=where)
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise ApiContractError(
+                f"{where}: record {index + 1} is a {_json_type(record)}, not an object"
+            )
+        identifier = record.get("_id")
+        if not isinstance(identifier, str) or not identifier:
+            raise ApiContractError(f"{where}: record {index + 1} has no string _id")
+    return records
+
+
+def _unwrap(body: Any, *, where: str) -> list[Any]:
+    if body is None:
+        return []
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict) and len(body) == 1:
+        ((key, value),) = body.items()
+        if key in KNOWN_WRAPPER_KEYS and isinstance(value, list):
+            return value
+    raise ApiContractError(f"{where}: expected a JSON array of records, got {_describe(body)}")
+
+
+def _describe(body: Any) -> str:
+    if isinstance(body, dict):
+        keys = ", ".join(sorted(str(k) for k in body)[:5])
+        return f"an object (keys: {keys})" if keys else "an empty object"
+    return f"a {_json_type(body)}"
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+    return names.get(type(value), "number")
+
+
+async def follow_pages(
+    client: ApiClient,
+    first_url: httpx.URL,
+    on_page: Callable[[list[dict[str, Any]]], None],
+    *,
+    endpoint: str,
+    max_pages: int = DEFAULT_MAX_PAGES,
+) -> PagedResult:
+    """Read every page from first_url on, handing each page's records to on_page."""
+    result = PagedResult()
+    seen = {str(first_url)}
+    url: httpx.URL | None = first_url
+    while url is not None:
+        if result.pages >= max_pages:
+            log.warning(
+                "%s: stopped after %d pages (page cap); listing incomplete", endpoint, max_pages
+            )
+            return result
+        where = f"{endpoint} page {result.pages + 1}"
+        answer = await _get_page(client, url, where)
+        records = page_records(answer.body, where=where)
+        result.pages += 1
+        result.records += len(records)
+        on_page(records)
+        url = _checked_next(client, answer.url, answer.headers.get("Link"), seen, where)
+    result.complete = True
+    return result
+
+
+async def _get_page(client: ApiClient, url: httpx.URL, where: str):
+    try:
+        return await client.get(url)
+    except NotFoundError:
+        raise
+    except ApiContractError as exc:
+        raise ApiContractError(f"{where}: {exc.message}") from None
+
+
+def _checked_next(
+    client: ApiClient, current: httpx.URL, link: str | None, seen: set[str], where: str
+) -> httpx.URL | None:
+    url = next_url(current, link)
+    if url is None:
+        return None
+    if not client.is_own_origin(url):
+        raise ApiContractError(
+            f"{where}: refusing the next link to {url.scheme}://{url.host}"
+            f"{'' if url.port is None else f':{url.port}'}: it is not the configured API host "
+            f"{client.base_url.host} (the token is only ever sent there)"
+        )
+    if str(url) in seen:
+        raise ApiContractError(
+            f"{where}: the next link points back to a page already read "
+            f"({client.request_name(url)}): page loop"
+        )
+    seen.add(str(url))
+    return url

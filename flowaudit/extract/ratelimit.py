@@ -1,0 +1,91 @@
+"""Client-side politeness: a token bucket shared by every task of a run, a bound on
+requests in flight, and a shared pause after a 429.
+
+The nightly job runs next to the account's production flows, which draw on the same
+per-account rate limit; so the job keeps under a configured rate on its own, and when the
+server says "retry after N seconds" every task waits, not only the one that was told."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], Awaitable[object]]
+
+
+class TokenBucket:
+    """At most `rate` acquisitions a second on average, `burst` at once."""
+
+    def __init__(self, rate: float, burst: float, *, clock: Clock, sleep: Sleep):
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be positive and burst at least 1")
+        self._rate = rate
+        self._burst = float(burst)
+        self._clock = clock
+        self._sleep = sleep
+        self._tokens = float(burst)
+        self._updated = clock()
+        self._paused_until = float("-inf")
+        # One waiter at a time: tokens go out in arrival order and no waiter can starve.
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        """Wait for a token (and for any shared pause to end), then take it."""
+        async with self._lock:
+            while True:
+                now = self._clock()
+                if now < self._paused_until:
+                    await self._sleep(self._paused_until - now)
+                    continue
+                self._refill(now)
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await self._sleep((1 - self._tokens) / self._rate)
+
+    def pause(self, seconds: float) -> None:
+        """Make every later acquisition wait until `seconds` from now (a shared back-off)."""
+        until = self._clock() + max(0.0, seconds)
+        if until > self._paused_until:
+            self._paused_until = until
+            # The server said the account is out of budget: start again from an empty bucket.
+            self._tokens = 0.0
+            self._updated = until
+
+    def _refill(self, now: float) -> None:
+        if now > self._updated:
+            self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
+            self._updated = now
+
+
+class Throttle:
+    """The rate limiter and the concurrency bound together: one slot per request sent."""
+
+    def __init__(self, *, rate: float, concurrency: int, clock: Clock, sleep: Sleep):
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        # A small burst: enough for every concurrent task to start at once, never more
+        # than a second's worth of the rate.
+        burst = max(1.0, min(float(concurrency), rate))
+        self.bucket = TokenBucket(rate, burst, clock=clock, sleep=sleep)
+        self._slots = asyncio.Semaphore(concurrency)
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one of the concurrent slots and one token of the rate for one request."""
+        async with self._slots:
+            await self.bucket.acquire()
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                yield
+            finally:
+                self.in_flight -= 1
+
+    def pause(self, seconds: float) -> None:
+        """Every task waits `seconds` before its next request (after a 429)."""
+        self.bucket.pause(seconds)
