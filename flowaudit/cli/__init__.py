@@ -6,6 +6,7 @@ import os
 import sys
 
 import click
+import typer
 
 from flowaudit.cli.app import app
 from flowaudit.errors import ExitCode, FlowauditError
@@ -29,6 +30,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
+        sys.exit(ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
+    except typer.Abort:
+        _fail("interrupted", ExitCode.INTERRUPTED)
+    except typer.TyperException as exc:
+        # typer 0.2x vendors click: its usage errors are not click's classes.
+        if hasattr(exc, "show"):
+            exc.show()
+        else:
+            sys.stderr.write(f"Error: {exc.message}\n")
         sys.exit(ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
     except BrokenPipeError:
         # `flowaudit sql ... | head`: the reader went away; that is not an error.
