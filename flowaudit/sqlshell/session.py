@@ -115,7 +115,7 @@ def run_query(
 
 
 _DECLARED = re.compile(
-    r"^\s*--\s*@param\s+(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*"
+    r"^[ \t]*--[ \t]*@param[ \t]+(?P<name>[A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*"
     r"(?:'(?P<quoted>(?:[^']|'')*)'|(?P<bare>\S*))",
     re.MULTILINE,
 )
