@@ -1,0 +1,242 @@
+"""The typed context each report page renders: one dataclass per page, built in Python.
+
+Templates only lay these out; every count, label and link is decided before rendering."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flowaudit.report.filters import is_long
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Value:
+    """A configuration value ready to show: text (pretty JSON) or absent."""
+
+    text: str = ""
+    present: bool = True
+
+    @property
+    def folded(self) -> bool:
+        return is_long(self.text)
+
+
+ABSENT = Value("", present=False)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    path: str
+    kind: str  # added | removed | modified | moved
+    old: Value
+    new: Value
+    label: str = ""  # explained | unexplained | system (drift only)
+
+
+@dataclass(frozen=True)
+class ChangeEvent:
+    """One audit record as the change history shows it."""
+
+    event_id: str
+    time: datetime
+    user: str
+    user_email: str
+    source: str
+    event: str
+    resource_type: str
+    resource_id: str
+    resource_name: str
+    integration: str
+    flows: tuple[Link, ...]
+    fields: tuple[FieldChange, ...]
+    new_since_last_run: bool = False
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    value: int
+
+
+@dataclass(frozen=True)
+class BarChart:
+    title: str
+    width: int
+    height: int
+    bars: tuple[Bar, ...]
+    max_value: int
+    first_label: str
+    last_label: str
+    total: int
+
+
+@dataclass(frozen=True)
+class Ranked:
+    text: str
+    count: int
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class Page:
+    """What every page shares: title, where it sits, and whether the data is stale."""
+
+    title: str
+    account: str
+    generated_at: datetime
+    data_as_of: datetime | None
+    stale_since: datetime | None = None
+    stale_reason: str = ""
+    root: str = ""  # relative prefix back to the report folder ("" or "../")
+    nav: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: int
+    status: str
+    mode: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    observed_at: datetime | None
+    error: str
+
+
+@dataclass(frozen=True)
+class DriftSummary:
+    baseline_label: str
+    added: int
+    removed: int
+    modified: int
+    disabled: int
+    schedules_changed: int
+    explained: int
+    unexplained: int
+    system: int
+    invisible: int
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    page: Page
+    last_run: RunSummary | None
+    last_success: RunSummary | None
+    counts: tuple[Ranked, ...]
+    charts: tuple[BarChart, ...]
+    top_flows: tuple[Ranked, ...]
+    top_people: tuple[Ranked, ...]
+    drift: DriftSummary | None
+    audit_gaps: tuple[str, ...]
+    audit_covered_since: datetime | None
+    history_links: tuple[Link, ...]
+    flow_links: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    people: tuple[str, ...]
+    integrations: tuple[str, ...]
+    flows: tuple[str, ...]
+    sources: tuple[str, ...]
+    events: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChangesPage:
+    page: Page
+    period: str
+    since: datetime | None
+    until: datetime | None
+    previous_run_at: datetime | None
+    events: tuple[ChangeEvent, ...]
+    filters: FilterOptions
+    left_out: str = ""  # what this page does not show, and where it is
+    other_pages: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class DriftResource:
+    resource_type: str
+    resource_id: str
+    name: str
+    status: str
+    href: str
+    fields: tuple[FieldChange, ...]
+    label: str  # the resource's worst label: unexplained > system > explained
+    became_disabled: bool = False
+    became_enabled: bool = False
+    schedule_changed: bool = False
+    flows: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class InvisibleRecord:
+    event_id: str
+    time: datetime
+    user: str
+    source: str
+    event: str
+    resource_type: str
+    resource_name: str
+    field_paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DriftPage:
+    page: Page
+    summary: DriftSummary
+    baseline_at: datetime | None
+    current_at: datetime | None
+    resources: tuple[DriftResource, ...]
+    invisible: tuple[InvisibleRecord, ...]
+    ignored_fields: tuple[str, ...]
+    ignored_changes: tuple[str, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    role: str  # source | destination/lookup | router branch
+    resource_type: str
+    resource_id: str
+    name: str
+    where: str
+
+
+@dataclass(frozen=True)
+class FlowVersion:
+    number: int
+    valid_from: datetime | None
+    valid_to: datetime | None
+    origin: str
+    config: Value
+    changes: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class FlowPage:
+    page: Page
+    flow_id: str
+    name: str
+    integration: str
+    disabled: bool
+    schedule: str
+    deleted: bool
+    steps: tuple[Step, ...]
+    config: Value
+    versions: tuple[FlowVersion, ...]
+    events: tuple[ChangeEvent, ...]
+    filters: FilterOptions
+    left_out: str = ""
+    extra: dict[str, str] = field(default_factory=dict)

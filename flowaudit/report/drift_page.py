@@ -1,0 +1,156 @@
+"""The drift page: the current configuration against a baseline, every difference
+reconciled with the audit log of the window between them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from flowaudit.report.contexts import DriftPage, DriftResource, DriftSummary, InvisibleRecord, Page
+from flowaudit.report.dataset import ReportData, flow_file_name
+from flowaudit.report.queries import report_frame
+from flowaudit.report.views import diff_field_changes, flow_link
+from flowaudit.transform.drift import Drift, compute_drift
+from flowaudit.transform.reconcile import (
+    AUDIT_PATH_SCHEMA,
+    EXPLAINED,
+    SYSTEM,
+    UNEXPLAINED,
+    differences_frame,
+    reconcile,
+)
+
+_LABEL_WEIGHT = {UNEXPLAINED: 3, SYSTEM: 2, EXPLAINED: 1, "": 0}
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What the current configuration is compared with."""
+
+    label: str
+    at: datetime
+
+
+def audit_paths_between(con: duckdb.DuckDBPyConnection, account: str, start: datetime, end: datetime) -> pl.LazyFrame:
+    """Audit-path rows (one per field change; NULL path for a record without any) in (start, end]."""
+    params = {"account": account, "from": start, "to": end}
+    events = report_frame(con, "audit_events_between", **params)
+    fields = report_frame(con, "field_changes_between", **params)
+    joined = events.join(fields.select("event_id", "field_path"), on="event_id", how="left")
+    return joined.select(list(AUDIT_PATH_SCHEMA)).cast(AUDIT_PATH_SCHEMA).lazy()
+
+
+def build_drift_page(
+    con: duckdb.DuckDBPyConnection,
+    data: ReportData,
+    page: Page,
+    baseline: Baseline | None,
+    *,
+    volatile_fields: tuple[str, ...],
+    pattern: str,
+) -> DriftPage:
+    """Compare, reconcile and lay out the drift page."""
+    current_at = data.data_as_of
+    if baseline is None or current_at is None:
+        empty = DriftSummary("no baseline", 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        return DriftPage(
+            page, empty, None, current_at, (), (), tuple(volatile_fields), (),
+            note="No baseline yet: drift needs two successful runs, or a baseline pinned with "
+            "`flowaudit baseline set NAME`.",
+        )
+    before = report_frame(con, "configuration_as_of", account=data.account, at=baseline.at)
+    after = report_frame(con, "configuration_as_of", account=data.account, at=None)
+    drift = compute_drift(before.lazy(), after.lazy(), volatile_fields=volatile_fields)
+    differences, index = differences_frame(drift)
+    outcome = reconcile(
+        differences,
+        audit_paths_between(con, data.account, baseline.at, current_at),
+        volatile_fields=volatile_fields,
+    )
+    labels_by_resource: dict[tuple[str, str], list[str]] = {}
+    for diff_id, (resource, _change) in enumerate(index):
+        labels_by_resource.setdefault((resource.resource_type, resource.resource_id), []).append(
+            outcome.label(diff_id)
+        )
+    resources = tuple(_resource_view(r, data, labels_by_resource, pattern, page.root) for r in drift.resources)
+    all_labels = [outcome.label(i) for i in range(len(index))]
+    invisible = tuple(
+        InvisibleRecord(
+            event_id=row["event_id"],
+            time=row["time"],
+            user=_user_of(data, row["event_id"]),
+            source=row["source"] or "",
+            event=row["event"] or "",
+            resource_type=row["resource_type"] or "",
+            resource_name=data.name_of(row["resource_type"] or "", row["resource_id"] or ""),
+            field_paths=tuple(row["field_paths"] or ()),
+        )
+        for row in outcome.invisible.iter_rows(named=True)
+    )
+    summary = _summary(baseline.label, drift, all_labels, len(invisible))
+    return DriftPage(
+        page=page,
+        summary=summary,
+        baseline_at=baseline.at,
+        current_at=current_at,
+        resources=_sorted(resources),
+        invisible=invisible,
+        ignored_fields=tuple(volatile_fields),
+        ignored_changes=tuple(f"{t} {data.name_of(t, i)}: {p}" for t, i, p in drift.ignored),
+    )
+
+
+def _user_of(data: ReportData, event_id: str) -> str:
+    match = data.events.filter(pl.col("event_id") == event_id)
+    return match["user_name"][0] if match.height else ""
+
+
+def _resource_view(resource, data: ReportData, labels_by_resource, pattern: str, root: str) -> DriftResource:
+    key = (resource.resource_type, resource.resource_id)
+    labels = labels_by_resource.get(key, [])
+    worst = max(labels, key=lambda label: _LABEL_WEIGHT[label], default="")
+    if resource.resource_type == "flow":
+        href = f"{root}flows/{flow_file_name(resource.resource_id)}"
+        flows = ()
+    else:
+        href = ""
+        flows = tuple(flow_link(data, f, root) for f in sorted(data.flows_of.get(key, ())))
+    return DriftResource(
+        resource_type=resource.resource_type,
+        resource_id=resource.resource_id,
+        name=resource.name,
+        status=resource.status,
+        href=href,
+        fields=diff_field_changes(resource.changes, pattern, labels),
+        label=worst,
+        became_disabled=resource.became_disabled,
+        became_enabled=resource.became_enabled,
+        schedule_changed=resource.schedule_changed,
+        flows=flows,
+    )
+
+
+def _sorted(resources: tuple[DriftResource, ...]) -> tuple[DriftResource, ...]:
+    # What auditors look for first: unexplained, then system, then explained.
+    return tuple(sorted(resources, key=lambda r: (-_LABEL_WEIGHT[r.label], r.resource_type, r.name.lower())))
+
+
+def _summary(label: str, drift: Drift, labels: list[str], invisible: int) -> DriftSummary:
+    def count(status: str) -> int:
+        return sum(1 for r in drift.resources if r.status == status)
+
+    return DriftSummary(
+        baseline_label=label,
+        added=count("added"),
+        removed=count("removed"),
+        modified=count("modified"),
+        disabled=sum(1 for r in drift.resources if r.became_disabled),
+        schedules_changed=sum(1 for r in drift.resources if r.schedule_changed),
+        explained=labels.count(EXPLAINED),
+        unexplained=labels.count(UNEXPLAINED),
+        system=labels.count(SYSTEM),
+        invisible=invisible,
+    )

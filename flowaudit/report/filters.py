@@ -1,0 +1,68 @@
+"""The jinja filters and tests of the report templates, registered in one place.
+
+Filters only format: dates, JSON, lengths. What to show is decided in Python before a
+page is rendered (see flowaudit.report.contexts)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from jinja2 import Environment
+
+# A value longer than this (characters or lines) is folded in a <details> element.
+FOLD_CHARS = 160
+FOLD_LINES = 6
+
+
+def format_when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A UTC timestamp for people ("2026-03-02 10:00 UTC"); empty for None."""
+    if value is None:
+        return ""
+    return value.strftime(fmt) + (" UTC" if "%H" in fmt else "")
+
+
+def format_iso(value: datetime | None) -> str:
+    """A timestamp as ISO-8601 (for sorting and machine-readable attributes)."""
+    return "" if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def pretty_json(value: Any) -> str:
+    """A JSON value pretty-printed; a plain string stays as it is (no quotes)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def is_long(text: str) -> bool:
+    """Whether a formatted value should be folded."""
+    return len(text) > FOLD_CHARS or text.count("\n") >= FOLD_LINES
+
+
+def first_line(text: str, limit: int = 80) -> str:
+    """The start of a long value, for the summary of its folded form."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def human_bytes(size: int) -> str:
+    """1234567 -> '1.2 MB'."""
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def register(env: Environment) -> None:
+    """Add every flowaudit filter and test to the environment."""
+    env.filters.update(
+        when=format_when,
+        iso=format_iso,
+        pretty_json=pretty_json,
+        first_line=first_line,
+        human_bytes=human_bytes,
+    )
+    env.tests.update(long=is_long)

@@ -1,0 +1,85 @@
+"""Where rendered reports go: `OUT/<YYYY-MM-DD>/` per run (a time suffix when that folder
+exists), a stable `OUT/latest/` copy (not a symlink, so it works on file shares), and
+retention that prunes old dated folders. Any failure to write is a ReportOutputError."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from flowaudit.errors import ReportOutputError
+
+DATED = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(-\d{6}(-\d+)?)?$")
+LATEST = "latest"
+
+
+def _fail(action: str, path: Path, exc: OSError) -> ReportOutputError:
+    reason = exc.strerror or exc.__class__.__name__
+    return ReportOutputError(f"cannot {action} {path}: {reason}")
+
+
+def choose_run_folder(out_dir: Path, now: datetime) -> Path:
+    """A new dated folder name under out_dir for this rendering."""
+    candidate = out_dir / f"{now:%Y-%m-%d}"
+    if not candidate.exists():
+        return candidate
+    candidate = out_dir / f"{now:%Y-%m-%d-%H%M%S}"
+    number = 2
+    while candidate.exists():
+        candidate = out_dir / f"{now:%Y-%m-%d-%H%M%S}-{number}"
+        number += 1
+    return candidate
+
+
+def write_report_folder(out_dir: Path, files: Mapping[str, str], now: datetime) -> Path:
+    """Write the pages into a new dated folder, then refresh `latest`; return the folder."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail("create report directory", out_dir, exc) from None
+    if not os.access(out_dir, os.W_OK):
+        raise ReportOutputError(f"cannot write to report directory {out_dir}: permission denied")
+    target = choose_run_folder(out_dir, now)
+    staging = out_dir / f".{target.name}.partial-{os.getpid()}"
+    try:
+        for relative, text in files.items():
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        # A reader never sees a half-written dated folder: it appears whole, by rename.
+        staging.rename(target)
+        _replace_latest(out_dir, target)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise _fail("write reports to", out_dir, exc) from None
+    return target
+
+
+def _replace_latest(out_dir: Path, source: Path) -> None:
+    latest = out_dir / LATEST
+    fresh = out_dir / f".{LATEST}.new-{os.getpid()}"
+    old = out_dir / f".{LATEST}.old-{os.getpid()}"
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(source, fresh)
+    if latest.exists():
+        latest.rename(old)
+    fresh.rename(latest)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def prune_old_folders(out_dir: Path, retention_days: int, now: datetime) -> list[Path]:
+    """Remove dated folders older than retention_days; return what was removed."""
+    cutoff = (now - timedelta(days=retention_days)).date()
+    removed = []
+    for child in sorted(out_dir.iterdir()) if out_dir.is_dir() else []:
+        match = DATED.match(child.name)
+        if not match or not child.is_dir():
+            continue
+        if datetime.strptime(match["date"], "%Y-%m-%d").date() < cutoff:
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child)
+    return removed

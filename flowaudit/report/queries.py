@@ -1,0 +1,37 @@
+"""Running the report SQL (`queries/reports/*.sql`) and handing the rows to polars.
+
+Each file holds one SELECT; parameters are bound by name (`$account`), never formatted in."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from flowaudit.assets import read_query
+from flowaudit.errors import DatabaseError
+
+_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+@cache
+def _report_sql(name: str) -> tuple[str, frozenset[str]]:
+    text = read_query(f"reports/{name}.sql")
+    return text, frozenset(_PARAMETER.findall(_COMMENT.sub("", text)))
+
+
+def report_frame(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pl.DataFrame:
+    """The rows of `queries/reports/<name>.sql` as a polars DataFrame."""
+    text, used = _report_sql(name)
+    missing = used - params.keys()
+    if missing:
+        raise KeyError(f"report query {name} needs parameter(s): {', '.join(sorted(missing))}")
+    try:
+        return con.sql(text, params={k: params[k] for k in used}).pl()
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        raise DatabaseError(f"report query {name} failed: {first}") from None

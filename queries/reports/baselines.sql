@@ -1,0 +1,5 @@
+-- The pinned baselines of the account, newest pin first.
+SELECT name, as_of, run_id, pinned_at
+FROM store.baselines
+WHERE account = $account
+ORDER BY pinned_at DESC, name

@@ -1,0 +1,5 @@
+-- Every export/import any version of a flow used: attributes step changes to flows.
+SELECT DISTINCT flow_id, resource_type, resource_id
+FROM store.flow_steps
+WHERE account = $account
+ORDER BY flow_id, resource_type, resource_id

@@ -1,0 +1,115 @@
+"""A small store written with literal SQL: two successful runs, a silent change, an audited
+change, a system change, a changed-and-changed-back flow, and hostile names."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flowaudit.assets import queries_dir
+
+HOSTILE = "<script>alert(1)</script>"
+I1, F1, F2, E1, M1, C1 = "i" * 24, "f" * 24, "a" * 24, "e" * 24, "b" * 24, "c" * 24
+
+
+def _doc(**fields):
+    return json.dumps(fields)
+
+
+def _statements(text: str):
+    return [s for s in text.split(";\n") if s.strip() and not all(
+        line.strip().startswith("--") or not line.strip() for line in s.splitlines())]
+
+
+def build_store(path: Path) -> None:
+    con = duckdb.connect(str(path))
+    for name in ("0001_initial", "0002_report_baselines"):
+        for statement in _statements((queries_dir() / "migrations" / f"{name}.sql").read_text()):
+            con.execute(statement)
+    con.execute("CREATE TABLE store.schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
+    con.execute("INSERT INTO store.schema_migrations VALUES ('0001_initial', now()), ('0002_report_baselines', now())")
+    runs = [
+        (1, "2026-03-01 02:00:00", "succeeded", "full", None),
+        (2, "2026-03-02 02:00:00", "succeeded", "incremental", "2026-03-01 01:00:00"),
+        (3, "2026-03-03 02:00:00", "failed", "incremental", None),
+    ]
+    for run_id, at, status, mode, audit_from in runs:
+        observed = at if status == "succeeded" else None
+        con.execute(
+            "INSERT INTO store.runs (run_id, account, started_at, finished_at, status, mode, observed_at, "
+            "audit_from, audit_to, flowaudit_version, error) VALUES (?, 'default', ?, ?, ?, ?, ?, ?, ?, '0', ?)",
+            [run_id, at, at, status, mode, observed, audit_from, observed,
+             "API unreachable" if status == "failed" else None],
+        )
+    flow1_v1 = _doc(_id=F1, name=HOSTILE, _integrationId=I1, disabled=False, schedule="? 0 2 ? * *",
+                    pageGenerators=[{"_exportId": E1}], pageProcessors=[{"_importId": M1}])
+    flow1_v2 = _doc(_id=F1, name=HOSTILE, _integrationId=I1, disabled=True, schedule="? 0 2 ? * *",
+                    pageGenerators=[{"_exportId": E1}], pageProcessors=[{"_importId": M1}])
+    flow2 = _doc(_id=F2, name="Invoices", _integrationId=I1, disabled=False, schedule="? 0 4 ? * *",
+                 pageGenerators=[{"_exportId": E1}], pageProcessors=[])
+    flow2_v2 = _doc(_id=F2, name="Invoices", _integrationId=I1, disabled=False, schedule="? 0 5 ? * *",
+                    pageGenerators=[{"_exportId": E1}], pageProcessors=[])
+    export_v1 = _doc(_id=E1, name="Get orders", http={"method": "GET", "relativeURI": "/orders"})
+    export_v2 = _doc(_id=E1, name="Get orders", http={"method": "GET", "relativeURI": "/orders?all=1"})
+    imp = _doc(_id=M1, name="Put orders", http={"method": "POST"})
+    conn = _doc(_id=C1, name="Shop", rest={"bearerToken": "SECRET-TOKEN-VALUE", "baseURI": "https://shop"})
+    integ = _doc(_id=I1, name="Shop sync")
+    versions = [
+        ("integration", I1, "2026-02-01 00:00:00", None, integ, 1),
+        ("connection", C1, "2026-02-01 00:00:00", None, conn, 1),
+        ("flow", F1, "2026-02-01 00:00:00", "2026-03-01 10:00:00", flow1_v1, 1),
+        ("flow", F1, "2026-03-01 10:00:00", None, flow1_v2, 2),
+        ("flow", F2, "2026-02-01 00:00:00", "2026-03-01 11:00:00", flow2, 1),
+        ("flow", F2, "2026-03-01 11:00:00", None, flow2_v2, 2),
+        ("export", E1, "2026-02-01 00:00:00", "2026-03-02 02:00:00", export_v1, 1),
+        ("export", E1, "2026-03-02 02:00:00", None, export_v2, 2),
+        ("import", M1, "2026-02-01 00:00:00", None, imp, 1),
+    ]
+    for rtype, rid, start, end, doc, run in versions:
+        con.execute(
+            "INSERT INTO store.resource_versions (account, resource_type, resource_id, valid_from, valid_to, "
+            "content_hash, doc, origin, closed_by, first_run_id) VALUES ('default', ?, ?, ?, ?, md5(?), ?, "
+            "'observed', ?, ?)",
+            [rtype, rid, start, end, doc, doc, "changed" if end else None, run],
+        )
+    for flow_id, rtype, rid in [(F1, "export", E1), (F1, "import", M1), (F2, "export", E1)]:
+        con.execute("INSERT INTO store.flow_steps VALUES ('default', ?, ?, ?)", [flow_id, rtype, rid])
+    audit = [
+        # An audited change (flow 1 disabled) by a person with a hostile name.
+        ("a1", "2026-03-01 10:00:00", "flow", F1, "ui", "update", HOSTILE,
+         [("disabled", "false", "true")]),
+        # A system change (flow 2 schedule).
+        ("s1", "2026-03-01 11:00:00", "flow", F2, "system", "update", "system",
+         [("schedule", '"? 0 4 ? * *"', '"? 0 5 ? * *"')]),
+        # Changed and changed back: audited, not visible.
+        ("b1", "2026-03-01 12:00:00", "import", M1, "api", "update", "Bob", [("http.method", '"POST"', '"PUT"')]),
+        ("b2", "2026-03-01 13:00:00", "import", M1, "api", "update", "Bob", [("http.method", '"PUT"', '"POST"')]),
+        # A secret in an audit value.
+        ("t1", "2026-02-20 09:00:00", "connection", C1, "ui", "update", "Ann",
+         [("rest.bearerToken", '"OLD-SECRET-VALUE"', '"SECRET-TOKEN-VALUE"')]),
+        # Before the window: flow 1 created.
+        ("c0", "2026-02-01 00:00:00", "flow", F1, "ui", "create", "Ann", []),
+    ]
+    for event_id, time, rtype, rid, source, event, user, changes in audit:
+        con.execute(
+            "INSERT INTO store.audit_records (account, event_id, time, resource_type, resource_id, source, event, "
+            "user_id, user_name, user_email, raw, first_run_id) VALUES ('default', ?, ?, ?, ?, ?, ?, 'u', ?, "
+            "'x@example.com', '{}', 2)",
+            [event_id, time, rtype, rid, source, event, user],
+        )
+        for position, (path, old, new) in enumerate(changes):
+            con.execute(
+                "INSERT INTO store.audit_field_changes VALUES ('default', ?, ?, ?, true, ?, true, ?)",
+                [event_id, position, path, old, new],
+            )
+    con.close()
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    path = tmp_path / "flowaudit.duckdb"
+    build_store(path)
+    return path
