@@ -1,4 +1,4 @@
-"""`flowaudit sql`: ad hoc, read-only SQL over the flowaudit database."""
+"""`flowaudit sql` (ad hoc, read-only SQL over the database) and `flowaudit schema`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from flowaudit.sqlshell import (
     run_query,
     save_result,
 )
+from flowaudit.sqlshell.schema import read_schema, render_markdown, render_text
 
 _PARAM_FLAGS = ("-p", "--param")
 
@@ -138,3 +139,25 @@ def _table_style(output: Path | None) -> TableStyle:
         width=shutil.get_terminal_size().columns,
         color="NO_COLOR" not in os.environ,
     )
+
+
+@app.command("schema")
+def schema_command(
+    db: Path | None = typer.Option(
+        None, "--db", help="Database file (default: FLOWAUDIT_DB, flowaudit.toml, flowaudit.duckdb).",
+        show_default=False,
+    ),
+    fmt: str = typer.Option("text", "--format", help="text or markdown."),
+    wait: float = typer.Option(
+        0.0, "--wait", help="Seconds to wait for a run that is writing the database."
+    ),
+) -> None:
+    """Print every public view and table macro with its columns, types and meanings.
+
+    Read from the comments stored in the database; docs/schema.md is the same text."""
+    if fmt not in {"text", "markdown"}:
+        raise UsageError(f"unknown format {fmt!r} (choose from: text, markdown)")
+    settings = resolve_settings({"db": db})
+    with open_readonly(settings.db, wait_seconds=wait) as connection:
+        objects = read_schema(connection)
+    sys.stdout.write(render_text(objects) if fmt == "text" else render_markdown(objects))
