@@ -1,3 +1,113 @@
-"""`flowaudit report` command(s)."""
+"""`flowaudit report` and `flowaudit baseline set|list`: thin commands over flowaudit.report."""
 
-from flowaudit.cli.app import app  # noqa: F401
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from flowaudit.cli.app import app
+from flowaudit.config import resolve_settings
+from flowaudit.errors import DatabaseError, UsageError
+from flowaudit.load.db import connect
+from flowaudit.logs import setup_logging
+
+baseline_app = typer.Typer(
+    help="Pin the current configuration as approved, and list the pins.", no_args_is_help=True
+)
+app.add_typer(baseline_app, name="baseline")
+
+_DB_HELP = "DuckDB file. [env FLOWAUDIT_DB; default flowaudit.duckdb]"
+
+
+def _parse_since(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--since must be a date like 2026-03-01 (or 2026-03-01T12:00), not {text!r}") from None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+@app.command("report")
+def report_command(
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    out: Path | None = typer.Option(
+        None, "--out", help="Report directory. [env FLOWAUDIT_OUT; default flowaudit-reports]"
+    ),
+    since: str | None = typer.Option(
+        None, "--since", help="Start of the recent-changes page (UTC date or time). [default: the last 7 days and since the previous run]"
+    ),
+    baseline: str | None = typer.Option(
+        None, "--baseline", help="Compare with this pinned baseline. [default: the previous successful run]"
+    ),
+    templates: Path | None = typer.Option(
+        None, "--templates", help="Directory of templates that replace built-in ones, file by file."
+    ),
+    config: Path | None = typer.Option(None, "--config", help="Config file. [default ./flowaudit.toml]"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors."),
+) -> None:
+    """Render the HTML reports from the database (no network) and print the index path.
+
+    Writes OUT/<date>/ and refreshes OUT/latest/. Exit codes: 7 database problem,
+    8 database locked, 11 report directory cannot be written."""
+    from flowaudit.report.render import render_reports
+
+    settings = resolve_settings(
+        {"db": db, "out": out, "templates_dir": templates, "quiet": quiet or None}, config_file=config
+    )
+    setup_logging(quiet=settings.quiet, log_file=settings.log_file)
+    index = render_reports(settings.db, settings.out, settings, since=_parse_since(since), baseline=baseline)
+    sys.stdout.write(f"{index}\n")
+
+
+@baseline_app.command("set")
+def baseline_set(
+    name: str = typer.Argument(..., help="Name of the pin, e.g. 'approved-2026-03'."),
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help="Config file. [default ./flowaudit.toml]"),
+    wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for a run that holds the database."),
+) -> None:
+    """Pin the configuration of the last successful run as the approved baseline NAME."""
+    from flowaudit.load.migrations import migrate
+    from flowaudit.report.baselines import pin_baseline
+
+    settings = resolve_settings({"db": db}, config_file=config)
+    con = connect(settings.db, wait_seconds=wait) if settings.db.exists() else _missing(settings.db)
+    try:
+        migrate(con)
+        pin = pin_baseline(con, settings.account, name)
+    finally:
+        con.close()
+    sys.stdout.write(f"baseline {pin.name} pinned: configuration as of {pin.as_of:%Y-%m-%d %H:%M} UTC (run {pin.run_id})\n")
+
+
+@baseline_app.command("list")
+def baseline_list(
+    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    config: Path | None = typer.Option(None, "--config", help="Config file. [default ./flowaudit.toml]"),
+) -> None:
+    """List the pinned baselines, newest first (name, configuration time, run, pinned at)."""
+    from flowaudit.report.baselines import list_baselines
+
+    settings = resolve_settings({"db": db}, config_file=config)
+    con = connect(settings.db, read_only=True)
+    try:
+        pins = list_baselines(con, settings.account)
+    finally:
+        con.close()
+    for pin in pins:
+        sys.stdout.write(
+            f"{pin.name}\t{pin.as_of:%Y-%m-%d %H:%M}\trun {pin.run_id}\tpinned {pin.pinned_at:%Y-%m-%d %H:%M}\n"
+        )
+    if not pins:
+        sys.stderr.write("flowaudit: no baseline pinned yet (flowaudit baseline set NAME)\n")
+
+
+def _missing(path: Path):
+    raise DatabaseError(f"database not found: {path} (run `flowaudit extract` or `flowaudit demo` first)")
