@@ -1,0 +1,132 @@
+"""Named schema migrations, applied in order in one transaction and recorded in
+`store.schema_migrations`; then the public views and macros are (re)installed.
+
+A database that records a migration this code does not know was written by a newer
+flowaudit: it is refused, never "migrated" backwards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+
+from flowaudit import __version__
+from flowaudit.errors import DatabaseError
+from flowaudit.load.public_schema import install_public_schema
+from flowaudit.load.sqlfiles import run_sql_file
+from flowaudit.logs import get_logger
+
+log = get_logger(__name__)
+
+# Append only; never rename or reorder: the names are recorded in every database.
+MIGRATIONS: tuple[str, ...] = ("0001_initial",)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Bring the database to this flowaudit's schema; return the migrations applied now."""
+    _refuse_catalog_named_store(con)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            applied = _apply_pending(con)
+            install_public_schema(con)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    except duckdb.Error as exc:
+        raise DatabaseError(f"cannot migrate the database: {_first_line(exc)}") from None
+    if applied:
+        log.info("database schema migrated: %s", ", ".join(applied))
+    return applied
+
+
+def check_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """For readers: refuse a database that is newer than this flowaudit, or not migrated."""
+    recorded = _recorded_migrations(con)
+    _refuse_newer(con, recorded)
+    if not recorded:
+        raise DatabaseError("the database holds no flowaudit data (run `flowaudit extract` first)")
+    missing = [name for name in MIGRATIONS if name not in recorded]
+    if missing:
+        raise DatabaseError(
+            "the database was written by an older flowaudit; run `flowaudit extract` once to upgrade it"
+        )
+
+
+def _refuse_catalog_named_store(con: duckdb.DuckDBPyConnection) -> None:
+    # DuckDB names the catalog after the file: `store.duckdb` would make every `store.x`
+    # reference ambiguous between that catalog and flowaudit's `store` schema.
+    if con.execute("SELECT current_database()").fetchall()[0][0] == "store":
+        raise DatabaseError(
+            "a database file named store.* cannot hold flowaudit data (its name clashes "
+            "with flowaudit's internal schema `store`); choose another file name"
+        )
+
+
+def _apply_pending(con: duckdb.DuckDBPyConnection) -> list[str]:
+    con.execute("CREATE SCHEMA IF NOT EXISTS store")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS store.schema_migrations "
+        "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+    )
+    recorded = _recorded_migrations(con)
+    _refuse_newer(con, recorded)
+    applied = []
+    for name in MIGRATIONS:
+        if name in recorded:
+            continue
+        run_sql_file(con, f"migrations/{name}.sql")
+        con.execute(
+            "INSERT INTO store.schema_migrations VALUES ($name, $now)",
+            {"name": name, "now": _utc_now()},
+        )
+        applied.append(name)
+    for key, value in (("schema_version", str(SCHEMA_VERSION)), ("flowaudit_version", __version__)):
+        con.execute(
+            "INSERT OR REPLACE INTO store.meta VALUES ($key, $value)", {"key": key, "value": value}
+        )
+    return applied
+
+
+def _recorded_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE schema_name = 'store' AND table_name = 'schema_migrations'"
+    ).fetchall()[0][0]
+    if not exists:
+        return []
+    return [row[0] for row in con.execute("SELECT name FROM store.schema_migrations").fetchall()]
+
+
+def _refuse_newer(con: duckdb.DuckDBPyConnection, recorded: list[str]) -> None:
+    unknown = sorted(set(recorded) - set(MIGRATIONS))
+    if not unknown:
+        return
+    rows = con.execute(
+        "SELECT value FROM store.meta WHERE key = 'flowaudit_version'"
+    ).fetchall() if _has_meta(con) else []
+    writer = f"flowaudit {rows[0][0]}, " if rows else ""
+    raise DatabaseError(
+        f"the database was written by a newer flowaudit ({writer}migration {unknown[-1]}); "
+        f"upgrade flowaudit (this is {__version__})"
+    )
+
+
+def _has_meta(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'store' AND table_name = 'meta'"
+        ).fetchall()[0][0]
+    )
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else exc.__class__.__name__

@@ -1,0 +1,179 @@
+"""The public schema: views and table macros from `queries/views/*.sql`, with their
+descriptions stored in the database (COMMENT ON, and `store.schema_docs` for macros).
+
+Each file creates one object and opens with its description, one source of truth:
+    -- What the view holds (one or more lines).
+    -- @param ts: what the parameter means          (macros only)
+    -- @column name: what the column means (continued on lines that start `--   `)
+Files run in name order (a numeric prefix orders dependencies). Objects in schema
+`store` are internal helpers and need no column descriptions."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+import duckdb
+
+from flowaudit.assets import queries_dir, read_query
+
+VIEWS_FOLDER = "views"
+
+_CREATE = re.compile(
+    r"CREATE\s+OR\s+REPLACE\s+(?P<kind>VIEW|MACRO)\s+(?P<name>[A-Za-z_][\w.]*)", re.IGNORECASE
+)
+_TAG = re.compile(r"^@(?P<tag>column|param)\s+(?P<name>[A-Za-z_]\w*)\s*:\s*(?P<text>.*)$")
+
+
+@dataclass
+class ObjectDoc:
+    """A public view or macro and the meaning of its parameters and columns."""
+
+    name: str
+    kind: str  # "view" or "macro"
+    description: str
+    params: list[tuple[str, str]] = field(default_factory=list)
+    columns: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def internal(self) -> bool:
+        return self.name.startswith("store.")
+
+
+@dataclass
+class ViewFile:
+    file_name: str
+    sql: str
+    doc: ObjectDoc
+
+
+def parse_view_file(file_name: str, sql: str) -> ViewFile:
+    """Read the object name, kind and description block of one queries/views file."""
+    created = _CREATE.search(sql)
+    if created is None:
+        raise ValueError(f"queries/views/{file_name}: no CREATE OR REPLACE VIEW|MACRO")
+    description: list[str] = []
+    params: list[tuple[str, str]] = []
+    columns: list[tuple[str, str]] = []
+    last_tagged: list[tuple[str, str]] | None = None
+    for line in sql[: created.start()].splitlines():
+        stripped = line.strip()
+        if not stripped.startswith("--"):
+            continue
+        text = stripped[2:]
+        tag = _TAG.match(text.strip())
+        if tag:
+            last_tagged = columns if tag["tag"] == "column" else params
+            last_tagged.append((tag["name"], tag["text"].strip()))
+        elif last_tagged is None:
+            if text.strip():
+                description.append(text.strip())
+        elif text.startswith("   ") and text.strip():
+            name, previous = last_tagged[-1]
+            last_tagged[-1] = (name, f"{previous} {text.strip()}")
+    if not description:
+        raise ValueError(f"queries/views/{file_name}: no description at the top")
+    doc = ObjectDoc(
+        name=created["name"],
+        kind=created["kind"].lower(),
+        description=" ".join(description),
+        params=params,
+        columns=columns,
+    )
+    return ViewFile(file_name=file_name, sql=sql, doc=doc)
+
+
+@cache
+def view_files() -> tuple[ViewFile, ...]:
+    """Every queries/views file, parsed, in the order they are installed."""
+    folder = queries_dir() / VIEWS_FOLDER
+    names = sorted(p.name for p in folder.glob("*.sql"))
+    return tuple(parse_view_file(name, read_query(f"{VIEWS_FOLDER}/{name}")) for name in names)
+
+
+def views_digest() -> str:
+    """Changes whenever any view file changes: the views are reinstalled then."""
+    digest = hashlib.sha256()
+    for view in view_files():
+        digest.update(view.file_name.encode() + b"\0" + view.sql.encode() + b"\0")
+    return digest.hexdigest()
+
+
+def install_public_schema(con: duckdb.DuckDBPyConnection, *, force: bool = False) -> bool:
+    """(Re)create every view and macro and its comments unless already current; inside the
+    caller's transaction. Returns whether anything was installed."""
+    digest = views_digest()
+    current = con.execute(
+        "SELECT value FROM store.meta WHERE key = 'views_digest'"
+    ).fetchall()
+    if current and current[0][0] == digest and not force:
+        return False
+    con.execute("DELETE FROM store.schema_docs")
+    for view in view_files():
+        con.execute(view.sql)
+        _document(con, view.doc)
+    con.execute(
+        "INSERT OR REPLACE INTO store.meta VALUES ('views_digest', $digest)", {"digest": digest}
+    )
+    return True
+
+
+def _document(con: duckdb.DuckDBPyConnection, doc: ObjectDoc) -> None:
+    if doc.internal:
+        return
+    actual = _actual_columns(con, doc)
+    documented = [name for name, _ in doc.columns]
+    if actual != documented:
+        raise ValueError(
+            f"{doc.name}: documented columns {documented} differ from its columns {actual}"
+        )
+    # COMMENT ON takes no parameters: the text is quoted as a SQL string literal.
+    target = "VIEW" if doc.kind == "view" else "MACRO TABLE"
+    con.execute(f"COMMENT ON {target} {doc.name} IS {_literal(doc.description)}")
+    rows = [(doc.name, doc.kind, "object", 0, None, doc.description)]
+    for position, (name, text) in enumerate(doc.params, start=1):
+        rows.append((doc.name, doc.kind, "parameter", position, name, text))
+    for position, (name, text) in enumerate(doc.columns, start=1):
+        if doc.kind == "view":
+            con.execute(f'COMMENT ON COLUMN {doc.name}."{name}" IS {_literal(text)}')
+        rows.append((doc.name, doc.kind, "column", position, name, text))
+    con.executemany("INSERT INTO store.schema_docs VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def _actual_columns(con: duckdb.DuckDBPyConnection, doc: ObjectDoc) -> list[str]:
+    if doc.kind == "view":
+        query = f"SELECT * FROM {doc.name} LIMIT 0"
+    else:
+        args = ", ".join("NULL::TIMESTAMP" for _ in doc.params)
+        query = f"SELECT * FROM {doc.name}({args}) LIMIT 0"
+    return [column[0] for column in con.execute(query).description]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def describe_schema(con: duckdb.DuckDBPyConnection) -> list[ObjectDoc]:
+    """Every public view and macro with its parameters and columns, read from the database."""
+    docs: dict[str, ObjectDoc] = {}
+    for name, kind, item, _pos, item_name, text in con.execute(
+        "SELECT object_name, object_kind, item_kind, position, item_name, description "
+        "FROM store.schema_docs ORDER BY object_name, item_kind, position"
+    ).fetchall():
+        doc = docs.setdefault(name, ObjectDoc(name=name, kind=kind, description=""))
+        if item == "object":
+            doc.description = text
+        elif item == "parameter":
+            doc.params.append((item_name, text))
+        else:
+            doc.columns.append((item_name, text))
+    # Views: the catalog's own comments are what any DuckDB client shows; prefer them.
+    for view_name, comment in con.execute(
+        "SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'main' "
+        "AND NOT internal"
+    ).fetchall():
+        if view_name in docs and comment:
+            docs[view_name].description = comment
+    return [docs[name] for name in sorted(docs)]

@@ -1,0 +1,207 @@
+"""Backwards replay of audit `fieldChanges`: the versions a resource had before flowaudit
+first saw it, rebuilt from the first observed document.
+
+Each record is undone newest first (a path is set back to its oldValue, or removed when
+the record has no oldValue); each distinct state becomes a version that ends where the
+next newer record begins. Paths are dotted (`a.b.0.c`; `a[0]` is read as `a.0`).
+Containers are copied along the changed path only, and the canonical JSON of top-level
+values is cached, so a long history costs little more than its number of changes."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+_INDEX = re.compile(r"\[(\d+)\]")
+_MISSING = object()
+
+
+@dataclass
+class FieldChange:
+    path: str
+    old_present: bool
+    old_value: Any = None  # the decoded JSON value when old_present
+
+
+@dataclass
+class AuditStep:
+    event_id: str
+    time: datetime
+    event: str | None
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+@dataclass
+class RebuiltVersion:
+    content: str  # canonical JSON (sorted keys, compact), volatile fields excluded
+    valid_from: datetime
+    valid_to: datetime
+    audit_event_id: str  # the record whose undoing produced this state
+    document: dict[str, Any]
+
+
+@dataclass
+class Replay:
+    observed_valid_from: datetime  # when the first observed state began
+    versions: list[RebuiltVersion]  # older states, newest first
+    skipped_changes: int  # changes whose path could not be followed
+
+
+def split_path(path: str) -> list[str]:
+    return [part for part in _INDEX.sub(r".\1", path).split(".") if part != ""]
+
+
+class CanonicalDocument:
+    """A document whose canonical JSON is rebuilt from cached top-level pieces."""
+
+    def __init__(self, doc: dict[str, Any]):
+        self.doc = doc
+        self._pieces = {key: _piece(key, value) for key, value in doc.items()}
+
+    def text(self) -> str:
+        return "{" + ",".join(self._pieces[key] for key in sorted(self._pieces)) + "}"
+
+    def with_change_undone(
+        self, change: FieldChange, is_ignored: Callable[[list[str]], bool]
+    ) -> CanonicalDocument | None:
+        """A new document with change undone; None when its path cannot be followed."""
+        parts = split_path(change.path or "")
+        if not parts or is_ignored(parts):
+            return self
+        value = change.old_value if change.old_present else _MISSING
+        changed = _set_path(self.doc, parts, value)
+        if changed is None:
+            return None
+        copy = CanonicalDocument.__new__(CanonicalDocument)
+        copy.doc = changed
+        copy._pieces = dict(self._pieces)
+        head = parts[0]
+        if head in changed:
+            copy._pieces[head] = _piece(head, changed[head])
+        else:
+            copy._pieces.pop(head, None)
+        return copy
+
+
+def _piece(key: str, value: Any) -> str:
+    return (
+        json.dumps(key, ensure_ascii=False)
+        + ":"
+        + json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    )
+
+
+def _set_path(container: Any, parts: list[str], value: Any) -> Any:
+    """A copy of container with parts set to value (_MISSING: removed); None if impossible."""
+    head, rest = parts[0], parts[1:]
+    if isinstance(container, dict):
+        copy = dict(container)
+        if not rest:
+            if value is _MISSING:
+                copy.pop(head, None)
+            else:
+                copy[head] = value
+            return copy
+        child = container.get(head, _MISSING)
+        if child is _MISSING:
+            if value is _MISSING:
+                return copy  # removing below a missing key: already absent
+            child = [] if rest[0].isdigit() else {}
+        replaced = _set_path(child, rest, value)
+        if replaced is None:
+            return None
+        copy[head] = replaced
+        return copy
+    if isinstance(container, list) and head.isdigit():
+        index = int(head)
+        copy = list(container)
+        if not rest:
+            if value is _MISSING:
+                if index < len(copy):
+                    del copy[index]
+            elif index < len(copy):
+                copy[index] = value
+            elif index == len(copy):
+                copy.append(value)
+            else:
+                return None
+            return copy
+        if index >= len(copy):
+            return None
+        replaced = _set_path(copy[index], rest, value)
+        if replaced is None:
+            return None
+        copy[index] = replaced
+        return copy
+    return None
+
+
+def replay_backwards(
+    observed: dict[str, Any],
+    steps: Iterable[AuditStep],
+    *,
+    first_seen_at: datetime,
+    created_at: datetime | None,
+    is_ignored: Callable[[list[str]], bool] = lambda parts: False,
+) -> Replay:
+    """Rebuild the states before `observed` (volatile fields already removed) from the audit
+    steps of that resource up to its first observation, given oldest first.
+
+    A state starts at the record that produced it; the oldest starts at the create record,
+    else at the document's createdAt, else at the oldest record seen while it held (a
+    rebuilt state with no known start is dropped). Records that change nothing extend the
+    state they fall in, so consecutive versions always differ."""
+    ordered = list(steps)
+    for index in range(len(ordered) - 1, -1, -1):
+        if (ordered[index].event or "") == "create":
+            ordered = ordered[index:]  # nothing before a create is this resource
+            break
+    current = CanonicalDocument(observed)
+    current_text = current.text()
+    current_event: str | None = None  # None while current is the observed state
+    current_end = first_seen_at
+    quiet_since: datetime | None = None  # oldest record that left current unchanged
+    versions: list[RebuiltVersion] = []
+    observed_valid_from = first_seen_at
+    skipped = 0
+    start: datetime | None = None
+
+    def emit(begins: datetime | None) -> None:
+        nonlocal observed_valid_from
+        if current_event is None:
+            observed_valid_from = begins if begins is not None else first_seen_at
+        elif begins is not None and begins < current_end:
+            versions.append(
+                RebuiltVersion(current_text, begins, current_end, current_event, current.doc)
+            )
+
+    for step in reversed(ordered):
+        if (step.event or "") == "create":
+            start = step.time
+            break
+        previous = current
+        for change in reversed(step.changes):
+            undone = previous.with_change_undone(change, is_ignored)
+            if undone is None:
+                skipped += 1
+            else:
+                previous = undone
+        previous_text = current_text if previous is current else previous.text()
+        if previous_text == current_text:
+            quiet_since = step.time
+            continue
+        emit(step.time)
+        current_end = step.time
+        current, current_text, current_event = previous, previous_text, step.event_id
+        quiet_since = None
+    else:
+        if created_at is not None and created_at <= current_end:
+            start = created_at
+        else:
+            start = quiet_since
+    emit(start)
+    return Replay(observed_valid_from, versions, skipped)

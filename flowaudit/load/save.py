@@ -1,0 +1,104 @@
+"""Loading one staging area into the store: `load_staging` is the whole load of a run in
+ONE transaction that it opens and commits itself (audit records, field changes, versions,
+latest documents, flow steps, watermark, and the run row marked `succeeded`). If anything
+fails it rolls back, so the store keeps its previous state whole."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from flowaudit.config import DEFAULT_VOLATILE_FIELDS
+from flowaudit.errors import DatabaseError, FlowauditError
+from flowaudit.load.db import describe_duckdb_error
+from flowaudit.load.documents import ContentHasher
+from flowaudit.load.runs import run_account, utc_now
+from flowaudit.load.save_audit import save_audit
+from flowaudit.load.save_history import save_history
+from flowaudit.load.save_versions import save_versions, stage_documents
+from flowaudit.load.sqlfiles import run_sql_file
+from flowaudit.load.staging_reader import AUDIT_FILE, StagingError, read_manifest
+from flowaudit.logs import get_logger
+
+log = get_logger(__name__)
+
+_TEMP_TABLES = ("staged_docs", "staged_flow_steps", "version_plan", "replay_candidates", "replay_starts")
+
+
+def load_staging(
+    con: duckdb.DuckDBPyConnection,
+    staging_dir: Path | str,
+    run_id: int,
+    *,
+    volatile_fields: Iterable[str] = DEFAULT_VOLATILE_FIELDS,
+) -> dict[str, Any]:
+    """Load a finished fetch into the store for run_id (a `running` run); return its counts.
+
+    Manages its own BEGIN/COMMIT: call it with no transaction open."""
+    staging_dir = Path(staging_dir)
+    manifest = read_manifest(staging_dir)
+    account, status = run_account(con, run_id)
+    if status != "running":
+        raise DatabaseError(f"run {run_id} is {status}, not running: its fetch is not loaded")
+    if manifest.account != account:
+        raise StagingError(
+            f"the staging area is for account {manifest.account!r} but run {run_id} is for {account!r}"
+        )
+    hasher = ContentHasher(volatile_fields)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            counts = _load(con, staging_dir, manifest, hasher, account, run_id)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            for table in _TEMP_TABLES:
+                con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    except FlowauditError:
+        raise
+    except duckdb.Error as exc:
+        raise DatabaseError(describe_duckdb_error(_database_name(con), exc)) from None
+    log.info(
+        "loaded run %s: %s new audit records, %s new versions, %s deleted",
+        run_id, counts["new_audit_records"], counts["new_versions"], counts["deleted"],
+    )
+    return counts
+
+
+def _load(con, staging_dir, manifest, hasher, account, run_id) -> dict[str, Any]:
+    counts: dict[str, Any] = {}
+    counts.update(save_audit(con, staging_dir / AUDIT_FILE, account=account, run_id=run_id))
+    counts.update(stage_documents(con, staging_dir, manifest, hasher))
+    counts.update(save_versions(con, manifest, account=account, run_id=run_id))
+    counts.update(save_history(con, staging_dir, hasher, account=account, run_id=run_id))
+    if manifest.audit_complete and manifest.audit_to is not None:
+        run_sql_file(
+            con, "load/audit_watermark.sql",
+            account=account, audit_to=manifest.audit_to, run_id=run_id,
+        )
+    run_sql_file(
+        con, "load/run_succeeded.sql",
+        run_id=run_id,
+        finished_at=utc_now(),
+        observed_at=manifest.observed_at,
+        audit_from=manifest.audit_from,
+        audit_to=manifest.audit_to,
+        counts=json.dumps(counts, sort_keys=True),
+        requests=manifest.requests,
+        retries=manifest.retries,
+    )
+    return counts
+
+
+def _database_name(con: duckdb.DuckDBPyConnection) -> str:
+    try:
+        rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+        return rows[0][0] or "the database"
+    except duckdb.Error:
+        return "the database"

@@ -1,0 +1,69 @@
+"""The audit bulk path: DuckDB reads `audit.ndjson` itself (no Python per record), stores
+the records it has not seen (de-duplicated by account and `_id`) and one row per entry of
+their `fieldChanges`. Runs inside the caller's transaction."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+
+from flowaudit.errors import ApiContractError
+from flowaudit.load.sqlfiles import fetch_sql_file, run_sql_file
+
+_WHERE = re.compile(r"at byte (?P<byte>\d+)")
+
+
+def save_audit(
+    con: duckdb.DuckDBPyConnection, audit_file: Path, *, account: str, run_id: int
+) -> dict[str, int]:
+    """Store the new audit records and field changes of audit_file; return counts."""
+    if not audit_file.exists() or audit_file.stat().st_size == 0:
+        return {"audit_records_read": 0, "new_audit_records": 0, "new_field_changes": 0}
+    path = str(audit_file)
+    try:
+        not_objects, without_id, without_time, records = fetch_sql_file(
+            con, "load/audit_problems.sql", path=path
+        )[0]
+    except duckdb.InvalidInputException as exc:
+        raise ApiContractError(f"{audit_file.name}: {_json_problem(exc)}") from None
+    problems = [
+        f"{count} {what}"
+        for count, what in (
+            (not_objects, "line(s) that are not JSON objects"),
+            (without_id, "record(s) without an _id"),
+            (without_time, "record(s) without a readable time"),
+        )
+        if count
+    ]
+    if problems:
+        raise ApiContractError(
+            f"{audit_file.name}: {', '.join(problems)} among {records}; nothing was loaded"
+        )
+    before = _count(con, "store.audit_records", account)
+    run_sql_file(con, "load/audit_insert_records.sql", path=path, account=account, run_id=run_id)
+    new_records = _count(con, "store.audit_records", account) - before
+    before = _count(con, "store.audit_field_changes", account)
+    run_sql_file(con, "load/audit_insert_field_changes.sql", account=account, run_id=run_id)
+    new_changes = _count(con, "store.audit_field_changes", account) - before
+    return {
+        "audit_records_read": int(records),
+        "new_audit_records": new_records,
+        "new_field_changes": new_changes,
+    }
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str, account: str) -> int:
+    return int(
+        con.execute(f"SELECT count(*) FROM {table} WHERE account = $account", {"account": account})
+        .fetchall()[0][0]
+    )
+
+
+def _json_problem(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0]
+    where = _WHERE.search(text)
+    if "Malformed JSON" in text:
+        return f"malformed JSON at byte {where['byte']}" if where else "malformed JSON"
+    return text

@@ -1,0 +1,124 @@
+"""Reading a staging area (docs/architecture.md, "extract -> load") for the loader: the
+manifest, and the listed documents with their content hashes.
+
+Anything malformed in the files came from the API and is refused with ApiContractError
+(one line naming the file and line); a missing manifest means the fetch never finished."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flowaudit.errors import ApiContractError, FlowauditError
+
+MANIFEST_FILE = "manifest.json"
+AUDIT_FILE = "audit.ndjson"
+# Listing name in the staging area -> resource_type in the store (as in audit records).
+LISTINGS = {
+    "integrations": "integration",
+    "flows": "flow",
+    "exports": "export",
+    "imports": "import",
+    "connections": "connection",
+}
+
+
+class StagingError(FlowauditError):
+    """The staging area is not a finished fetch (a bug or a tampered directory)."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    account: str
+    observed_at: datetime  # naive UTC
+    complete_listings: tuple[str, ...]  # resource types whose listing reached its last page
+    present_listings: tuple[str, ...]  # resource types with a listing file
+    audit_complete: bool
+    audit_from: datetime | None
+    audit_to: datetime | None
+    requests: int
+    retries: int
+    raw: dict[str, Any]
+
+
+def parse_api_time(text: Any, what: str) -> datetime:
+    """An API time string -> naive UTC datetime."""
+    if not isinstance(text, str) or not text:
+        raise StagingError(f"manifest.json: {what} is missing")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise StagingError(f"manifest.json: {what} is not a time: {text!r}") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def read_manifest(staging_dir: Path) -> Manifest:
+    """The manifest of a finished fetch; StagingError when absent or unreadable."""
+    path = Path(staging_dir) / MANIFEST_FILE
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StagingError(
+            f"{path.parent} holds no manifest.json: the fetch did not finish, nothing is loaded"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise StagingError(f"cannot read {path}: {exc.__class__.__name__}") from None
+    if not isinstance(raw, dict):
+        raise StagingError(f"{path}: not a JSON object")
+    listings = raw.get("listings") or {}
+    complete = tuple(
+        LISTINGS[name]
+        for name, info in listings.items()
+        if name in LISTINGS and isinstance(info, dict) and info.get("complete") is True
+    )
+    present = tuple(
+        resource_type
+        for name, resource_type in LISTINGS.items()
+        if (Path(staging_dir) / f"{name}.ndjson").exists()
+    )
+    audit = raw.get("audit") or {}
+    windows = [w for w in audit.get("windows") or [] if isinstance(w, dict)]
+    froms = [w.get("from") for w in windows]
+    tos = [parse_api_time(w["to"], "audit window 'to'") for w in windows if w.get("to")]
+    audit_from = (
+        None
+        if not froms or any(f is None for f in froms)
+        else min(parse_api_time(f, "audit window 'from'") for f in froms)
+    )
+    return Manifest(
+        account=str(raw.get("account") or "default"),
+        observed_at=parse_api_time(raw.get("observed_at"), "observed_at"),
+        complete_listings=tuple(t for t in complete if t in present),
+        present_listings=present,
+        audit_complete=audit.get("complete") is True,
+        audit_from=audit_from,
+        audit_to=max(tos) if tos else None,
+        requests=int(raw.get("requests") or 0),
+        retries=int(raw.get("retries") or 0),
+        raw=raw,
+    )
+
+
+def read_documents(path: Path) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(resource_id, raw line, parsed document) of every line of a listing file."""
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                raise ApiContractError(f"{path.name} line {number}: not valid JSON") from None
+            if not isinstance(doc, dict):
+                raise ApiContractError(f"{path.name} line {number}: not a JSON object")
+            resource_id = doc.get("_id")
+            if not isinstance(resource_id, str) or not resource_id:
+                raise ApiContractError(f"{path.name} line {number}: a document without an _id")
+            yield resource_id, text, doc

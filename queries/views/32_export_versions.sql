@@ -1,0 +1,40 @@
+-- Every version of every export flowaudit knows, current and past, deleted ones included:
+-- a new version starts whenever the export's content changes (volatile fields such as
+-- lastModified excluded). Versions before flowaudit first saw a export are rebuilt from the
+-- audit log (origin 'reconstructed').
+-- @column account: The account label the run was given (--account; default 'default').
+-- @column export_id: The export's integrator.io id.
+-- @column version: The version's number, 1 for the oldest known, in order of valid_from.
+-- @column name: The export's name in this version.
+-- @column valid_from: When this version began (UTC): the time of the audit record that made
+--    the change, else when flowaudit first saw it.
+-- @column valid_to: When this version ended (UTC); NULL for the current version.
+-- @column is_current: Whether this is the export's current version (valid_to is NULL).
+-- @column deleted: Whether the version ended because the export was deleted.
+-- @column origin: 'observed' (read from the API) or 'reconstructed' (rebuilt by replaying
+--    audit fieldChanges backwards from the first observed document).
+-- @column content_hash: sha256 of the version's canonical JSON without volatile fields.
+-- @column audit_event_id: For a reconstructed version, the audit record whose undoing
+--    produced it; NULL for observed versions.
+-- @column run_id: The flowaudit run that recorded the version.
+-- @column doc: The export document of this version (JSON); a reconstructed document has no
+--    volatile fields.
+CREATE OR REPLACE VIEW export_versions AS
+SELECT
+    account,
+    resource_id AS export_id,
+    CAST(row_number() OVER (
+        PARTITION BY account, resource_id ORDER BY valid_from, origin DESC
+    ) AS INTEGER) AS version,
+    doc ->> '$.name' AS name,
+    valid_from,
+    valid_to,
+    valid_to IS NULL AS is_current,
+    coalesce(closed_by = 'deleted', false) AS deleted,
+    origin,
+    content_hash,
+    audit_event_id,
+    first_run_id AS run_id,
+    doc
+FROM store.resource_versions
+WHERE resource_type = 'export';

@@ -1,0 +1,154 @@
+"""Resource versions: a new version only when the content changes, from the audit record
+that explains it (else the observation time); deletions close versions only when the
+listing was complete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flowaudit.load.checks import run_checks
+
+from .staging import audit_record, flow, oid, resource
+
+T1 = "2026-03-01T02:00:00.000Z"
+T2 = "2026-03-02T02:00:00.000Z"
+T3 = "2026-03-03T02:00:00.000Z"
+
+
+def _versions(load, flow_id):
+    return load.rows(
+        "SELECT version, name, valid_from, valid_to, deleted, origin FROM flow_versions "
+        "WHERE flow_id = $id ORDER BY version",
+        {"id": flow_id},
+    )
+
+
+def _all_checks_hold(con):
+    broken = [(r.name, r.bad_rows) for r in run_checks(con) if not r.holds]
+    assert broken == []
+
+
+def test_a_first_load_makes_one_open_version_per_document(load):
+    f = oid()
+    counts = load(observed_at=T1, flows=[flow(f, "Orders")], exports=[resource(oid(), "E")])
+    assert counts["new_versions"] == 2
+    assert load.rows("SELECT flow_id, name, disabled FROM flows") == [(f, "Orders", False)]
+    [(version, name, valid_from, valid_to, deleted, origin)] = _versions(load, f)
+    # No audit record: the version starts at the document's createdAt.
+    assert (version, name, valid_from, valid_to, deleted, origin) == (
+        1, "Orders", datetime(2025, 1, 1), None, False, "observed",
+    )
+    _all_checks_hold(load.con)
+
+
+def test_a_second_identical_load_adds_nothing(load):
+    f = oid()
+    docs = {"flows": [flow(f, "Orders")], "audit": [audit_record("flow", f, "2026-02-01T00:00:00Z")]}
+    load(observed_at=T1, **docs)
+    before = load.rows("SELECT * FROM store.resource_versions ORDER BY resource_id, valid_from")
+    counts = load(observed_at=T2, **docs)
+    assert counts["new_versions"] == 0 and counts["new_audit_records"] == 0
+    after = load.rows(
+        "SELECT * EXCLUDE (last_seen_run_id, last_seen_at) FROM store.resource_versions "
+        "ORDER BY resource_id, valid_from"
+    )
+    assert [row[:10] for row in before] == [row[:10] for row in after]
+    assert load.rows("SELECT count(*) FROM audit_events") == [(1,)]
+
+
+def test_a_volatile_field_change_is_not_a_new_version(load):
+    f = oid()
+    load(observed_at=T1, flows=[flow(f, "Orders")])
+    counts = load(observed_at=T2, flows=[flow(f, "Orders", lastExecutedAt=T2, lastModified=T2)])
+    assert counts["new_versions"] == 0
+    # ...but the current view shows the newest raw document, volatile fields included.
+    assert load.rows("SELECT last_executed_at FROM flows") == [(datetime(2026, 3, 2, 2),)]
+
+
+def test_a_changed_document_starts_its_version_at_the_audit_record(load):
+    f = oid()
+    load(observed_at=T1, flows=[flow(f, "Orders")])
+    change = audit_record(
+        "flow", f, "2026-03-01T15:30:00.000Z",
+        changes=[{"fieldPath": "name", "oldValue": "Orders", "newValue": "Orders v2"}],
+    )
+    load(observed_at=T2, flows=[flow(f, "Orders v2")], audit=[change], audit_from=T1)
+    rows = _versions(load, f)
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        (1, "Orders", datetime(2025, 1, 1), datetime(2026, 3, 1, 15, 30)),
+        (2, "Orders v2", datetime(2026, 3, 1, 15, 30), None),
+    ]
+    _all_checks_hold(load.con)
+
+
+def test_a_silent_change_starts_its_version_at_the_observation_time(load):
+    f = oid()
+    load(observed_at=T1, flows=[flow(f, "Orders")])
+    load(observed_at=T2, flows=[flow(f, "Orders", schedule="? 0 3 ? * *")], audit_from=T1)
+    rows = _versions(load, f)
+    assert [(r[0], r[2], r[3]) for r in rows] == [
+        (1, datetime(2025, 1, 1), datetime(2026, 3, 2, 2)),
+        (2, datetime(2026, 3, 2, 2), None),
+    ]
+
+
+def test_an_audit_record_older_than_the_last_sighting_does_not_explain_a_change(load):
+    f = oid()
+    early = audit_record("flow", f, "2026-02-15T00:00:00Z", event="update")
+    load(observed_at=T1, flows=[flow(f, "Orders")], audit=[early])
+    # The overlap window brings the old record again; the change itself is silent.
+    load(observed_at=T2, flows=[flow(f, "Renamed")], audit=[early], audit_from=T1)
+    assert _versions(load, f)[-1][2] == datetime(2026, 3, 2, 2)
+
+
+def test_a_deleted_flow_closes_its_version_at_its_delete_record(load):
+    keep, gone = oid(), oid()
+    load(observed_at=T1, flows=[flow(keep, "Keep"), flow(gone, "Gone")])
+    deletion = audit_record("flow", gone, "2026-03-01T20:00:00Z", event="delete",
+                            deletedInfo={"name": "Gone"})
+    counts = load(observed_at=T2, flows=[flow(keep, "Keep")], audit=[deletion], audit_from=T1)
+    assert counts["deleted"] == 1
+    [(_, _, _, valid_to, deleted, _)] = _versions(load, gone)
+    assert (valid_to, deleted) == (datetime(2026, 3, 1, 20), True)
+    assert load.rows("SELECT flow_id FROM flows") == [(keep,)]
+    assert load.rows("SELECT resource_name FROM audit_events WHERE event = 'delete'") == [("Gone",)]
+    _all_checks_hold(load.con)
+
+
+def test_a_flow_missing_without_a_delete_record_closes_at_the_observation_time(load):
+    gone = oid()
+    load(observed_at=T1, flows=[flow(gone, "Gone")])
+    load(observed_at=T2, flows=[], audit_from=T1)
+    assert _versions(load, gone)[0][3:5] == (datetime(2026, 3, 2, 2), True)
+
+
+def test_an_incomplete_listing_closes_nothing(load):
+    a, b = oid(), oid()
+    load(observed_at=T1, flows=[flow(a, "A"), flow(b, "B")])
+    counts = load(observed_at=T2, flows=[flow(a, "A")], incomplete=("flows",), audit_from=T1)
+    assert counts["deleted"] == 0
+    assert sorted(load.rows("SELECT flow_id FROM flows")) == sorted([(a,), (b,)])
+    assert [row[3] for row in _versions(load, b)] == [None]
+
+
+def test_a_flow_that_comes_back_gets_a_new_version(load):
+    f = oid()
+    load(observed_at=T1, flows=[flow(f, "Orders")])
+    load(observed_at=T2, flows=[], audit_from=T1)
+    load(observed_at=T3, flows=[flow(f, "Orders")], audit_from=T2)
+    rows = _versions(load, f)
+    assert [(r[2], r[3], r[4]) for r in rows] == [
+        (datetime(2025, 1, 1), datetime(2026, 3, 2, 2), True),
+        (datetime(2026, 3, 3, 2), None, False),
+    ]
+    _all_checks_hold(load.con)
+
+
+def test_as_of_macros_return_the_version_valid_at_a_moment(load):
+    f = oid()
+    load(observed_at=T1, flows=[flow(f, "Orders")])
+    load(observed_at=T2, flows=[flow(f, "Orders v2")], audit_from=T1)
+    as_of = "SELECT name, version FROM flows_as_of($ts::TIMESTAMP)"
+    assert load.rows(as_of, {"ts": "2024-12-31"}) == []
+    assert load.rows(as_of, {"ts": "2026-03-01"}) == [("Orders", 1)]
+    assert load.rows(as_of, {"ts": "2026-03-02 02:00"}) == [("Orders v2", 2)]
