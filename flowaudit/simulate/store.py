@@ -248,6 +248,11 @@ class Store:
             self.flows_using_step.setdefault(step, {})[flow_id] = None
 
     # --- ground truth ---
+    def version_at(self, kind: str, rid: str, ms: int) -> dict | None:
+        """One resource as it was at ms (None before its creation or after its deletion)."""
+        entries = self.truth[kind].get(rid)
+        return _version_at(entries, ms) if entries else None
+
     def state_at(self, ms: int) -> dict[str, dict[str, dict]]:
         """Every resource as it was at ms (changes at exactly ms included)."""
         state: dict[str, dict[str, dict]] = {}
