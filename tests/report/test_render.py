@@ -172,3 +172,14 @@ def test_an_unwritable_report_directory_is_a_report_output_error(store_path: Pat
 def test_an_unknown_baseline_name_is_a_usage_error(store_path: Path, tmp_path: Path):
     with pytest.raises(UsageError, match="no baseline named"):
         render_reports(store_path, tmp_path / "out", Settings(), baseline="nope", now=NOW)
+
+
+def test_every_filterable_row_carries_its_flows_as_valid_json(report: Path):
+    import json
+
+    rows = parse(report / "changes.html").css("#changes tbody tr[data-row]")
+    assert rows
+    for row in rows:
+        assert isinstance(json.loads(row.attributes["data-flow-list"]), list)
+    invoices = next(r for r in rows if r.attributes["data-event-id"] == "s1")
+    assert json.loads(invoices.attributes["data-flow-list"]) == ["Invoices"]
