@@ -26,7 +26,7 @@ def _validate(account: SimulatedAccount, body: dict) -> dict:
         raise ApiError(400, "invalid_field", "`disabled` must be true or false.", "disabled")
     if "schedule" in doc and (not isinstance(doc["schedule"], str) or len(doc["schedule"].split()) != 6):
         raise ApiError(400, "invalid_field", "`schedule` must be a 6-field cron expression.", "schedule")
-    if doc.get("pageProcessors") and doc.get("routers"):
+    if "pageProcessors" in doc and "routers" in doc:
         raise ApiError(400, "invalid_field", "Use pageProcessors or routers, not both.", "routers")
     for key in ("pageProcessors", "pageGenerators", "routers"):
         if key in doc and not isinstance(doc[key], list):
