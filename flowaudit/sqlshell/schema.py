@@ -188,3 +188,24 @@ def render_markdown(objects: list[PublicObject]) -> str:
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def fresh_schema_markdown() -> str:
+    """docs/schema.md as this code base defines it: rendered from a new in-memory database
+    with every migration and view installed."""
+    from flowaudit.load.migrations import migrate  # the loader owns the schema's creation
+
+    connection = duckdb.connect()
+    try:
+        migrate(connection)
+        return render_markdown(read_schema(connection))
+    finally:
+        connection.close()
+
+
+if __name__ == "__main__":
+    # Regenerate the docs: python -m flowaudit.sqlshell.schema docs/schema.md
+    import sys
+    from pathlib import Path
+
+    Path(sys.argv[1]).write_text(fresh_schema_markdown(), encoding="utf-8")

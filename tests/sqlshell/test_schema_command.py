@@ -47,3 +47,42 @@ def test_schema_command_output_matches_golden(invoke, schema_db, fmt, golden):
     result = invoke("schema", "--db", str(schema_db), "--format", fmt)
     assert result.exit_code == 0, result.stderr
     assert_matches_golden(golden, result.stdout)
+
+
+def test_docs_schema_md_is_what_the_generator_writes():
+    from flowaudit.sqlshell.schema import fresh_schema_markdown
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "schema.md"
+    assert docs.read_text(encoding="utf-8") == fresh_schema_markdown(), (
+        "docs/schema.md is stale: python -m flowaudit.sqlshell.schema docs/schema.md"
+    )
+
+
+def test_every_public_column_and_parameter_has_a_meaning(tmp_path: Path):
+    from flowaudit.load.migrations import migrate
+
+    connection = duckdb.connect(str(tmp_path / "fresh.duckdb"))
+    migrate(connection)
+    objects = read_schema(connection)
+    connection.close()
+    names = {o.name for o in objects}
+    assert {"flows", "audit_events", "field_changes", "flow_versions", "flows_as_of",
+            "changes_between"} <= names
+    undocumented = [
+        f"{o.name}.{f.name}" for o in objects for f in [*o.parameters, *o.columns] if not f.meaning
+    ]
+    assert undocumented == []
+    assert all(o.description for o in objects)
+
+
+def test_schema_command_reads_a_migrated_database(invoke, tmp_path: Path):
+    from flowaudit.load.migrations import migrate
+    from flowaudit.sqlshell.schema import fresh_schema_markdown
+
+    db = tmp_path / "fresh.duckdb"
+    connection = duckdb.connect(str(db))
+    migrate(connection)
+    connection.close()
+    result = invoke("schema", "--db", str(db), "--format", "markdown")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == fresh_schema_markdown()
