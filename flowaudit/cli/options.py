@@ -1,0 +1,42 @@
+"""Options shared by several commands, and turning them into Settings once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from flowaudit.config import Settings, resolve_settings
+from flowaudit.logs import setup_logging
+
+DB = typer.Option(None, "--db", help="DuckDB file. [env FLOWAUDIT_DB; default flowaudit.duckdb]")
+CONFIG = typer.Option(
+    None, "--config", help="Config file. [env FLOWAUDIT_CONFIG; default ./flowaudit.toml]"
+)
+ACCOUNT = typer.Option(
+    None, "--account", help="Account label, for several accounts in one file. [default: default]"
+)
+API_URL = typer.Option(None, "--api-url", help="API base URL. [env FLOWAUDIT_API_URL]")
+REGION = typer.Option(None, "--region", help="API region preset: na or eu. [env FLOWAUDIT_REGION]")
+TOKEN_FILE = typer.Option(
+    None,
+    "--token-file",
+    help="File holding the API token (else FLOWAUDIT_TOKEN). Never pass the token itself.",
+)
+CONCURRENCY = typer.Option(None, "--concurrency", help="Requests in flight at most. [default 8]")
+RATE = typer.Option(None, "--rate", help="Requests per second at most. [default 150]")
+QUIET = typer.Option(False, "--quiet", "-q", help="Print only errors (and nothing on success).")
+LOG_FILE = typer.Option(None, "--log-file", help="Write log lines to this file instead of stderr.")
+OUT = typer.Option(
+    None, "--out", help="Report directory. [env FLOWAUDIT_OUT; default flowaudit-reports]"
+)
+
+
+def load_settings(config: Path | None = None, **flags: Any) -> Settings:
+    """Resolve settings from flags (None = not given) and set up logging from them."""
+    if flags.get("quiet") is False:
+        flags["quiet"] = None  # an absent --quiet must not override the file or environment
+    settings = resolve_settings(flags, config_file=config)
+    setup_logging(quiet=settings.quiet, log_file=settings.log_file)
+    return settings

@@ -1,0 +1,186 @@
+"""A run of the nightly job's first half: begin (database) -> fetch (network only, no
+database lock held) -> load (one transaction) -> finish.
+
+The database is opened only for the two short moments that need it, so readers
+(`flowaudit sql`, a notebook) are locked out for the load alone. A run that fails or is
+killed leaves the previous state whole; the next start records it as failed."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from flowaudit import __version__
+from flowaudit.config import Settings
+from flowaudit.errors import FlowauditError
+from flowaudit.extract.client import ApiClient
+from flowaudit.extract.fetch import fetch_account
+from flowaudit.load.db import connect
+from flowaudit.load.migrations import migrate
+from flowaudit.load.runs import audit_watermark, begin_run, fail_run
+from flowaudit.load.save import load_staging
+from flowaudit.logs import get_logger
+from flowaudit.runlock import run_lock
+from flowaudit.secrets import scrub
+
+log = get_logger(__name__)
+
+# How long a run waits for readers (who hold the file's lock) before giving up.
+DB_LOCK_WAIT_SECONDS = 300.0
+
+
+@dataclass
+class RunResult:
+    """What one extract run did; printed as the run's summary line."""
+
+    run_id: int
+    mode: str
+    status: str
+    seconds: float
+    counts: dict[str, Any] = field(default_factory=dict)
+    requests: int = 0
+    retries: int = 0
+    observed_at: str | None = None
+
+    def summary(self) -> str:
+        c = self.counts
+        return (
+            f"run {self.run_id} ({self.mode}) {self.status}: "
+            f"{c.get('flows', 0)} flows, {c.get('new_audit_records', 0)} new audit records, "
+            f"{c.get('new_versions', 0)} new versions, {c.get('deleted', 0)} deleted; "
+            f"{self.requests} requests, {self.retries} retries in {self.seconds:.1f}s"
+        )
+
+
+class _Terminated(Exception):
+    """SIGTERM (cron timeout, systemd stop) arrived: end the run as failed, cleanly."""
+
+
+@contextmanager
+def _sigterm_as_exception() -> Iterator[None]:
+    def handler(signum, frame):
+        raise _Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (tests): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run_extract(
+    settings: Settings,
+    *,
+    full: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: Callable[..., None] | None = None,
+    strategy: str = "windows",
+    db_lock_wait: float = DB_LOCK_WAIT_SECONDS,
+) -> RunResult:
+    """Extract the account into settings.db; raise a FlowauditError if the run failed."""
+    token = settings.require_token()
+    started = time.monotonic()
+    db_path = settings.db
+    with run_lock(db_path), _sigterm_as_exception():
+        con = connect(db_path, wait_seconds=db_lock_wait)
+        try:
+            migrate(con)
+            watermark = None if full else audit_watermark(con, settings.account)
+            if watermark is not None and watermark.tzinfo is None:
+                watermark = watermark.replace(tzinfo=UTC)  # the store keeps naive UTC
+            mode = "full" if watermark is None else "incremental"
+            run_id = begin_run(con, settings.account, mode, __version__)
+        finally:
+            con.close()
+        log.info("run %s started (%s) against %s", run_id, mode, settings.api_url)
+
+        staging_root = Path(tempfile.mkdtemp(prefix=".flowaudit-staging-", dir=db_path.parent))
+        try:
+            try:
+                manifest = asyncio.run(
+                    _fetch(settings, token, transport, staging_root, watermark, progress, strategy)
+                )
+                con = connect(db_path, wait_seconds=db_lock_wait)
+                try:
+                    counts = load_staging(
+                        con,
+                        staging_root,
+                        run_id,
+                        volatile_fields=settings.volatile_fields,
+                    )
+                finally:
+                    con.close()
+            except (FlowauditError, _Terminated, KeyboardInterrupt) as exc:
+                _record_failure(db_path, run_id, exc, db_lock_wait)
+                if isinstance(exc, _Terminated):
+                    raise KeyboardInterrupt from None
+                raise
+        finally:
+            shutil.rmtree(staging_root, ignore_errors=True)
+
+    result = RunResult(
+        run_id=run_id,
+        mode=mode,
+        status="succeeded",
+        seconds=time.monotonic() - started,
+        counts=dict(counts),
+        requests=int(manifest.get("requests", 0)),
+        retries=int(manifest.get("retries", 0)),
+        observed_at=manifest.get("observed_at"),
+    )
+    log.info("%s", result.summary())
+    return result
+
+
+async def _fetch(settings, token, transport, staging_root, watermark, progress, strategy):
+    async with ApiClient(
+        settings.api_url,
+        token,
+        transport=transport,
+        timeout=settings.timeout,
+        rate=settings.rate,
+        concurrency=settings.concurrency,
+        max_attempts=settings.max_attempts,
+    ) as client:
+        return await fetch_account(
+            client,
+            staging_root,
+            account=settings.account,
+            audit_since=watermark,
+            overlap=timedelta(hours=settings.audit_overlap_hours),
+            strategy=strategy,
+            progress=progress,
+        )
+
+
+def _record_failure(db_path: Path, run_id: int, exc: BaseException, wait: float) -> None:
+    if isinstance(exc, FlowauditError):
+        message = exc.message
+    elif isinstance(exc, _Terminated):
+        message = "terminated (SIGTERM)"
+    else:
+        message = "interrupted"
+    try:
+        con = connect(db_path, wait_seconds=wait)
+        try:
+            fail_run(con, run_id, scrub(message))
+        finally:
+            con.close()
+    except FlowauditError as db_exc:
+        # The next start marks a still-running run as failed anyway.
+        log.warning("could not record the failure of run %s: %s", run_id, db_exc.message)
