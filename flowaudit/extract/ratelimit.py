@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
+_EPSILON = 1e-6
 
 
 class TokenBucket:
@@ -36,12 +37,13 @@ class TokenBucket:
         async with self._lock:
             while True:
                 now = self._clock()
-                if now < self._paused_until:
+                if self._paused_until - now > _EPSILON:
                     await self._sleep(self._paused_until - now)
                     continue
                 self._refill(now)
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                # The tolerance keeps float rounding from turning the wait into a spin.
+                if self._tokens >= 1 - _EPSILON:
+                    self._tokens = max(0.0, self._tokens - 1)
                     return
                 await self._sleep((1 - self._tokens) / self._rate)
 
