@@ -1,0 +1,64 @@
+"""Helpers of the end-to-end tests: run the pipeline against a simulated account, and read a
+database back as plain rows so that two databases can be compared table by table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from flowaudit.config import resolve_settings
+from flowaudit.pipeline import RunResult, run_extract
+from flowaudit.simulate import SimulatedAccount
+
+# Bookkeeping that legitimately differs between two runs reaching the same state.
+RUN_BOOKKEEPING = {"run_id", "first_run_id", "last_seen_run_id", "applied_at"}
+NOT_COMPARED_TABLES = {"runs", "schema_migrations", "meta"}
+
+
+def extract(db: Path, account: SimulatedAccount, *, full: bool = False, **flags: Any) -> RunResult:
+    """One extract run of `account` (in-process transport) into db."""
+    settings = resolve_settings(
+        {"db": db, "api_url": account.base_url, **flags},
+        environ={"FLOWAUDIT_TOKEN": account.token},
+    )
+    return run_extract(settings, full=full, transport=account.async_transport())
+
+
+def store_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'store' ORDER BY table_name"
+    ).fetchall()
+    return [name for (name,) in rows if name not in NOT_COMPARED_TABLES]
+
+
+def snapshot(db: Path) -> dict[str, list[tuple]]:
+    """Every store table (runs excluded) as sorted rows, without run bookkeeping columns."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        result = {}
+        for table in store_tables(con):
+            columns = [
+                name
+                for (name,) in con.execute(
+                    "SELECT column_name FROM duckdb_columns() "
+                    "WHERE schema_name = 'store' AND table_name = ? ORDER BY column_index",
+                    [table],
+                ).fetchall()
+                if name not in RUN_BOOKKEEPING
+            ]
+            select = ", ".join(f'"{c}"::VARCHAR' for c in columns)
+            rows = con.execute(f"SELECT {select} FROM store.{table}").fetchall()
+            result[table] = sorted(rows, key=lambda row: tuple("" if v is None else v for v in row))
+        return result
+    finally:
+        con.close()
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
