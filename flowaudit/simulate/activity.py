@@ -59,7 +59,7 @@ class Activity:
         self.connections_of_system: dict[str, list[str]] = {}
         self.system_of_connection: dict[str, System] = {}
         self.systems_of_integration: dict[str, list[System]] = {}
-        self.steps_of_connection: dict[str, list[tuple[str, str]]] = {}
+        self.steps_of_connection: dict[tuple[str, str], list[str]] = {}
         self.api_user = 0  # the owner of the API token
 
     def resync(self) -> None:
@@ -104,8 +104,13 @@ class Activity:
         return ids[0] if len(ids) == 1 or self.rng.random() < 0.85 else ids[-1]
 
     def _shared_step(self, kind: str, connection_id: str) -> str | None:
-        candidates = [sid for k, sid in self.steps_of_connection.get(connection_id, ()) if k == kind and sid in self.live[kind]]
-        return self.rng.choice(candidates) if candidates else None
+        # A few random draws instead of a scan: the lists grow with the account.
+        candidates = self.steps_of_connection.get((connection_id, kind), ())
+        for _ in range(4 if candidates else 0):
+            sid = candidates[int(self.rng.random() * len(candidates))]
+            if sid in self.live[kind]:
+                return sid
+        return None
 
     def _new_step(self, kind: str, ms: int, system: System, connection_id: str | None, obj: str,
                   user: int, source: str, lookup: bool = False) -> str:  # fmt: skip
@@ -117,7 +122,7 @@ class Activity:
         self.store.create(kind, doc, ms, user, source)
         self.live[kind].add(sid)
         if connection_id:
-            self.steps_of_connection.setdefault(connection_id, []).append((kind, sid))
+            self.steps_of_connection.setdefault((connection_id, kind), []).append(sid)
         return sid
 
     def add_flow(self, ms: int, shape: str, integration_id: str | None, source: str = "ui") -> str:
@@ -252,7 +257,13 @@ class Activity:
     def _pick(self, weights: dict[str, float], what: str | None) -> str:
         if what in weights:
             return what
-        return self.rng.choices(list(weights), weights=list(weights.values()))[0]
+        # random.choices recomputes its cumulative weights on every call; this is hot.
+        roll = self.rng.random() * sum(weights.values())
+        for name, weight in weights.items():
+            roll -= weight
+            if roll < 0:
+                return name
+        return name
 
     def _edit_flows(self, ms, flow, source, user, what):
         rng = self.rng
@@ -309,7 +320,7 @@ class Activity:
         rng = self.rng
         processors = list(flow["pageProcessors"])
         action = rng.randrange(4)
-        if action == 0 or len(processors) == 1:
+        if (action == 0 and len(processors) < 3) or (len(processors) == 1 and rng.random() < 0.5):
             last_import = next((p["_importId"] for p in reversed(processors) if p.get("type") == "import"), None)
             found = self._step_system("imports", last_import) if last_import else None
             if found:
@@ -340,7 +351,7 @@ class Activity:
         else:
             processors = list(branches[index].get("pageProcessors") or ())
             found = self._step_system("imports", processors[0]["_importId"]) if processors and processors[0].get("_importId") else None
-            if found:
+            if found and len(processors) < 3:
                 system, cid = found
                 sid = self._new_step("imports", ms - STEP_GAP_MS, system, cid, rng.choice(catalog.OBJECTS), user, source)
                 processors.append(catalog.processor(rng, "import", sid))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 from flowaudit.simulate.clock import iso
@@ -22,6 +23,9 @@ KIND_OF_TYPE = {rtype: kind for kind, rtype in TYPE_OF_KIND.items()}
 
 # Positions in an audit row tuple (a tuple, not an object: there may be half a million).
 ROW_ID, ROW_TYPE, ROW_RESOURCE, ROW_SOURCE, ROW_EVENT, ROW_TIME, ROW_USER, ROW_CHANGES, ROW_DELETED = range(9)
+
+# The flow fields that refer to exports and imports.
+STEP_FIELDS = frozenset(("pageProcessors", "pageGenerators", "routers", "_exportId", "_importId"))
 
 # Ground-truth operations.
 OP_CREATE, OP_UPDATE, OP_DELETE = "create", "update", "delete"
@@ -71,7 +75,7 @@ class AuditLog:
         """Append the pending rows in order; they must all be newer than the stored ones."""
         if not self._pending:
             return 0
-        pending = sorted(self._pending, key=lambda row: (row[ROW_TIME], row[ROW_ID]))
+        pending = sorted(self._pending, key=itemgetter(ROW_TIME, ROW_ID))
         self._pending = []
         if self.rows and (pending[0][ROW_TIME], pending[0][ROW_ID]) < (
             self.rows[-1][ROW_TIME],
@@ -177,23 +181,28 @@ class Store:
         before = doc = self.current[kind][rid]
         applied = []
         for path, value in changes:
-            old = get_path(doc, path)
+            top_level = "." not in path  # most changes: a cheaper path than docpath's
+            old = doc.get(path, MISSING) if top_level else get_path(doc, path)
             if old is MISSING and value is MISSING:
                 continue
             if old is not MISSING and value is not MISSING and old == value and type(old) is type(value):
                 continue
-            doc = apply_change(doc, path, value)
+            if top_level and value is not MISSING:
+                doc = dict(doc)
+                doc[path] = value
+            else:
+                doc = apply_change(doc, path, value)
             applied.append((path, old, value))
         if not applied:
             return ()
         stamp = iso(ms)
-        doc = dict(doc)
+        # apply_change returned a fresh top-level dict (never `before`): safe to stamp in place.
         doc["lastModified"] = stamp
         applied_changes = tuple(applied)
         truth_changes = (*applied_changes, ("lastModified", before.get("lastModified", MISSING), stamp))
         self._replace(kind, rid, doc)
         self.truth[kind][rid].append((ms, OP_UPDATE, truth_changes, self._snap(doc)))
-        if kind == "flows":
+        if kind == "flows" and any(change[0] in STEP_FIELDS for change in applied_changes):
             self._index_steps(rid, before, doc)
         if audited:
             self._audit(kind, rid, source, "update", ms, user, applied_changes, None)
