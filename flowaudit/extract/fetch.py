@@ -34,6 +34,11 @@ NON_FLOW_AUDIT_TYPES = (
     "notification", "revision", "script", "ssoclient", "stack", "user",
 )  # fmt: skip
 
+_PER_FLOW_GAP = (
+    "per-flow: records of flows deleted before the listing are not read "
+    "(they are no longer listed, so their /flows/<id>/audit is never asked for)"
+)
+
 Progress = Callable[[tuple[Any, ...]], None]
 
 
@@ -127,10 +132,14 @@ class _AccountFetch:
             windows = await self.audit_per_flow(AuditWindow(since, self.now))
         records = sum(window["records"] for window in windows)
         log.info("read %d audit record(s) in %d window(s)", records, len(windows))
+        gaps = [_PER_FLOW_GAP] if strategy == "per-flow" else []
+        gaps += [f"{w.get('scope', '/audit')} from {w['from']} to {w['to']}: page cap reached"
+                 for w in windows if not w["complete"]]  # fmt: skip
         return {
             "mode": "full" if since is None else "incremental",
             "strategy": strategy,
-            "complete": all(window["complete"] for window in windows),
+            "complete": not gaps,
+            "gaps": gaps,
             "from": None if since is None else api_time(since),
             "to": api_time(self.now),
             "records": records,
