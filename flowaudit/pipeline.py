@@ -15,15 +15,16 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import httpx
 
 from flowaudit import __version__
 from flowaudit.config import Settings
-from flowaudit.errors import FlowauditError
+from flowaudit.errors import DatabaseLockedError, FlowauditError, RunInProgressError
 from flowaudit.extract.client import ApiClient
 from flowaudit.extract.fetch import fetch_account
 from flowaudit.load.db import connect
@@ -184,3 +185,59 @@ def _record_failure(db_path: Path, run_id: int, exc: BaseException, wait: float)
     except FlowauditError as db_exc:
         # The next start marks a still-running run as failed anyway.
         log.warning("could not record the failure of run %s: %s", run_id, db_exc.message)
+
+
+@dataclass
+class NightlyOutcome:
+    """What `flowaudit run` did: the extract's result or error, and the index it rendered."""
+
+    result: RunResult | None
+    error: FlowauditError | None
+    index: Path | None
+
+
+# Failures after which rendering would only fight over the same database.
+_NO_REPORT_AFTER = (RunInProgressError, DatabaseLockedError)
+
+
+def run_nightly(
+    settings: Settings,
+    *,
+    full: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: Callable[..., None] | None = None,
+) -> NightlyOutcome:
+    """Extract, then render the reports; a failed extract still renders them, marked stale."""
+    from flowaudit.report.render import render_reports
+
+    try:
+        result = run_extract(settings, full=full, transport=transport, progress=progress)
+        error = None
+    except FlowauditError as exc:
+        result, error = None, exc
+        log.error("extract failed: %s", exc.message)
+        if isinstance(exc, _NO_REPORT_AFTER) or not settings.db.exists():
+            return NightlyOutcome(None, exc, None)
+
+    stale_since = None if error is None else last_successful_observation(settings)
+    try:
+        index = render_reports(settings.db, settings.out, settings, stale_since=stale_since)
+    except FlowauditError as exc:
+        # The extract's failure, if any, is the news of the night; a report failure otherwise.
+        return NightlyOutcome(result, error or exc, None)
+    return NightlyOutcome(result, error, index)
+
+
+def last_successful_observation(settings: Settings) -> datetime | None:
+    """When the data of the last successful run of settings.account was observed (UTC)."""
+    con = connect(settings.db, read_only=True, wait_seconds=DB_LOCK_WAIT_SECONDS)
+    try:
+        rows = con.execute(
+            "SELECT max(observed_at) FROM runs WHERE account = ? AND status = 'succeeded'",
+            [settings.account],
+        ).fetchall()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return rows[0][0] if rows else None

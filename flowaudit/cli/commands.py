@@ -5,6 +5,7 @@ from flowaudit.cli import (  # noqa: F401
     extract_cmd,
     ops_cmd,
     report_cmd,
+    run_cmd,
     simulate_cmd,
     sql_cmd,
 )
