@@ -12,10 +12,13 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+# One encoder instance: json.dumps with options builds a new encoder on every call.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
 
 def canonical_json(value: Any) -> str:
     """The one serialisation that hashes are taken over."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 class ContentHasher:
@@ -26,9 +29,13 @@ class ContentHasher:
         self._anywhere = frozenset(f for f in fields if "." not in f)
         self._paths = [tuple(f.split(".")) for f in fields if "." in f]
 
-    def stable_content(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """A copy of doc without volatile fields (doc itself is not changed)."""
-        content = _without_keys(doc, self._anywhere) if self._anywhere else dict(doc)
+    def stable_content(self, doc: dict[str, Any], text: str | None = None) -> dict[str, Any]:
+        """A copy of doc without volatile fields (doc itself is not changed). Given the
+        document's JSON text, nested levels are only walked when a volatile name occurs
+        in them."""
+        content = {k: v for k, v in doc.items() if k not in self._anywhere}
+        if self._anywhere and (text is None or self._nested_volatile(doc, text)):
+            content = _without_keys(content, self._anywhere)
         for path in self._paths:
             content = _without_path(content, path)
         return content
@@ -39,8 +46,13 @@ class ContentHasher:
             return True
         return any(tuple(parts[: len(path)]) == path for path in self._paths)
 
-    def content_hash(self, doc: dict[str, Any]) -> str:
-        return sha256_text(canonical_json(self.stable_content(doc)))
+    def content_hash(self, doc: dict[str, Any], text: str | None = None) -> str:
+        return sha256_text(canonical_json(self.stable_content(doc, text)))
+
+    def _nested_volatile(self, doc: dict[str, Any], text: str) -> bool:
+        return any(
+            text.count(f'"{name}"') > (1 if name in doc else 0) for name in self._anywhere
+        )
 
 
 def sha256_text(text: str) -> str:

@@ -87,12 +87,15 @@ class CanonicalDocument:
         return copy
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_encode = _ENCODER.encode
+_SCALARS = {True: "true", False: "false", None: "null"}
+
+
 def _piece(key: str, value: Any) -> str:
-    return (
-        json.dumps(key, ensure_ascii=False)
-        + ":"
-        + json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    )
+    if value is True or value is False or value is None:
+        return _encode(key) + ":" + _SCALARS[value]
+    return _encode(key) + ":" + _encode(value)
 
 
 def _set_path(container: Any, parts: list[str], value: Any) -> Any:

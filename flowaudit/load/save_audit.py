@@ -22,12 +22,32 @@ def save_audit(
     if not audit_file.exists() or audit_file.stat().st_size == 0:
         return {"audit_records_read": 0, "new_audit_records": 0, "new_field_changes": 0}
     path = str(audit_file)
+    before = _count(con, "store.audit_records", account)
     try:
-        not_objects, without_id, without_time, records = fetch_sql_file(
-            con, "load/audit_problems.sql", path=path
-        )[0]
+        run_sql_file(
+            con, "load/audit_insert_records.sql", path=path, account=account, run_id=run_id
+        )
     except duckdb.InvalidInputException as exc:
         raise ApiContractError(f"{audit_file.name}: {_json_problem(exc)}") from None
+    except duckdb.ConstraintException:
+        # A NOT NULL column got nothing: say which records are wrong, and how many.
+        raise ApiContractError(f"{audit_file.name}: {_describe_bad_records(path)}") from None
+    new_records = _count(con, "store.audit_records", account) - before
+    before = _count(con, "store.audit_field_changes", account)
+    run_sql_file(con, "load/audit_insert_field_changes.sql", account=account, run_id=run_id)
+    new_changes = _count(con, "store.audit_field_changes", account) - before
+    return {
+        "audit_records_read": _lines(audit_file),
+        "new_audit_records": new_records,
+        "new_field_changes": new_changes,
+    }
+
+
+def _describe_bad_records(path: str) -> str:
+    with duckdb.connect() as scratch:
+        not_objects, without_id, without_time, records = fetch_sql_file(
+            scratch, "load/audit_problems.sql", path=path
+        )[0]
     problems = [
         f"{count} {what}"
         for count, what in (
@@ -37,21 +57,8 @@ def save_audit(
         )
         if count
     ]
-    if problems:
-        raise ApiContractError(
-            f"{audit_file.name}: {', '.join(problems)} among {records}; nothing was loaded"
-        )
-    before = _count(con, "store.audit_records", account)
-    run_sql_file(con, "load/audit_insert_records.sql", path=path, account=account, run_id=run_id)
-    new_records = _count(con, "store.audit_records", account) - before
-    before = _count(con, "store.audit_field_changes", account)
-    run_sql_file(con, "load/audit_insert_field_changes.sql", account=account, run_id=run_id)
-    new_changes = _count(con, "store.audit_field_changes", account) - before
-    return {
-        "audit_records_read": int(records),
-        "new_audit_records": new_records,
-        "new_field_changes": new_changes,
-    }
+    found = ", ".join(problems) or "records that cannot be stored"
+    return f"{found} among {records}; nothing was loaded"
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str, account: str) -> int:
@@ -59,6 +66,11 @@ def _count(con: duckdb.DuckDBPyConnection, table: str, account: str) -> int:
         con.execute(f"SELECT count(*) FROM {table} WHERE account = $account", {"account": account})
         .fetchall()[0][0]
     )
+
+
+def _lines(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
 
 
 def _json_problem(exc: BaseException) -> str:

@@ -56,7 +56,7 @@ def save_history(
             first_seen_at, valid_from, doc_text, created_at = candidates[key]
             document = json.loads(doc_text)
             outcome = replay_backwards(
-                hasher.stable_content(document),
+                hasher.stable_content(document, doc_text),
                 audit_steps,
                 first_seen_at=first_seen_at,
                 created_at=created_at,
@@ -137,15 +137,11 @@ def _rebuilt_line(
     event_id: str, content: str,
 ) -> str:
     # The canonical JSON is embedded as is: no second escaping of the document.
-    head = json.dumps(
-        {
-            "resource_type": key[0],
-            "resource_id": key[1],
-            "valid_from": valid_from.isoformat(sep=" "),
-            "valid_to": valid_to.isoformat(sep=" "),
-            "content_hash": content_hash,
-            "audit_event_id": event_id,
-        },
-        ensure_ascii=False,
+    return (
+        f'{{"resource_type":{_quote(key[0])},"resource_id":{_quote(key[1])},'
+        f'"valid_from":"{valid_from.isoformat(sep=" ")}","valid_to":"{valid_to.isoformat(sep=" ")}",'
+        f'"content_hash":"{content_hash}","audit_event_id":{_quote(event_id)},"doc":{content}}}\n'
     )
-    return head[:-1] + ',"doc":' + content + "}\n"
+
+
+_quote = json.JSONEncoder(ensure_ascii=False).encode

@@ -35,7 +35,7 @@ def stage_documents(
         for resource_id, (text, doc) in latest.items():
             columns["resource_type"].append(resource_type)
             columns["resource_id"].append(resource_id)
-            columns["content_hash"].append(hasher.content_hash(doc))
+            columns["content_hash"].append(hasher.content_hash(doc, text))
             columns["doc"].append(text)
             created = doc.get("createdAt")
             columns["created_at"].append(created if isinstance(created, str) else None)

@@ -1,20 +1,28 @@
 -- One row per `fieldChanges` entry of the audit records this run stored. The *_present
--- flags keep "no oldValue" (a field newly set) apart from "oldValue: null".
+-- flags keep "no oldValue" (a field newly set) apart from "oldValue: null": extracting a
+-- missing key gives SQL NULL, an explicit null gives JSON 'null'.
 INSERT INTO store.audit_field_changes
 SELECT
     account,
     event_id,
     CAST(position - 1 AS INTEGER),
-    change ->> '$.fieldPath',
-    json_exists(change, '$.oldValue'),
-    json_extract(change, '$.oldValue'),
-    json_exists(change, '$.newValue'),
-    json_extract(change, '$.newValue')
+    json_extract_string(change, '$.fieldPath'),
+    v[1] IS NOT NULL,
+    v[1],
+    v[2] IS NOT NULL,
+    v[2]
 FROM (
-    SELECT account, event_id, time, raw
-    FROM store.audit_records
-    WHERE account = $account AND first_run_id = $run_id
-      AND json_type(raw, '$.fieldChanges') = 'ARRAY'
-) AS records,
-    unnest(json_extract(raw, '$.fieldChanges[*]')) WITH ORDINALITY AS changes(change, position)
-ORDER BY time, event_id, position;
+    SELECT account, event_id, change, position, json_extract(change, ['$.oldValue', '$.newValue']) AS v
+    FROM (
+        SELECT
+            account,
+            event_id,
+            unnest(changes) AS change,
+            generate_subscripts(changes, 1) AS position
+        FROM (
+            SELECT account, event_id, TRY_CAST(json_extract(raw, '$.fieldChanges') AS JSON[]) AS changes
+            FROM store.audit_records
+            WHERE account = $account AND first_run_id = $run_id
+        )
+    )
+);

@@ -1,29 +1,34 @@
 -- Store the audit records of a staging file that are not stored yet (one row per `_id`).
 -- `source` and `event` are lower-cased (an older API variant sends "UI"); the whole record
--- stays in `raw`, so fields flowaudit does not know are kept too.
+-- stays in `raw`, so fields flowaudit does not know are kept too. Each line is parsed once
+-- (one multi-path extraction); a line without `_id` or readable `time` violates NOT NULL.
 INSERT INTO store.audit_records
 SELECT
     $account,
-    event_id,
-    time,
-    lower(json ->> '$.resourceType'),
-    json ->> '$._resourceId',
-    lower(json ->> '$.source'),
-    lower(json ->> '$.event'),
-    json ->> '$.byUser._id',
-    json ->> '$.byUser.name',
-    json ->> '$.byUser.email',
-    json ->> '$.deletedInfo.name',
+    f[1],
+    store.utc_time(f[2]),
+    lower(f[3]),
+    f[4],
+    lower(f[5]),
+    lower(f[6]),
+    f[7],
+    f[8],
+    f[9],
+    f[10],
     json,
     $run_id
 FROM (
-    SELECT json, json ->> '$._id' AS event_id, store.utc_time(json ->> '$.time') AS time
+    SELECT
+        json,
+        json_extract_string(json, [
+            '$._id', '$.time', '$.resourceType', '$._resourceId', '$.source', '$.event',
+            '$.byUser._id', '$.byUser.name', '$.byUser.email', '$.deletedInfo.name'
+        ]) AS f
     FROM read_ndjson_objects($path)
     -- Overlapping windows deliver some records twice: keep one.
-    QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY time) = 1
+    QUALIFY row_number() OVER (PARTITION BY f[1]) = 1
 ) AS staged
 WHERE NOT EXISTS (
     SELECT 1 FROM store.audit_records AS stored
-    WHERE stored.account = $account AND stored.event_id = staged.event_id
-)
-ORDER BY time, event_id;
+    WHERE stored.account = $account AND stored.event_id = staged.f[1]
+);

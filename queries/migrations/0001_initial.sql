@@ -108,8 +108,8 @@ CREATE TABLE store.schema_docs (
 -- offset is taken as UTC (never as the session's time zone); NULL when it is not a time.
 CREATE MACRO store.utc_time(text) AS (
     CASE
-        WHEN text[-1:] = 'Z' OR NOT regexp_matches(text, '[+-]\d\d:?\d\d$')
-            THEN TRY_CAST(text AS TIMESTAMP)
-        ELSE TRY_CAST(text AS TIMESTAMPTZ) AT TIME ZONE 'UTC'
+        WHEN suffix(text, 'Z') THEN TRY_CAST(text AS TIMESTAMP)
+        WHEN regexp_matches(text, '[+-]\d\d:?\d\d$') THEN TRY_CAST(text AS TIMESTAMPTZ) AT TIME ZONE 'UTC'
+        ELSE TRY_CAST(text AS TIMESTAMP)
     END
 );
