@@ -137,6 +137,11 @@ class ApiClient:
         """`GET /v1/flows?limit=1000`: how messages name a request (never the host or token)."""
         return scrub(f"{method} {unquote(url.raw_path.decode('ascii', 'replace'))}")
 
+    def reset_observation(self) -> None:
+        """Forget the observation time: the next answer's `Date` starts a new fetch."""
+        self.observed_at = None
+        self._first_answer = asyncio.Event()
+
     async def wait_observed(self) -> datetime:
         """The observation time: the server `Date` of the first answer (local clock if none)."""
         await self._first_answer.wait()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,9 @@ async def fetch_account(
     """Fetch the account into staging_dir; return the manifest (also written there)."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown audit strategy {strategy!r} (choose from {STRATEGIES})")
-    since = None if audit_since is None else audit_since - overlap
+    since = None if audit_since is None else _as_utc(audit_since) - overlap
     requests_before, retries_before = client.requests, client.retries
+    client.reset_observation()
     with StagingArea(Path(staging_dir)) as staging:
         run = _AccountFetch(client, staging, progress or _no_progress, max_pages)
         listings, audit = await run.everything(since, strategy)
@@ -74,6 +75,11 @@ async def fetch_account(
         }
         staging.write_manifest(manifest)
     return manifest
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # The database keeps naive UTC timestamps (docs/architecture.md, Conventions).
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _no_progress(event: tuple[Any, ...]) -> None:

@@ -222,3 +222,28 @@ def test_windows_fall_on_whole_milliseconds_and_adjoin():
         assert window.start.microsecond % 1000 == 0
     assert all(a.end == b.start for a, b in itertools.pairwise(windows))
     assert windows[0].start is None and windows[0].end == windows[1].start
+
+
+def test_a_naive_watermark_from_the_database_is_taken_as_utc(tmp_path):
+    account = FakeAccount([])
+    naive = (NOW - timedelta(hours=20)).replace(tzinfo=None)
+    manifest = fetch(account, tmp_path / "s", audit_since=naive, overlap=timedelta(hours=1))
+    assert manifest["audit"]["from"] == "2026-11-27T05:00:00.000Z"
+
+
+def test_a_client_reused_for_a_second_fetch_observes_the_time_anew(tmp_path):
+    account = FakeAccount([])
+    time = FakeTime()
+
+    async def main():
+        async with ApiClient(BASE, Secret(TOKEN), transport=account.api.transport(),
+                             sleep=time.sleep, clock=time.clock) as client:  # fmt: skip
+            first = await fetch_account(client, tmp_path / "one")
+            account.date = "Sun, 29 Nov 2026 02:00:00 GMT"
+            second = await fetch_account(client, tmp_path / "two")
+            return first, second
+
+    first, second = run(main())
+    assert first["observed_at"] == "2026-11-28T02:00:00.000Z"
+    assert second["observed_at"] == "2026-11-29T02:00:00.000Z"
+    assert second["requests"] == first["requests"]  # counted per fetch
