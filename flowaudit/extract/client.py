@@ -22,7 +22,7 @@ from urllib.parse import unquote
 import httpx
 
 from flowaudit import __version__
-from flowaudit.errors import ApiContractError, ApiUnavailableError, FlowauditError
+from flowaudit.errors import ApiContractError, ApiUnavailableError, ConfigError, FlowauditError
 from flowaudit.extract.ratelimit import Throttle
 from flowaudit.extract.retry import (
     RETRYABLE_STATUSES,
@@ -83,7 +83,7 @@ class ApiClient:
     ):
         self.base_url = httpx.URL(base_url.rstrip("/"))
         if self.base_url.scheme not in DEFAULT_PORTS or not self.base_url.host:
-            raise ApiUnavailableError(f"the API URL must be an http(s) URL: {scrub(base_url)}")
+            raise ConfigError(f"the API URL must be an http(s) URL: {scrub(base_url)}")
         register_secret(token.reveal())
         self.concurrency = concurrency
         self.policy = RetryPolicy(max_attempts=max_attempts, rng=rng or random.Random())
@@ -214,7 +214,11 @@ class ApiClient:
                 self.policy.wait_after_throttle(failure.retry_after, failed_attempts)
             )
         else:
-            await self._sleep(self.policy.backoff(failed_attempts))
+            # A 503 may say when to come back too; never sooner than the backoff.
+            wait = self.policy.backoff(failed_attempts)
+            if failure.retry_after is not None:
+                wait = max(wait, min(failure.retry_after, self.policy.max_retry_after))
+            await self._sleep(wait)
 
     def _exhausted(self, name: str, failure: _Failure) -> FlowauditError:
         attempts = self.policy.max_attempts

@@ -10,9 +10,10 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from flowaudit.errors import ApiContractError, ApiUnavailableError, AuthError
-from flowaudit.extract import NotFoundError
+from flowaudit.errors import ApiContractError, ApiUnavailableError, AuthError, ConfigError
+from flowaudit.extract import ApiClient, NotFoundError
 from flowaudit.extract.retry import RetryPolicy, parse_retry_after
+from flowaudit.secrets import Secret
 from tests.extract.fakes import (
     BASE,
     TOKEN,
@@ -198,3 +199,15 @@ def test_backoff_is_full_jitter_under_an_exponential_cap():
         waits = [policy.backoff(failed) for _ in range(200)]
         assert all(0.0 <= w <= ceiling for w in waits)
         assert max(waits) > ceiling * 0.8  # the whole range is used, not a fixed delay
+
+
+def test_a_503_with_retry_after_waits_at_least_that_long():
+    time = FakeTime()
+    api = sequence(json_response({}, status=503, **{"Retry-After": "4"}), json_response([]))
+    get(api, time)
+    assert time.waits and time.waits[0] >= 4.0
+
+
+def test_an_api_url_that_is_not_http_is_a_configuration_error():
+    with pytest.raises(ConfigError, match="must be an http"):
+        ApiClient("ftp://api.integrator.io/v1", Secret(TOKEN))
