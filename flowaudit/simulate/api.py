@@ -162,7 +162,7 @@ def _created(account: SimulatedAccount, doc: dict) -> SimResponse:
     return _json(201, _dumps(doc))
 
 
-def _dumps(doc: dict) -> bytes:
+def _dumps(doc: dict | list) -> bytes:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -301,7 +301,7 @@ def _audit(account: SimulatedAccount, request: SimRequest, params: dict[str, str
     positions, next_before = select_page(
         log, flt, visible_from_ms=visible_from, before=int(cursor) if cursor else None, limit=limit
     )
-    body = b"[" + b",".join(log.record_bytes(position) for position in positions) + b"]"
+    body = _dumps([log.record(position) for position in positions])  # one encoder call per page
     extra = []
     if next_before is not None:
         extra.append(_link(account, request, params, _encode_cursor("audit", str(next_before))))
