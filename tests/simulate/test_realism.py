@@ -162,3 +162,19 @@ def test_advance_refuses_a_negative_span():
     account = SimulatedAccount.generate("small")
     with pytest.raises(UsageError):
         account.advance(hours=-1)
+
+
+def test_a_slow_fault_answers_late_but_correctly():
+    account = _faulty(1.0, ("slow",))
+    with client_for(account) as c:
+        start = time.perf_counter()
+        response = c.get("/flows", params={"limit": 3})
+    assert time.perf_counter() - start >= 0.01
+    assert response.status_code == 200 and len(response.json()) == 3
+
+
+def test_time_travel_shows_a_flow_before_its_creation_as_absent():
+    account = SimulatedAccount.generate("small")
+    flow = account.resources("flows")[-1]
+    assert flow["_id"] not in account.state_at("2025-11-01T00:00:00.000Z")["flows"]
+    assert account.state_at(flow["createdAt"])["flows"][flow["_id"]]["createdAt"] == flow["createdAt"]

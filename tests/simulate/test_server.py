@@ -99,3 +99,14 @@ def test_flowaudit_simulate_rejects_a_bad_size():
                             capture_output=True, text=True, timeout=30)  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.startswith("flowaudit: error: unknown size 'huge'")
+
+
+def test_flowaudit_simulate_has_help():
+    from typer.testing import CliRunner
+
+    from flowaudit.cli import app
+
+    result = CliRunner().invoke(app, ["simulate", "--help"])
+    assert result.exit_code == 0
+    for option in ("--port", "--size", "--seed", "--token", "--latency-ms", "--rate", "--burst", "--fault-rate"):
+        assert option in result.output
