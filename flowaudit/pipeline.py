@@ -53,6 +53,9 @@ class RunResult:
     requests: int = 0
     retries: int = 0
     observed_at: str | None = None
+    fetch_seconds: float = 0.0
+    load_seconds: float = 0.0
+    manifest: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def summary(self) -> str:
         c = self.counts
@@ -113,9 +116,11 @@ def run_extract(
         staging_root = Path(tempfile.mkdtemp(prefix=".flowaudit-staging-", dir=db_path.parent))
         try:
             try:
+                fetch_started = time.monotonic()
                 manifest = asyncio.run(
                     _fetch(settings, token, transport, staging_root, watermark, progress, strategy)
                 )
+                load_started = time.monotonic()
                 con = connect(db_path, wait_seconds=db_lock_wait)
                 try:
                     counts = load_staging(
@@ -126,6 +131,7 @@ def run_extract(
                     )
                 finally:
                     con.close()
+                load_finished = time.monotonic()
             except (FlowauditError, _Terminated, KeyboardInterrupt) as exc:
                 _record_failure(db_path, run_id, exc, db_lock_wait)
                 if isinstance(exc, _Terminated):
@@ -143,6 +149,9 @@ def run_extract(
         requests=int(manifest.get("requests", 0)),
         retries=int(manifest.get("retries", 0)),
         observed_at=manifest.get("observed_at"),
+        fetch_seconds=load_started - fetch_started,
+        load_seconds=load_finished - load_started,
+        manifest=manifest,
     )
     log.info("%s", result.summary())
     return result
