@@ -4,7 +4,9 @@ day of changes, and under injected faults and throttling."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -145,3 +147,25 @@ def test_a_token_refused_mid_run_fails_the_fetch_and_leaves_no_manifest(tmp_path
     with pytest.raises(AuthError, match=r"HTTP 403\) for GET /v1/connections"):
         fetch(acct, tmp_path / "s")
     assert not (tmp_path / "s" / "manifest.json").exists()
+
+
+def test_the_token_appears_in_no_staged_file_and_no_log_line(tmp_path):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logger = logging.getLogger("flowaudit")
+    previous_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        acct = account(fault_rate=0.2, fault_seed=4, slow_seconds=0.01)
+        fetch(acct, tmp_path / "s", time=FakeTime(), strategy="per-flow")
+        acct.advance(hours=24)
+        with pytest.raises(AuthError) as info:
+            fetch(account(forbidden_kinds=("flows",)), tmp_path / "t")
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous_level)
+    assert stream.getvalue(), "the fetch should have logged something"
+    assert TOKEN not in stream.getvalue() and TOKEN not in str(info.value)
+    for path in (tmp_path / "s").iterdir():
+        assert TOKEN not in path.read_text(encoding="utf-8"), path.name
