@@ -124,6 +124,7 @@ def main() -> None:
             print(f"{label}: {seconds:.2f}s, {counts['audit_records_read'] / seconds:,.0f} audit records/s; "
                   f"new records {counts['new_audit_records']}, field changes {counts['new_field_changes']}, "
                   f"versions {counts['new_versions']}, reconstructed {counts['reconstructed_versions']}")
+            print(f"  stages: {counts['load_seconds']}")
         con.close()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory (max RSS) {peak_mb:.0f} MB; database {db.stat().st_size / 1e6:.0f} MB")

@@ -42,9 +42,9 @@ class ContentHasher:
 
     def is_volatile_path(self, parts: list[str]) -> bool:
         """Whether a field path (split on dots) is or lies inside a volatile field."""
-        if self._anywhere.intersection(parts):
+        if not self._anywhere.isdisjoint(parts):
             return True
-        return any(tuple(parts[: len(path)]) == path for path in self._paths)
+        return bool(self._paths) and any(tuple(parts[: len(path)]) == path for path in self._paths)
 
     def content_hash(self, doc: dict[str, Any], text: str | None = None) -> str:
         return sha256_text(canonical_json(self.stable_content(doc, text)))

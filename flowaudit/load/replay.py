@@ -13,10 +13,11 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 _INDEX = re.compile(r"\[(\d+)\]")
+# Times are anything ordered: datetimes in tests, integer microseconds in the loader.
+Moment = Any
 _MISSING = object()
 
 
@@ -30,7 +31,7 @@ class FieldChange:
 @dataclass
 class AuditStep:
     event_id: str
-    time: datetime
+    time: Moment
     event: str | None
     changes: list[FieldChange] = field(default_factory=list)
 
@@ -38,20 +39,22 @@ class AuditStep:
 @dataclass
 class RebuiltVersion:
     content: str  # canonical JSON (sorted keys, compact), volatile fields excluded
-    valid_from: datetime
-    valid_to: datetime
+    valid_from: Moment
+    valid_to: Moment
     audit_event_id: str  # the record whose undoing produced this state
     document: dict[str, Any]
 
 
 @dataclass
 class Replay:
-    observed_valid_from: datetime  # when the first observed state began
+    observed_valid_from: Moment  # when the first observed state began
     versions: list[RebuiltVersion]  # older states, newest first
     skipped_changes: int  # changes whose path could not be followed
 
 
 def split_path(path: str) -> list[str]:
+    if "[" not in path and ".." not in path and not path.startswith(".") and not path.endswith("."):
+        return path.split(".")
     return [part for part in _INDEX.sub(r".\1", path).split(".") if part != ""]
 
 
@@ -147,8 +150,8 @@ def replay_backwards(
     observed: dict[str, Any],
     steps: Iterable[AuditStep],
     *,
-    first_seen_at: datetime,
-    created_at: datetime | None,
+    first_seen_at: Moment,
+    created_at: Moment | None,
     is_ignored: Callable[[list[str]], bool] = lambda parts: False,
 ) -> Replay:
     """Rebuild the states before `observed` (volatile fields already removed) from the audit
@@ -167,13 +170,13 @@ def replay_backwards(
     current_text = current.text()
     current_event: str | None = None  # None while current is the observed state
     current_end = first_seen_at
-    quiet_since: datetime | None = None  # oldest record that left current unchanged
+    quiet_since: Moment | None = None  # oldest record that left current unchanged
     versions: list[RebuiltVersion] = []
     observed_valid_from = first_seen_at
     skipped = 0
-    start: datetime | None = None
+    start: Moment | None = None
 
-    def emit(begins: datetime | None) -> None:
+    def emit(begins: Moment | None) -> None:
         nonlocal observed_valid_from
         if current_event is None:
             observed_valid_from = begins if begins is not None else first_seen_at

@@ -32,6 +32,7 @@ def save_audit(
     except duckdb.ConstraintException:
         # A NOT NULL column got nothing: say which records are wrong, and how many.
         raise ApiContractError(f"{audit_file.name}: {_describe_bad_records(path)}") from None
+    run_sql_file(con, "load/audit_remove_duplicates.sql", account=account, run_id=run_id)
     new_records = _count(con, "store.audit_records", account) - before
     before = _count(con, "store.audit_field_changes", account)
     run_sql_file(con, "load/audit_insert_field_changes.sql", account=account, run_id=run_id)

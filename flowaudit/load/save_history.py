@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +35,14 @@ def save_history(
     candidates = {
         (row[0], row[1]): row[2:]
         for row in con.execute(
-            "SELECT resource_type, resource_id, first_seen_at, valid_from, doc, created_at "
-            "FROM replay_candidates"
+            "SELECT resource_type, resource_id, epoch_us(first_seen_at), epoch_us(valid_from), "
+            "doc, epoch_us(created_at) FROM replay_candidates"
         ).fetchall()
     }
     out_path = Path(work_dir) / REBUILT_FILE
     starts: dict[str, list[Any]] = {
-        "resource_type": [], "resource_id": [], "previous_valid_from": [], "observed_valid_from": []
+        "resource_type": [], "resource_id": [], "previous_valid_from_us": [],
+        "observed_valid_from_us": [],
     }
     steps: set[tuple[str, str, str]] = set()
     rebuilt = skipped = 0
@@ -101,8 +101,8 @@ _STARTS_SCHEMA = pa.schema(
     [
         ("resource_type", pa.string()),
         ("resource_id", pa.string()),
-        ("previous_valid_from", pa.timestamp("us")),
-        ("observed_valid_from", pa.timestamp("us")),
+        ("previous_valid_from_us", pa.int64()),
+        ("observed_valid_from_us", pa.int64()),
     ]
 )
 
@@ -113,33 +113,40 @@ def _grouped_steps(
     """Rows of replay_history.sql (ordered by resource, time) -> steps per resource."""
     key: tuple[str, str] | None = None
     steps: list[AuditStep] = []
-    while True:
-        rows = result.fetchmany(FETCH_ROWS)
-        if not rows:
-            break
-        for resource_type, resource_id, event_id, time, event, path, old_present, old_value in rows:
-            row_key = (resource_type, resource_id)
-            if row_key != key:
+    step: AuditStep | None = None
+    while rows := result.fetchmany(FETCH_ROWS):
+        for resource_type, resource_id, event_id, time_us, event, path, old_present, old_value in rows:
+            if key is None or resource_id != key[1] or resource_type != key[0]:
                 if key is not None:
                     yield key, steps
-                key, steps = row_key, []
-            if not steps or steps[-1].event_id != event_id:
-                steps.append(AuditStep(event_id, time, event))
+                key, steps, step = (resource_type, resource_id), [], None
+            if step is None or step.event_id != event_id:
+                step = AuditStep(event_id, time_us, event)
+                steps.append(step)
             if path is not None:
-                value = json.loads(old_value) if old_present and old_value is not None else None
-                steps[-1].changes.append(FieldChange(path, bool(old_present), value))
+                step.changes.append(FieldChange(path, old_present, _decode(old_value)))
     if key is not None:
         yield key, steps
 
 
+_CONSTANTS = {"true": True, "false": False, "null": None}
+
+
+def _decode(value: str | None) -> Any:
+    if value is None:
+        return None
+    constant = _CONSTANTS.get(value, _decode)
+    return json.loads(value) if constant is _decode else constant
+
+
 def _rebuilt_line(
-    key: tuple[str, str], valid_from: datetime, valid_to: datetime, content_hash: str,
+    key: tuple[str, str], valid_from_us: int, valid_to_us: int, content_hash: str,
     event_id: str, content: str,
 ) -> str:
     # The canonical JSON is embedded as is: no second escaping of the document.
     return (
         f'{{"resource_type":{_quote(key[0])},"resource_id":{_quote(key[1])},'
-        f'"valid_from":"{valid_from.isoformat(sep=" ")}","valid_to":"{valid_to.isoformat(sep=" ")}",'
+        f'"valid_from_us":{valid_from_us},"valid_to_us":{valid_to_us},'
         f'"content_hash":"{content_hash}","audit_event_id":{_quote(event_id)},"doc":{content}}}\n'
     )
 

@@ -1,7 +1,8 @@
 -- Store the audit records of a staging file that are not stored yet (one row per `_id`).
 -- `source` and `event` are lower-cased (an older API variant sends "UI"); the whole record
 -- stays in `raw`, so fields flowaudit does not know are kept too. Each line is parsed once
--- (one multi-path extraction); a line without `_id` or readable `time` violates NOT NULL.
+-- (one multi-path extraction). Records the file holds twice are removed afterwards
+-- (audit_remove_duplicates.sql: cheaper than ranking wide rows). A line without `_id` or readable `time` violates NOT NULL.
 INSERT INTO store.audit_records
 SELECT
     $account,
@@ -25,8 +26,6 @@ FROM (
             '$.byUser._id', '$.byUser.name', '$.byUser.email', '$.deletedInfo.name'
         ]) AS f
     FROM read_ndjson_objects($path)
-    -- Overlapping windows deliver some records twice: keep one.
-    QUALIFY row_number() OVER (PARTITION BY f[1]) = 1
 ) AS staged
 WHERE NOT EXISTS (
     SELECT 1 FROM store.audit_records AS stored

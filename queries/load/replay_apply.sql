@@ -9,24 +9,25 @@ WHERE v.account = $account
   );
 
 UPDATE store.resource_versions AS v
-SET valid_from = s.observed_valid_from
+SET valid_from = make_timestamp(s.observed_valid_from_us)
 FROM replay_starts AS s
 WHERE v.account = $account
   AND v.origin = 'observed'
   AND v.resource_type = s.resource_type
   AND v.resource_id = s.resource_id
-  AND v.valid_from = s.previous_valid_from
-  AND s.observed_valid_from <> s.previous_valid_from;
+  AND epoch_us(v.valid_from) = s.previous_valid_from_us
+  AND s.observed_valid_from_us <> s.previous_valid_from_us;
 
 INSERT INTO store.resource_versions
 SELECT
-    $account, resource_type, resource_id, valid_from, valid_to, content_hash, doc,
+    $account, resource_type, resource_id, make_timestamp(valid_from_us),
+    make_timestamp(valid_to_us), content_hash, doc,
     'reconstructed', 'changed', $run_id, NULL, NULL, NULL, audit_event_id
 FROM read_ndjson(
     $path,
     columns = {
-        resource_type: 'VARCHAR', resource_id: 'VARCHAR', valid_from: 'TIMESTAMP',
-        valid_to: 'TIMESTAMP', content_hash: 'VARCHAR', audit_event_id: 'VARCHAR', doc: 'JSON'
+        resource_type: 'VARCHAR', resource_id: 'VARCHAR', valid_from_us: 'BIGINT',
+        valid_to_us: 'BIGINT', content_hash: 'VARCHAR', audit_event_id: 'VARCHAR', doc: 'JSON'
     }
 )
-ORDER BY resource_type, resource_id, valid_from;
+ORDER BY resource_type, resource_id, valid_from_us;
