@@ -8,13 +8,14 @@ was read, page by page and window by window. A failed fetch raises and leaves no
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flowaudit import __version__
-from flowaudit.errors import FlowauditError
+from flowaudit.errors import FlowauditError, UsageError
 from flowaudit.extract.client import ApiClient
 from flowaudit.extract.paging import DEFAULT_MAX_PAGES, PagedResult, follow_pages
 from flowaudit.extract.retry import NotFoundError
@@ -55,9 +56,12 @@ async def fetch_account(
 ) -> dict[str, Any]:
     """Fetch the account into staging_dir; return the manifest (also written there)."""
     if strategy not in STRATEGIES:
-        raise ValueError(f"unknown audit strategy {strategy!r} (choose from {STRATEGIES})")
+        raise UsageError(
+            f"unknown audit strategy {strategy!r} (choose from: {', '.join(STRATEGIES)})"
+        )
     since = None if audit_since is None else _as_utc(audit_since) - overlap
     requests_before, retries_before = client.requests, client.retries
+    statuses_before = Counter(client.by_status)
     client.reset_observation()
     with StagingArea(Path(staging_dir)) as staging:
         run = _AccountFetch(client, staging, progress or _no_progress, max_pages)
@@ -71,7 +75,10 @@ async def fetch_account(
             "audit": audit,
             "requests": client.requests - requests_before,
             "retries": client.retries - retries_before,
-            "by_status": client.counters()["by_status"],
+            "by_status": {
+                str(status): count
+                for status, count in sorted((client.by_status - statuses_before).items())
+            },
         }
         staging.write_manifest(manifest)
     return manifest

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from flowaudit.errors import ApiContractError, AuthError
+from flowaudit.errors import ApiContractError, AuthError, UsageError
 from flowaudit.extract import ApiClient, StagingWriteError, fetch_account
 from flowaudit.extract.windows import api_time, months_before, plan_windows
 from flowaudit.secrets import Secret
@@ -179,7 +179,7 @@ def test_per_flow_skips_a_flow_deleted_between_listing_and_its_audit(tmp_path):
 
 
 def test_an_unknown_strategy_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="unknown audit strategy"):
+    with pytest.raises(UsageError, match="unknown audit strategy 'everything'"):
         fetch(FakeAccount([]), tmp_path / "s", strategy="everything")
 
 
@@ -247,3 +247,4 @@ def test_a_client_reused_for_a_second_fetch_observes_the_time_anew(tmp_path):
     assert first["observed_at"] == "2026-11-28T02:00:00.000Z"
     assert second["observed_at"] == "2026-11-29T02:00:00.000Z"
     assert second["requests"] == first["requests"]  # counted per fetch
+    assert second["by_status"] == first["by_status"] == {"200": first["requests"]}
