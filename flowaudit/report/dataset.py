@@ -41,6 +41,8 @@ class ReportData:
     steps_of: dict[str, list[tuple[str, str]]]
     events: pl.DataFrame
     field_changes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    shown_fields: dict[str, Any] = field(default_factory=dict, repr=False)
+    _by_flow: dict[str, pl.DataFrame] | None = field(default=None, repr=False)
 
     @property
     def successful_runs(self) -> list[dict[str, Any]]:
@@ -76,11 +78,37 @@ class ReportData:
             return [resource_id]
         return sorted(self.flows_of.get((resource_type, resource_id), ()))
 
+    def events_of_flow(self, flow_id: str) -> pl.DataFrame:
+        """The audit records of a flow and of the exports/imports it uses."""
+        if self._by_flow is None:
+            self._by_flow = _group_events_by_flow(self.events, self.steps_of)
+        return self._by_flow.get(flow_id, self.events.clear())
+
     def flow_ids(self) -> list[str]:
         return sorted(
             (rid for (rtype, rid) in self.resources if rtype == "flow"),
             key=lambda fid: (self.name_of("flow", fid).lower(), fid),
         )
+
+
+def _group_events_by_flow(
+    events: pl.DataFrame, steps_of: dict[str, list[tuple[str, str]]]
+) -> dict[str, pl.DataFrame]:
+    # One join instead of a scan of every event per flow: large accounts have thousands of flows.
+    pairs = [
+        {"flow_id": flow_id, "resource_type": rtype, "resource_id": rid}
+        for flow_id, steps in steps_of.items()
+        for rtype, rid in steps
+    ]
+    attribution = pl.DataFrame(
+        pairs, schema={"flow_id": pl.String, "resource_type": pl.String, "resource_id": pl.String}
+    )
+    own = events.filter(pl.col("resource_type") == "flow").with_columns(
+        pl.col("resource_id").alias("flow_id")
+    )
+    steps = events.join(attribution, on=["resource_type", "resource_id"], how="inner")
+    both = pl.concat([own, steps.select(own.columns)]).unique(["flow_id", "event_id"])
+    return {key[0]: frame.drop("flow_id") for key, frame in both.group_by("flow_id")}
 
 
 def flow_file_name(flow_id: str) -> str:

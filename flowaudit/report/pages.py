@@ -186,7 +186,7 @@ def flow_versions(
     ]
     if not versions or any(v.origin == "reconstructed" for v in versions):
         return versions
-    events = data.events.filter((pl.col("resource_type") == "flow") & (pl.col("resource_id") == flow_id))
+    events = data.events_of_flow(flow_id).filter(pl.col("resource_type") == "flow")
     records = []
     for row in events.iter_rows(named=True):
         changes = tuple(
@@ -207,24 +207,23 @@ def build_flow_page(
     versions = flow_versions(flow_id, stored_versions, data)
     current = versions[-1].doc if versions else None
     deleted = bool(versions) and versions[-1].valid_to is not None
+    left_out = []
+    first_shown = max(len(versions) - MAX_FLOW_VERSIONS, 0)
+    if first_shown:
+        left_out.append(f"the {first_shown} oldest of {len(versions)} versions are not shown")
     timeline = []
-    for number, version in enumerate(versions, start=1):
+    for number in range(len(versions), first_shown, -1):
+        version = versions[number - 1]
         previous = versions[number - 2].doc if number > 1 else None
-        changes = diff_documents(previous, version.doc, volatile_fields=volatile_fields).changes if number > 1 else ()
+        changes = (
+            diff_documents(previous, version.doc, volatile_fields=volatile_fields).changes
+            if number > 1 else ()
+        )
         timeline.append(
             FlowVersion(number, version.valid_from, version.valid_to, version.origin,
                         shown_document(version.doc, pattern), diff_field_changes(changes, pattern))
         )
-    timeline.reverse()
-    left_out = []
-    if len(timeline) > MAX_FLOW_VERSIONS:
-        left_out.append(f"the {len(timeline) - MAX_FLOW_VERSIONS} oldest of {len(timeline)} versions are not shown")
-        timeline = timeline[:MAX_FLOW_VERSIONS]
-    related = {("flow", flow_id), *data.steps_of.get(flow_id, ())}
-    mask = pl.struct("resource_type", "resource_id").map_elements(
-        lambda s: (s["resource_type"], s["resource_id"]) in related, return_dtype=pl.Boolean
-    )
-    rows = data.events.filter(mask).sort("time", "event_id", descending=True)
+    rows = data.events_of_flow(flow_id).sort("time", "event_id", descending=True)
     if rows.height > MAX_FLOW_EVENTS:
         left_out.append(
             f"the {rows.height - MAX_FLOW_EVENTS} oldest of {rows.height} changes are on the monthly history pages"

@@ -106,12 +106,21 @@ def change_events(
                 resource_name=name,
                 integration=data.integration_of(rtype, rid) if rid else "",
                 flows=tuple(flow_link(data, f, root) for f in data.flows_for_event(rtype, rid)),
-                fields=audit_field_changes(data.field_changes.get(row["event_id"], ()), pattern),
+                fields=_fields_of(data, row["event_id"], pattern),
                 new_since_last_run=bool(new_after and row["time"] > new_after),
             )
         )
     events.sort(key=lambda e: (e.time, e.event_id), reverse=True)
     return tuple(events)
+
+
+def _fields_of(data: ReportData, event_id: str, pattern: str) -> tuple[FieldChange, ...]:
+    # An event shows on up to three pages (recent, month, each flow): format it once.
+    cached = data.shown_fields.get(event_id)
+    if cached is None:
+        cached = audit_field_changes(data.field_changes.get(event_id, ()), pattern)
+        data.shown_fields[event_id] = cached
+    return cached
 
 
 def filter_options(events: Sequence[ChangeEvent]) -> FilterOptions:
