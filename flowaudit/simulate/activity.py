@@ -286,7 +286,8 @@ class Activity:
             return changes, source
         if choice == "name":
             base = flow["name"].removesuffix(" (old)").removesuffix(" v2")
-            return [("name", base + rng.choice((" v2", " (old)", "")) if base != flow["name"] else base + " v2")], source
+            renamed = base + rng.choice((" v2", " (old)"))
+            return [("name", renamed if renamed != flow["name"] else base)], source
         if choice == "description":
             notes = ("Runs nightly; see runbook.", "Owner: finance team", "Paused during migration",
                      "Mappe les commandes vers SAP", "Übernimmt Kundenstammdaten")  # fmt: skip

@@ -48,13 +48,12 @@ def handle(account: SimulatedAccount, request: SimRequest) -> SimResponse:
 def _api(account: SimulatedAccount, request: SimRequest) -> SimResponse:
     try:
         _authenticate(account, request)
-        wait = account.bucket.take()
-        if wait:
-            raise ApiError(429, "rate_limited", f"Too many requests. Retry after {wait} seconds.")
     except ApiError as error:
-        response = _error(error)
-        if error.status == 429:
-            response.headers.append(("Retry-After", str(wait)))
+        return _error(error)
+    wait = account.bucket.take()
+    if wait:
+        response = _error(ApiError(429, "rate_limited", f"Too many requests. Retry after {wait} seconds."))
+        response.headers.append(("Retry-After", str(wait)))
         return response
     fault = account.faults.draw()
     if fault in _SERVER_ERRORS:

@@ -119,7 +119,10 @@ def _integration_names(count: int) -> list[str]:
     regions = ("EMEA", "APAC", "Nordics", "LATAM", "Québec", "DACH", "UK", "US")
     round_ = 0
     while len(names) < count:
-        names.extend(f"{name} ({regions[round_ % len(regions)]})" for name in catalog.INTEGRATION_NAMES)
+        region = regions[round_ % len(regions)]
+        if round_ >= len(regions):
+            region += f" {round_ // len(regions) + 1}"
+        names.extend(f"{name} ({region})" for name in catalog.INTEGRATION_NAMES)
         round_ += 1
     return names[:count]
 

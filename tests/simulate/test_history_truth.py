@@ -133,3 +133,29 @@ def test_a_medium_account_has_its_size():
     summary = account.summary()
     assert 900 <= summary["flows"] <= 1100
     assert 85_000 <= summary["audit_records"] <= 115_000
+
+
+_DIGEST = """
+import hashlib, httpx
+from flowaudit.simulate import SimulatedAccount
+a = SimulatedAccount.generate("small", seed=4)
+a.advance(hours=30, silent_changes=2)
+c = httpx.Client(transport=a.transport(), base_url=a.base_url, headers={"Authorization": "Bearer demo"})
+h = hashlib.sha256()
+for p in ["/flows", "/exports", "/imports", "/connections", "/integrations", "/audit"]:
+    h.update(c.get(p, params={"limit": 1000}).content)
+print(h.hexdigest())
+"""
+
+
+def test_answers_do_not_depend_on_the_process_hash_seed():
+    import os
+    import subprocess
+    import sys
+
+    digests = {
+        subprocess.run([sys.executable, "-c", _DIGEST], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
