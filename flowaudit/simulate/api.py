@@ -37,11 +37,11 @@ _KIND_NAMES = {"integrations": "Integration", "flows": "Flow", "exports": "Expor
 def handle(account: SimulatedAccount, request: SimRequest) -> SimResponse:
     """Answer one request (the account's lock must be held)."""
     if request.path.startswith("/_sim/"):
-        response = _admin(account, request)
+        response = _admin(account, request)  # not counted: counters describe the API's load
     else:
         response = _api(account, request)
+        account.count(request, response)
     response.headers.insert(0, ("Date", http_date(account.now_ms)))
-    account.count(request, response)
     return response
 
 

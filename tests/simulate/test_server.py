@@ -48,6 +48,7 @@ def test_admin_routes_advance_time_and_count_requests(served):
         assert c.get("/_sim/now").json() == {"now": "2026-11-03T02:00:00.000Z"}
         counters = c.get("/_sim/counters").json()
         assert counters["by_status"]["401"] == 1 and counters["by_route"]["GET /v1/flows"] == 1
+        assert counters["requests"] == 1  # admin routes are not counted
         assert c.post("/_sim/faults", params={"rate": 1, "seed": 3}).status_code == 200
         assert c.post("/_sim/advance", params={"hours": "soon"}).status_code == 400
     assert len(account.silent_change_log) == 2
