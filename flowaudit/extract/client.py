@@ -9,7 +9,6 @@ of its first answer (the run's observation time)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from collections import Counter
@@ -21,7 +20,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from flowaudit import __version__
+from flowaudit import __version__, jsonfast
 from flowaudit.errors import ApiContractError, ApiUnavailableError, ConfigError, FlowauditError
 from flowaudit.extract.ratelimit import Throttle
 from flowaudit.extract.retry import (
@@ -252,12 +251,7 @@ def _parse_body(response: httpx.Response) -> Any:
     content = response.content
     if response.status_code == 204 or not content.strip():
         return None
-    return json.loads(content, parse_constant=_reject_non_json_number)
-
-
-def _reject_non_json_number(name: str) -> Any:
-    # Python's json accepts NaN/Infinity; they are not JSON and nothing downstream can store them.
-    raise ValueError(f"{name} is not a JSON value")
+    return jsonfast.loads(content)
 
 
 def _first_line(exc: Exception) -> str:

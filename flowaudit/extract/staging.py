@@ -11,14 +11,12 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
+from flowaudit import jsonfast
 from flowaudit.errors import ExitCode, FlowauditError
 
 LISTING_KINDS = ("integrations", "flows", "exports", "imports", "connections")
 AUDIT_FILE = "audit.ndjson"
 MANIFEST_FILE = "manifest.json"
-# One encoder for every line: json.dumps with options builds a new one per call, which
-# is a third of the cost of staging a large audit log.
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
 class StagingWriteError(FlowauditError):
@@ -36,7 +34,7 @@ class StagingArea:
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
-        self._files: dict[str, IO[str]] = {}
+        self._files: dict[str, IO[bytes]] = {}
 
     def __enter__(self) -> StagingArea:
         try:
@@ -46,9 +44,7 @@ class StagingArea:
                     f"staging directory {self.directory} already holds a finished fetch"
                 )
             for name in (*(listing_file(kind) for kind in LISTING_KINDS), AUDIT_FILE):
-                self._files[name] = open(  # closed in close()
-                    self.directory / name, "w", encoding="utf-8", newline="\n"
-                )
+                self._files[name] = open(self.directory / name, "wb")  # closed in close()
         except OSError as exc:
             self.close()
             raise _write_error(self.directory, exc) from None
@@ -87,8 +83,8 @@ class StagingArea:
     def _append(self, name: str, records: list[dict[str, Any]]) -> None:
         if not records:
             return
-        encode = _COMPACT.encode
-        lines = "".join([encode(record) + "\n" for record in records])
+        encode = jsonfast.dumps
+        lines = b"".join([encode(record) + b"\n" for record in records])
         try:
             self._files[name].write(lines)
         except OSError as exc:

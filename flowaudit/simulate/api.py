@@ -300,7 +300,7 @@ def _audit(account: SimulatedAccount, request: SimRequest, params: dict[str, str
     positions, next_before = select_page(
         log, flt, visible_from_ms=visible_from, before=int(cursor) if cursor else None, limit=limit
     )
-    body = _dumps([log.record(position) for position in positions])  # one encoder call per page
+    body = log.page_bytes(positions)
     extra = []
     if next_before is not None:
         extra.append(_link(account, request, params, _encode_cursor("audit", str(next_before))))

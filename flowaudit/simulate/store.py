@@ -8,11 +8,11 @@ a separate, sorted, append-only list of compact rows serialized to JSON only whe
 from __future__ import annotations
 
 import bisect
-import json
 from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any
 
+from flowaudit import jsonfast
 from flowaudit.simulate.clock import iso
 from flowaudit.simulate.docpath import MISSING, apply_change, get_path
 from flowaudit.simulate.ids import IdMaker
@@ -32,7 +32,7 @@ OP_CREATE, OP_UPDATE, OP_DELETE = "create", "update", "delete"
 
 
 def dumps(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return jsonfast.dumps(value)
 
 
 def flow_step_ids(flow: dict) -> tuple[list[str], list[str]]:
@@ -67,6 +67,8 @@ class AuditLog:
         self.times: list[int] = []
         self.by_resource: dict[tuple[str, str], list[int]] = {}
         self._pending: list[tuple] = []
+        # Each record's JSON, made once when first served: a page is then a join of bytes.
+        self._bytes: list[bytes | None] = []
 
     def add(self, row: tuple) -> None:
         self._pending.append(row)
@@ -85,6 +87,7 @@ class AuditLog:
         start = len(self.rows)
         self.rows.extend(pending)
         self.times.extend(row[ROW_TIME] for row in pending)
+        self._bytes.extend([None] * len(pending))
         index = self.by_resource
         for position, row in enumerate(pending, start):
             key = (row[ROW_TYPE], row[ROW_RESOURCE])
@@ -113,7 +116,19 @@ class AuditLog:
         return record
 
     def record_bytes(self, position: int) -> bytes:
-        return dumps(self.record(position))
+        encoded = self._bytes[position]
+        if encoded is None:
+            encoded = self._bytes[position] = dumps(self.record(position))
+        return encoded
+
+    def page_bytes(self, positions: list[int]) -> bytes:
+        """The JSON array of the records at positions, as the API sends it."""
+        return b"[" + b",".join([self.record_bytes(p) for p in positions]) + b"]"
+
+    def warm(self) -> None:
+        """Encode every record now, so that serving pages costs no encoding later."""
+        for position in range(len(self.rows)):
+            self.record_bytes(position)
 
 
 class Store:
