@@ -145,7 +145,9 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     return section
 
 
-def _apply_region(values: dict[str, Any], region: str | None, origin: str) -> None:
+def _apply_region(
+    values: dict[str, Any], region: str | None, origin: str, origins: dict[str, str]
+) -> None:
     if region is None:
         return
     key = region.strip().lower()
@@ -154,6 +156,7 @@ def _apply_region(values: dict[str, Any], region: str | None, origin: str) -> No
             f"{origin}: unknown region {region!r} (choose from: {', '.join(REGIONS)})"
         )
     values["api_url"] = REGIONS[key]
+    origins["api_url"] = f"{origin} (region {key})"
 
 
 def resolve_settings(
@@ -163,34 +166,57 @@ def resolve_settings(
     config_file: Path | None = None,
 ) -> Settings:
     """Merge defaults, the config file, FLOWAUDIT_* variables and flags (None = not given)."""
+    return resolve_settings_with_origins(flags, environ=environ, config_file=config_file)[0]
+
+
+def resolve_settings_with_origins(
+    flags: dict[str, Any] | None = None,
+    *,
+    environ: dict[str, str] | None = None,
+    config_file: Path | None = None,
+) -> tuple[Settings, dict[str, str]]:
+    """resolve_settings, plus where each setting came from ("--db", "FLOWAUDIT_DB", the
+    config file's path, or "default"); `token` names its source, never its value."""
     env = dict(os.environ if environ is None else environ)
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
 
     path = find_config_file(config_file, env)
     if path is not None:
         file_values = _read_config_file(path)
-        _apply_region(values, file_values.pop("region", None), str(path))
+        _apply_region(values, file_values.pop("region", None), str(path), origins)
         for key, value in file_values.items():
             values[key] = _coerce(key, value, str(path))
+            origins[key] = str(path)
 
-    _apply_region(values, env.get("FLOWAUDIT_REGION") or None, "FLOWAUDIT_REGION")
+    _apply_region(values, env.get("FLOWAUDIT_REGION") or None, "FLOWAUDIT_REGION", origins)
     for key in _FILE_KEYS:
         env_name = f"FLOWAUDIT_{key.upper()}"
         if env.get(env_name):
             values[key] = _coerce(key, env[env_name], env_name)
+            origins[key] = env_name
 
     for key, value in (flags or {}).items():
         if value is None:
             continue
         if key == "region":
-            _apply_region(values, value, "--region")
+            _apply_region(values, value, "--region", origins)
         elif key in _FILE_KEYS:
-            values[key] = _coerce(key, value, f"--{key.replace('_', '-')}")
+            flag = f"--{key.replace('_', '-')}"
+            values[key] = _coerce(key, value, flag)
+            origins[key] = flag
         else:
             raise ValueError(f"unknown setting {key}")
 
     settings = replace(Settings(), **values)
-    return replace(settings, token=_load_token(settings, env))
+    settings = replace(settings, token=_load_token(settings, env))
+    for name in _FILE_KEYS:
+        origins.setdefault(name, "default")
+    if settings.token is not None:
+        origins["token"] = (
+            f"token file {settings.token_file}" if settings.token_file else "FLOWAUDIT_TOKEN"
+        )
+    return settings, origins
 
 
 def _load_token(settings: Settings, env: dict[str, str]) -> Secret | None:
