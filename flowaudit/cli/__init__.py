@@ -19,7 +19,13 @@ from flowaudit.cli import commands  # noqa: F401  isort: skip
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `flowaudit` console script."""
     try:
-        app(args=argv, prog_name="flowaudit", standalone_mode=False)
+        # Not standalone, typer turns Ctrl-C/SIGTERM into a *returned* 130 (and typer.Exit
+        # into its code): returned codes must reach the shell, never become a silent 0.
+        returned = app(args=argv, prog_name="flowaudit", standalone_mode=False)
+        if returned == ExitCode.INTERRUPTED:
+            _fail("interrupted", ExitCode.INTERRUPTED)
+        if isinstance(returned, int) and returned:
+            sys.exit(returned)
     except FlowauditError as exc:
         _fail(exc.message, exc.exit_code)
     except click.exceptions.Abort:

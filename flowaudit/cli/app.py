@@ -7,8 +7,9 @@ import typer
 from flowaudit import __version__
 from flowaudit.errors import EXIT_CODE_MEANINGS
 
-EXIT_CODES_HELP = "Exit codes: " + "; ".join(
-    f"{int(code)} {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()
+# "\b" keeps click from re-wrapping the table: one line per code, as in the README.
+EXIT_CODES_HELP = "Exit codes (the same for every command):\n\n\b\n" + "\n".join(
+    f"{int(code):>3}  {meaning}" for code, meaning in EXIT_CODE_MEANINGS.items()
 )
 
 app = typer.Typer(

@@ -43,7 +43,8 @@ def run_command(
         outcome = run_nightly(settings, full=full, progress=progress)
     finally:
         progress.close()
-    if outcome.index is not None:
+    # Quiet means nothing on success: a cron line must not mail the index path every night.
+    if outcome.index is not None and not settings.quiet:
         typer.echo(str(outcome.index))
     if outcome.result is not None and not settings.quiet:
         typer.echo(f"flowaudit: {outcome.result.summary()}", err=True)

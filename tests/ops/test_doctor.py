@@ -21,7 +21,9 @@ TOKEN = "doc-tok-5e4d3c2b1a09"
 
 
 def _account(**options) -> SimulatedAccount:
-    return SimulatedAccount.generate("small", seed=3, token=TOKEN, options=SimulatorOptions(**options))
+    return SimulatedAccount.generate(
+        "small", seed=3, token=TOKEN, options=SimulatorOptions(**options)
+    )
 
 
 def _diagnose(account: SimulatedAccount, tmp_path: Path, *, token: str | None = TOKEN, **flags):
@@ -121,7 +123,10 @@ def test_an_unreachable_api_fails_with_its_code(tmp_path: Path):
         environ={"FLOWAUDIT_TOKEN": TOKEN},
     )
     checks = _by_name(report)
-    assert checks["api"].status == "FAIL" and "cannot reach http://127.0.0.1:9/v1" in checks["api"].message
+    assert (
+        checks["api"].status == "FAIL"
+        and "cannot reach http://127.0.0.1:9/v1" in checks["api"].message
+    )
     assert checks["token"].status == "skip"
     assert report.exit_code == ExitCode.API_UNAVAILABLE
 
@@ -148,7 +153,9 @@ def test_a_file_that_is_not_duckdb_fails_the_database_check(tmp_path: Path):
     assert report.exit_code == ExitCode.DATABASE
 
 
-def test_a_database_from_a_newer_flowaudit_fails_the_database_check(extracted_db: Path, tmp_path: Path):
+def test_a_database_from_a_newer_flowaudit_fails_the_database_check(
+    extracted_db: Path, tmp_path: Path
+):
     db = _copy(extracted_db, tmp_path)
     con = duckdb.connect(str(db))
     con.execute("INSERT INTO store.schema_migrations VALUES ('9999_from_the_future', now())")
@@ -178,7 +185,9 @@ time.sleep(60)
 
 def test_a_database_held_by_a_writer_fails_as_locked(extracted_db: Path, tmp_path: Path):
     db = _copy(extracted_db, tmp_path)
-    writer = subprocess.Popen([sys.executable, "-c", HOLD_WRITER, str(db)], stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITER, str(db)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert writer.stdout.readline().strip() == "open"
         database = _by_name(_diagnose(_account(), tmp_path, db=db))["database"]
