@@ -57,6 +57,8 @@ def open_readonly(db: Path, *, wait_seconds: float = 0.0) -> Iterator[duckdb.Duc
     connection = connect(db, read_only=True, wait_seconds=wait_seconds)
     try:
         connection.execute("SET enable_external_access = false")
+        # DuckDB draws a progress bar on stderr for long queries; stderr is for diagnostics.
+        connection.execute("SET enable_progress_bar = false")
         yield connection
     finally:
         connection.close()

@@ -1,6 +1,7 @@
 -- The flows that change most often in the last $days days, most changed first: changes of
--- the flow itself (flow_changes) and of the exports and imports it uses (step_changes,
--- through flow_audit_events; a shared export counts for every flow using it).
+-- the flow itself (flow_changes) and of the exports and imports it uses (step_changes; an
+-- audit record is attributed to every flow in its flow_ids, so a shared export counts for
+-- every flow using it). flow_name is the flow's newest known name.
 --
 -- The period ends at the newest data: the time the last successful flowaudit run read the
 -- account (runs.observed_at), or now when no run succeeded.
@@ -16,18 +17,29 @@ WITH period AS (
                         now() AT TIME ZONE 'UTC') AS ends
         FROM runs
     )
+),
+attributed AS (
+    SELECT e.account, u.flow_id, e.event_id, e.resource_type, e.user_id, e.time
+    FROM audit_events AS e
+    CROSS JOIN period AS p
+    CROSS JOIN unnest(e.flow_ids) AS u(flow_id)
+    WHERE e.time > p.starts AND e.time <= p.ends
+),
+names AS (
+    SELECT account, flow_id, arg_max(name, valid_from) AS flow_name
+    FROM flow_versions
+    GROUP BY ALL
 )
 SELECT
-    e.flow_id,
-    any_value(e.flow_name) AS flow_name,
-    count(DISTINCT e.event_id) AS changes,
-    count(DISTINCT e.event_id) FILTER (WHERE e.via = 'flow') AS flow_changes,
-    count(DISTINCT e.event_id) FILTER (WHERE e.via <> 'flow') AS step_changes,
-    count(DISTINCT e.user_id) AS people,
-    max(e.time) AS last_change
-FROM flow_audit_events AS e
-CROSS JOIN period AS p
-WHERE e.time > p.starts AND e.time <= p.ends
-GROUP BY e.account, e.flow_id
-ORDER BY changes DESC, flow_name, e.flow_id
+    a.flow_id,
+    any_value(n.flow_name) AS flow_name,
+    count(DISTINCT a.event_id) AS changes,
+    count(DISTINCT a.event_id) FILTER (WHERE a.resource_type = 'flow') AS flow_changes,
+    count(DISTINCT a.event_id) FILTER (WHERE a.resource_type <> 'flow') AS step_changes,
+    count(DISTINCT a.user_id) AS people,
+    max(a.time) AS last_change
+FROM attributed AS a
+LEFT JOIN names AS n ON n.account = a.account AND n.flow_id = a.flow_id
+GROUP BY a.account, a.flow_id
+ORDER BY changes DESC, flow_name, a.flow_id
 LIMIT CAST($top AS INTEGER);

@@ -1,11 +1,23 @@
--- What one person changed: every audit record made by $person (a name, e-mail address or
--- user id, case-insensitive) since $since, newest first, one row per changed field (one row
--- with field_path NULL for a record that lists no fields, such as a create or delete).
+-- What one person changed in the last $days days: every audit record made by $person (a
+-- name, e-mail address or user id, case-insensitive), newest first, one row per changed
+-- field (one row with field_path NULL for a record that lists no fields, such as a create
+-- or delete).
 --
--- @param person =               who (required): -p person 'Ann Example' or an e-mail
--- @param since = 1970-01-01     from this date or timestamp (UTC) on
+-- The period ends at the newest data: the time the last successful flowaudit run read the
+-- account (runs.observed_at), or now when no run succeeded. -p days 100000 for all history.
+--
+-- @param person =        who (required): -p person 'Ann Example' or an e-mail address
+-- @param days = 30       how many days back to look
 --
 -- Run: flowaudit sql -f queries/examples/what_a_person_changed.sql -p person ann@example.com
+WITH period AS (
+    SELECT ends - to_days(CAST($days AS INTEGER)) AS starts, ends
+    FROM (
+        SELECT coalesce(max(observed_at) FILTER (WHERE status = 'succeeded'),
+                        now() AT TIME ZONE 'UTC') AS ends
+        FROM runs
+    )
+)
 SELECT
     e.time,
     e.source,
@@ -18,7 +30,8 @@ SELECT
     c.new_value,
     e.event_id
 FROM audit_events AS e
+CROSS JOIN period AS p
 LEFT JOIN field_changes AS c ON c.account = e.account AND c.event_id = e.event_id
 WHERE lower($person) IN (lower(e.user_name), lower(e.user_email), lower(e.user_id))
-  AND e.time >= CAST($since AS TIMESTAMP)
+  AND e.time > p.starts AND e.time <= p.ends
 ORDER BY e.time DESC, e.event_id, c.position;
