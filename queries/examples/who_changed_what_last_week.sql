@@ -17,8 +17,10 @@ WITH period AS (
     )
 ),
 fields AS (
-    SELECT account, event_id, list_sort(list(DISTINCT field_path)) AS fields
-    FROM field_changes
+    SELECT c.account, c.event_id, list_sort(list(DISTINCT c.field_path)) AS fields
+    FROM field_changes AS c
+    CROSS JOIN period AS p
+    WHERE c.time > p.starts AND c.time <= p.ends
     GROUP BY ALL
 )
 SELECT
