@@ -8,6 +8,8 @@ killed leaves the previous state whole; the next start records it as failed."""
 from __future__ import annotations
 
 import asyncio
+import glob
+import re
 import shutil
 import signal
 import tempfile
@@ -113,7 +115,7 @@ def run_extract(
             con.close()
         log.info("run %s started (%s) against %s", run_id, mode, settings.api_url)
 
-        staging_root = Path(tempfile.mkdtemp(prefix=".flowaudit-staging-", dir=db_path.parent))
+        staging_root = _fresh_staging_dir(db_path)
         try:
             try:
                 fetch_started = time.monotonic()
@@ -155,6 +157,19 @@ def run_extract(
     )
     log.info("%s", result.summary())
     return result
+
+
+def _fresh_staging_dir(db_path: Path) -> Path:
+    """A new staging directory beside the database, after removing any that a killed run of
+    the same database left behind (safe: the caller holds this database's run lock)."""
+    prefix = f".flowaudit-staging-{db_path.name}-"
+    # mkdtemp's suffix is 8 characters: so another database's prefix (a longer name) never matches.
+    leftover = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}")
+    for path in db_path.parent.glob(f"{glob.escape(prefix)}*"):
+        if leftover.fullmatch(path.name) and path.is_dir():
+            log.info("removing the staging directory of an interrupted run: %s", path.name)
+            shutil.rmtree(path, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=db_path.parent))
 
 
 async def _fetch(settings, token, transport, staging_root, watermark, progress, strategy):

@@ -34,4 +34,6 @@ def doctor_command(
         typer.echo(line)
     failure = report.first_failure
     if failure is not None:
-        raise FlowauditError(f"doctor: {failure.name}: {failure.message}", exit_code=failure.exit_code)
+        raise FlowauditError(
+            f"doctor: {failure.name}: {failure.message}", exit_code=failure.exit_code
+        )

@@ -78,7 +78,9 @@ def describe_config(settings: Settings, origins: dict[str, str], path: Path | No
             where = origins.get("token")
             details.append(f"token = set (from {where})" if where else "token = not set")
             continue
-        details.append(f"{name} = {_show(getattr(settings, name))}  ({origins.get(name, 'default')})")
+        details.append(
+            f"{name} = {_show(getattr(settings, name))}  ({origins.get(name, 'default')})"
+        )
     return ok("config", f"settings resolved ({source}; flag > FLOWAUDIT_* > file > default)",
               tuple(details))  # fmt: skip
 

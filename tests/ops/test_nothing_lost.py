@@ -1,0 +1,114 @@
+"""Nothing lost: audit records the vendor has forgotten stay in the database for good, each
+run leaves evidence of the audit windows it read, and the index report says whether any
+stretch of audit history is missing (and which)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import pairwise
+from pathlib import Path
+
+import duckdb
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from flowaudit.config import resolve_settings
+from flowaudit.report.render import render_reports
+from flowaudit.simulate import SimulatedAccount, SimulatorOptions
+from tests.pipeline.helpers import extract, query, snapshot
+
+RETENTION_DAYS = 20
+
+
+def _stored_event_ids(db: Path) -> set[str]:
+    return {event_id for (event_id,) in query(db, "SELECT event_id FROM audit_events")}
+
+
+def test_audit_records_past_the_vendors_retention_stay_in_the_database(tmp_path: Path):
+    account = SimulatedAccount.generate(
+        "small", seed=8, options=SimulatorOptions(audit_retention_days=RETENTION_DAYS)
+    )
+    db = tmp_path / "a.duckdb"
+    extract(db, account)
+    first = _stored_event_ids(db)
+    assert first == {r["_id"] for r in account.audit_records(include_expired=False)}
+
+    account.advance(hours=24 * (RETENTION_DAYS + 5))  # every record of the first run expires
+    extract(db, account)
+    served_now = {r["_id"] for r in account.audit_records(include_expired=False)}
+    forgotten = first - served_now
+    assert forgotten == first, "the scenario needs records the API no longer returns"
+    after_incremental = _stored_event_ids(db)
+    assert after_incremental == first | served_now
+
+    # Even a --full run, which reads whatever the API still has, deletes nothing.
+    before_full = snapshot(db)
+    extract(db, account, full=True)
+    assert _stored_event_ids(db) == after_incremental
+    assert snapshot(db)["audit_records"] == before_full["audit_records"]
+    assert snapshot(db)["audit_field_changes"] == before_full["audit_field_changes"]
+
+
+def test_each_run_records_the_audit_window_it_read_page_by_page(tmp_path: Path):
+    account = SimulatedAccount.generate("small", seed=9)
+    db = tmp_path / "a.duckdb"
+    full = extract(db, account)
+    account.advance(hours=24)
+    nightly = extract(db, account)
+
+    for result in (full, nightly):
+        audit = result.manifest["audit"]
+        assert audit["complete"] is True and audit["gaps"] == []
+        windows = sorted(audit["windows"], key=lambda w: (w["from"] or "", w["to"]))
+        # The windows tile [from, to) exactly: no hole, no overlap.
+        assert windows[0]["from"] == audit["from"] and windows[-1]["to"] == audit["to"]
+        for earlier, later in pairwise(windows):
+            assert earlier["to"] == later["from"]
+        assert all(w["complete"] and w["pages"] >= 1 for w in windows)
+        assert sum(w["records"] for w in windows) == audit["records"]
+
+    # What the store keeps of that evidence: each run's window, and the runs chain up.
+    rows = query(db, "SELECT mode, audit_from, audit_to, observed_at FROM runs ORDER BY run_id")
+    (mode1, from1, to1, seen1), (mode2, from2, to2, seen2) = rows
+    assert (mode1, from1, to1) == ("full", None, seen1)
+    assert mode2 == "incremental" and to2 == seen2
+    assert from2 <= to1, "an incremental run starts at (or before) the previous run's end"
+    assert to1 - from2 == timedelta(hours=6)  # the default overlap
+
+
+def _index_text(db: Path, out: Path) -> tuple[HTMLParser, str]:
+    index = render_reports(db, out, resolve_settings({"db": db}, environ={}))
+    page = HTMLParser(index.read_text(encoding="utf-8"))
+    return page, page.body.text(separator=" ")
+
+
+def test_the_index_says_no_day_of_audit_history_is_missing(tmp_path: Path):
+    account = SimulatedAccount.generate("small", seed=9)
+    db = tmp_path / "a.duckdb"
+    extract(db, account)
+    account.advance(hours=24)
+    extract(db, account)
+    page, text = _index_text(db, tmp_path / "reports")
+    assert page.css_first("#audit-complete") is not None
+    assert "No gap in the audit history since" in text
+    assert "gaps" not in text.lower().replace("no gap", "")
+
+
+def test_the_index_names_a_missing_stretch_of_audit_history(tmp_path: Path):
+    account = SimulatedAccount.generate("small", seed=9)
+    db = tmp_path / "a.duckdb"
+    extract(db, account)
+    first_to = query(db, "SELECT audit_to FROM runs")[0][0]
+    # Two runs whose windows do not meet: as if the store had been told the audit log was
+    # complete two days further than any run read it (a restored backup, a bad edit).
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE store.watermarks SET audit_high_water = audit_high_water + INTERVAL 2 DAY")
+    con.close()
+    account.advance(hours=72)
+    extract(db, account)
+    second_from = query(db, "SELECT audit_from FROM runs WHERE run_id = 2")[0][0]
+    assert second_from > first_to
+
+    page, text = _index_text(db, tmp_path / "reports")
+    assert page.css_first("#audit-complete") is None
+    expected = f"{first_to:%Y-%m-%d %H:%M} to {second_from:%Y-%m-%d %H:%M} UTC"
+    assert f"Audit history has gaps: {expected}" in text
