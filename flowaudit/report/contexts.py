@@ -99,6 +99,9 @@ class Page:
     stale_since: datetime | None = None
     stale_reason: str = ""
     root: str = ""  # relative prefix back to the report folder ("" or "../")
+    # A page carried over to later reports while its inputs stay the same: its header
+    # says when it was rendered rather than claiming the newest data time.
+    reusable: bool = False
     nav: tuple[Link, ...] = ()
 
 
@@ -220,7 +223,6 @@ class FlowVersion:
     valid_from: datetime | None
     valid_to: datetime | None
     origin: str
-    config: Value
     changes: tuple[FieldChange, ...]
 
 
@@ -236,6 +238,7 @@ class FlowPage:
     steps: tuple[Step, ...]
     config: Value
     versions: tuple[FlowVersion, ...]
+    version_data: dict  # {"versions": [...]}: per-version patches, newest first (flow_page.version_patches)
     events: tuple[ChangeEvent, ...]
     filters: FilterOptions
     left_out: str = ""

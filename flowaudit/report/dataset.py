@@ -1,7 +1,8 @@
-"""Everything the reports read from the database, loaded once per rendering.
+"""Everything the reports read from the database (the public views), loaded once per rendering.
 
-Audit records and their field changes stay polars frames; pages turn only the rows they
-show into context objects (see flowaudit.report.views)."""
+Audit records and field changes stay polars frames; field changes become Python rows only
+for the records a rendered page shows (`load_changes`), so a night that reuses most pages
+does not pay for the whole history (see flowaudit.report.views for the view objects)."""
 
 from __future__ import annotations
 
@@ -37,11 +38,11 @@ class ReportData:
     account: str
     runs: list[dict[str, Any]]
     resources: dict[tuple[str, str], Resource]
-    flows_of: dict[tuple[str, str], set[str]]  # (type, id) of a step -> flow ids using it
-    steps_of: dict[str, list[tuple[str, str]]]
-    events: pl.DataFrame
-    field_changes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    flows_of: dict[tuple[str, str], set[str]]  # (type, id) of a step -> flow ids that ever used it
+    events: pl.DataFrame  # audit_events rows, flow_ids included
+    field_change_rows: pl.DataFrame
     shown_fields: dict[str, Any] = field(default_factory=dict, repr=False)
+    _changes: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
     _by_flow: dict[str, pl.DataFrame] | None = field(default=None, repr=False)
 
     @property
@@ -62,7 +63,7 @@ class ReportData:
         found = self.resources.get((resource_type, resource_id))
         return found.name if found and found.name else resource_id
 
-    def integration_of(self, resource_type: str, resource_id: str) -> str:
+    def integration_of(self, resource_type: str, resource_id: str, flow_ids: list[str] | None = None) -> str:
         """The integration name a resource belongs to (through its flows for steps)."""
         if resource_type == "integration":
             return self.name_of("integration", resource_id)
@@ -70,18 +71,17 @@ class ReportData:
             found = self.resources.get(("flow", resource_id))
             integration = found.integration_id if found else None
             return self.name_of("integration", integration) if integration else "(standalone)"
-        names = sorted({self.integration_of("flow", f) for f in self.flows_of.get((resource_type, resource_id), ())})
-        return ", ".join(names)
-
-    def flows_for_event(self, resource_type: str, resource_id: str) -> list[str]:
-        if resource_type == "flow":
-            return [resource_id]
-        return sorted(self.flows_of.get((resource_type, resource_id), ()))
+        flows = flow_ids if flow_ids is not None else self.flows_of.get((resource_type, resource_id), ())
+        return ", ".join(sorted({self.integration_of("flow", f) for f in flows}))
 
     def events_of_flow(self, flow_id: str) -> pl.DataFrame:
-        """The audit records of a flow and of the exports/imports it uses."""
+        """The audit records attributed to a flow: its own and its exports'/imports' (flow_ids)."""
         if self._by_flow is None:
-            self._by_flow = _group_events_by_flow(self.events, self.steps_of)
+            exploded = self.events.with_columns(pl.col("flow_ids").alias("flow_id")).explode("flow_id")
+            self._by_flow = {
+                key[0]: frame.drop("flow_id")
+                for key, frame in exploded.filter(pl.col("flow_id").is_not_null()).group_by("flow_id")
+            }
         return self._by_flow.get(flow_id, self.events.clear())
 
     def flow_ids(self) -> list[str]:
@@ -90,25 +90,18 @@ class ReportData:
             key=lambda fid: (self.name_of("flow", fid).lower(), fid),
         )
 
+    def load_changes(self, event_ids: set[str] | None = None) -> None:
+        """Make the field changes of these records (None = all) available to changes_of."""
+        rows = self.field_change_rows
+        if event_ids is not None:
+            rows = rows.filter(pl.col("event_id").is_in(list(event_ids - self._changes.keys())))
+        for row in rows.iter_rows(named=True):
+            self._changes.setdefault(row["event_id"], []).append(row)
 
-def _group_events_by_flow(
-    events: pl.DataFrame, steps_of: dict[str, list[tuple[str, str]]]
-) -> dict[str, pl.DataFrame]:
-    # One join instead of a scan of every event per flow: large accounts have thousands of flows.
-    pairs = [
-        {"flow_id": flow_id, "resource_type": rtype, "resource_id": rid}
-        for flow_id, steps in steps_of.items()
-        for rtype, rid in steps
-    ]
-    attribution = pl.DataFrame(
-        pairs, schema={"flow_id": pl.String, "resource_type": pl.String, "resource_id": pl.String}
-    )
-    own = events.filter(pl.col("resource_type") == "flow").with_columns(
-        pl.col("resource_id").alias("flow_id")
-    )
-    steps = events.join(attribution, on=["resource_type", "resource_id"], how="inner")
-    both = pl.concat([own, steps.select(own.columns)]).unique(["flow_id", "event_id"])
-    return {key[0]: frame.drop("flow_id") for key, frame in both.group_by("flow_id")}
+    def changes_of(self, event_id: str) -> list[dict[str, Any]]:
+        """The field-change rows of one audit record (load_changes must have covered it)."""
+        return self._changes.get(event_id, [])
+
 
 
 def flow_file_name(flow_id: str) -> str:
@@ -130,14 +123,42 @@ def load_report_data(con: duckdb.DuckDBPyConnection, account: str) -> ReportData
         for row in report_frame(con, "resource_directory", account=account).iter_rows(named=True)
     }
     flows_of: dict[tuple[str, str], set[str]] = defaultdict(set)
-    steps_of: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for flow_id, rtype, rid in report_frame(con, "flow_steps", account=account).iter_rows():
         flows_of[(rtype, rid)].add(flow_id)
-        steps_of[flow_id].append((rtype, rid))
-    events = report_frame(con, "audit_events_between", account=account, **{"from": None, "to": FAR_FUTURE})
-    changes: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in report_frame(
-        con, "field_changes_between", account=account, **{"from": None, "to": FAR_FUTURE}
-    ).iter_rows(named=True):
-        changes[row["event_id"]].append(row)
-    return ReportData(account, runs, resources, dict(flows_of), dict(steps_of), events, dict(changes))
+    window = {"account": account, "from": None, "to": FAR_FUTURE}
+    events = report_frame(con, "audit_events_between", **window)
+    changes = report_frame(con, "field_changes_between", **window)
+    data = ReportData(account, runs, resources, dict(flows_of), events, changes)
+    data.events = with_labels(events, data)
+    return data
+
+
+def with_labels(events: pl.DataFrame, data: ReportData) -> pl.DataFrame:
+    """Add `label`: the record's id and every name a page prints beside it (resource, flows,
+    integrations), so a page's key changes when a name it shows changes."""
+    flow_ids = [rid for (rtype, rid) in data.resources if rtype == "flow"]
+    names = pl.DataFrame(
+        {
+            "flow_id": flow_ids,
+            "flow_label": [f"{data.name_of('flow', f)}/{data.integration_of('flow', f)}" for f in flow_ids],
+        },
+        schema={"flow_id": pl.String, "flow_label": pl.String},
+    )
+    per_event = (
+        events.select("event_id", pl.col("flow_ids").alias("flow_id"))
+        .explode("flow_id")
+        .join(names, on="flow_id", how="left")
+        .group_by("event_id")
+        .agg(pl.col("flow_label").fill_null("").sort().str.join("|"))
+    )
+    return (
+        events.join(per_event, on="event_id", how="left")
+        .with_columns(
+            pl.concat_str(
+                [pl.col("event_id"), pl.col("resource_name").fill_null(""), pl.col("flow_label").fill_null("")],
+                separator="\t",
+            ).alias("label")
+        )
+        .drop("flow_label")
+        .sort("time", "event_id")
+    )

@@ -1,6 +1,8 @@
 """Where rendered reports go: `OUT/<YYYY-MM-DD>/` per run (a time suffix when that folder
 exists), a stable `OUT/latest/` copy (not a symlink, so it works on file shares), and
-retention that prunes old dated folders. Any failure to write is a ReportOutputError."""
+retention that prunes old dated folders. Pages carried over unchanged from an earlier
+folder are hard links where the file system allows (copies otherwise), so thirty nights
+of reports cost little more than one. Any failure to write is a ReportOutputError."""
 
 from __future__ import annotations
 
@@ -35,8 +37,26 @@ def choose_run_folder(out_dir: Path, now: datetime) -> Path:
     return candidate
 
 
-def write_report_folder(out_dir: Path, files: Mapping[str, str], now: datetime) -> Path:
-    """Write the pages into a new dated folder, then refresh `latest`; return the folder."""
+def dated_folders(out_dir: Path) -> list[Path]:
+    """The dated report folders under out_dir (any order)."""
+    if not out_dir.is_dir():
+        return []
+    return [child for child in out_dir.iterdir() if DATED.match(child.name) and child.is_dir()]
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """A hard link when the file system allows it (an unchanged page costs no space), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def write_report_folder(
+    out_dir: Path, files: Mapping[str, str], now: datetime, reused: Mapping[str, Path] | None = None
+) -> Path:
+    """Write the pages (and carry over `reused` ones from an earlier folder) into a new
+    dated folder, then refresh `latest`; return the folder."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -50,6 +70,10 @@ def write_report_folder(out_dir: Path, files: Mapping[str, str], now: datetime) 
             path = staging / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+        for relative, source in (reused or {}).items():
+            path = staging / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            link_or_copy(source, path)
         # A reader never sees a half-written dated folder: it appears whole, by rename.
         staging.rename(target)
         _replace_latest(out_dir, target)
@@ -64,7 +88,7 @@ def _replace_latest(out_dir: Path, source: Path) -> None:
     fresh = out_dir / f".{LATEST}.new-{os.getpid()}"
     old = out_dir / f".{LATEST}.old-{os.getpid()}"
     shutil.rmtree(fresh, ignore_errors=True)
-    shutil.copytree(source, fresh)
+    shutil.copytree(source, fresh, copy_function=link_or_copy)
     if latest.exists():
         latest.rename(old)
     fresh.rename(latest)

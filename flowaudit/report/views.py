@@ -90,9 +90,7 @@ def change_events(
     events = []
     for row in rows:
         rtype, rid = row["resource_type"] or "", row["resource_id"] or ""
-        name = data.name_of(rtype, rid) if rid else ""
-        if row.get("deleted_name") and name == rid:
-            name = row["deleted_name"]
+        flow_ids = list(row["flow_ids"] or ())
         events.append(
             ChangeEvent(
                 event_id=row["event_id"],
@@ -103,9 +101,9 @@ def change_events(
                 event=row["event"] or "",
                 resource_type=rtype,
                 resource_id=rid,
-                resource_name=name,
-                integration=data.integration_of(rtype, rid) if rid else "",
-                flows=tuple(flow_link(data, f, root) for f in data.flows_for_event(rtype, rid)),
+                resource_name=row["resource_name"] or data.name_of(rtype, rid) if rid else "",
+                integration=data.integration_of(rtype, rid, flow_ids) if rid else "",
+                flows=tuple(flow_link(data, f, root) for f in flow_ids),
                 fields=_fields_of(data, row["event_id"], pattern),
                 new_since_last_run=bool(new_after and row["time"] > new_after),
             )
@@ -118,7 +116,7 @@ def _fields_of(data: ReportData, event_id: str, pattern: str) -> tuple[FieldChan
     # An event shows on up to three pages (recent, month, each flow): format it once.
     cached = data.shown_fields.get(event_id)
     if cached is None:
-        cached = audit_field_changes(data.field_changes.get(event_id, ()), pattern)
+        cached = audit_field_changes(data.changes_of(event_id), pattern)
         data.shown_fields[event_id] = cached
     return cached
 

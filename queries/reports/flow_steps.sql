@@ -1,4 +1,4 @@
--- Every export/import any version of a flow used: attributes step changes to flows.
+-- Every export/import any version of a flow used (store.flow_steps: no public view lists past steps).
 SELECT DISTINCT flow_id, resource_type, resource_id
 FROM store.flow_steps
 WHERE account = $account

@@ -51,4 +51,38 @@
       rows.forEach(function (row) { body.appendChild(row); });
     });
   });
+  // Earlier configurations: the current document with each newer version's patch undone.
+  function applyPatch(doc, ops) {
+    ops.forEach(function (op) {
+      var path = op[1];
+      if (path.length === 0) { doc = op[0] === "s" ? JSON.parse(JSON.stringify(op[2])) : null; return; }
+      var node = doc;
+      for (var i = 0; i < path.length - 1; i += 1) { node = node[path[i]]; }
+      var last = path[path.length - 1];
+      if (op[0] === "s") { node[last] = JSON.parse(JSON.stringify(op[2])); } else { delete node[last]; }
+    });
+    return doc;
+  }
+  function sortKeys(value) {
+    if (Array.isArray(value)) { return value.map(sortKeys); }
+    if (value === null || typeof value !== "object") { return value; }
+    var sorted = {};
+    Object.keys(value).sort().forEach(function (key) { sorted[key] = sortKeys(value[key]); });
+    return sorted;
+  }
+  var versionData = document.getElementById("flow-versions");
+  var versionSelect = document.getElementById("version-select");
+  var currentConfig = document.querySelector("#current-config pre.value");
+  if (versionData && versionSelect && currentConfig) {
+    var versions = JSON.parse(versionData.textContent).versions;
+    var output = document.getElementById("version-config");
+    versionSelect.disabled = false;
+    versionSelect.addEventListener("change", function () {
+      var wanted = parseInt(versionSelect.value, 10);
+      var doc = JSON.parse(currentConfig.textContent);
+      versions.forEach(function (v) { if (v.number > wanted) { doc = applyPatch(doc, v.back); } });
+      output.textContent = JSON.stringify(sortKeys(doc), null, 2);
+      output.hidden = wanted === versions[0].number;
+    });
+  }
 })();

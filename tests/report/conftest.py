@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flowaudit.assets import queries_dir
+from flowaudit.load.migrations import migrate
 
 HOSTILE = "<script>alert(1)</script>"
 I1, F1, F2, E1, M1, C1 = "i" * 24, "f" * 24, "a" * 24, "e" * 24, "b" * 24, "c" * 24
@@ -19,18 +19,9 @@ def _doc(**fields):
     return json.dumps(fields)
 
 
-def _statements(text: str):
-    return [s for s in text.split(";\n") if s.strip() and not all(
-        line.strip().startswith("--") or not line.strip() for line in s.splitlines())]
-
-
 def build_store(path: Path) -> None:
     con = duckdb.connect(str(path))
-    for name in ("0001_initial", "0002_report_baselines"):
-        for statement in _statements((queries_dir() / "migrations" / f"{name}.sql").read_text()):
-            con.execute(statement)
-    con.execute("CREATE TABLE store.schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP)")
-    con.execute("INSERT INTO store.schema_migrations VALUES ('0001_initial', now()), ('0002_report_baselines', now())")
+    migrate(con)
     runs = [
         (1, "2026-03-01 02:00:00", "succeeded", "full", None),
         (2, "2026-03-02 02:00:00", "succeeded", "incremental", "2026-03-01 01:00:00"),
@@ -75,6 +66,11 @@ def build_store(path: Path) -> None:
             "'observed', ?, ?)",
             [rtype, rid, start, end, doc, doc, "changed" if end else None, run],
         )
+        if end is None:
+            con.execute(
+                "INSERT INTO store.latest_documents VALUES ('default', ?, ?, 2, '2026-03-02 02:00:00', ?)",
+                [rtype, rid, doc],
+            )
     for flow_id, rtype, rid in [(F1, "export", E1), (F1, "import", M1), (F2, "export", E1)]:
         con.execute("INSERT INTO store.flow_steps VALUES ('default', ?, ?, ?)", [flow_id, rtype, rid])
     audit = [
@@ -113,3 +109,21 @@ def store_path(tmp_path: Path) -> Path:
     path = tmp_path / "flowaudit.duckdb"
     build_store(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder `flowaudit demo --out DIR` fills, made once per test session (as a user would)."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWAUDIT_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "flowaudit", "demo", "--out", str(out), "--quiet"],
+        capture_output=True, text=True, env=env, cwd=tmp_path_factory.mktemp("demo-cwd"), timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()) == out.resolve() / "reports" / "latest" / "index.html"
+    return out

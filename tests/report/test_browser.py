@@ -1,20 +1,22 @@
-"""The reports in a real headless browser: open the index, follow a link to a flow page,
-use a filter, and see no console error; hostile names stay text. Runs (never skips) in CI."""
+"""The demo's reports in a real headless browser: open the index, follow a link to the
+flow with markup in its name (shown as text, no dialog), use filters, show an earlier
+configuration, and see no console error. Runs (never skips) when CI is set."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from flowaudit.config import Settings
-from flowaudit.report.render import render_reports
-from tests.report.conftest import HOSTILE
+from flowaudit.demo import HOSTILE_NAME
+from flowaudit.report.masking import mask_document
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None and not os.environ.get("CI"):
@@ -44,33 +46,61 @@ def browser_page():
         browser.close()
 
 
-def test_a_person_can_open_click_through_and_filter(browser_page, store_path: Path, tmp_path: Path):
+def _hostile_flow(demo_out: Path) -> tuple[str, int, dict]:
+    con = duckdb.connect(str(demo_out / "demo.duckdb"), read_only=True)
+    try:
+        (flow_id,) = con.execute("SELECT flow_id FROM flows WHERE name = ?", [HOSTILE_NAME]).fetchall()[0]
+        version, doc = con.execute(
+            "SELECT version, CAST(doc AS VARCHAR) FROM flow_versions WHERE flow_id = ? AND name <> ? "
+            "ORDER BY version DESC LIMIT 1", [flow_id, HOSTILE_NAME]).fetchall()[0]
+    finally:
+        con.close()
+    return flow_id, version, json.loads(doc)
+
+
+def test_a_person_opens_the_demo_clicks_through_and_filters(browser_page, demo_out: Path):
     page, problems = browser_page
-    index = render_reports(store_path, tmp_path / "out", Settings(), now=datetime(2026, 3, 3, 5))
+    index = demo_out / "reports" / "latest" / "index.html"
     page.goto(index.as_uri())
     assert page.title().startswith("Overview")
+    assert int(page.locator("#drift-unexplained .n").inner_text()) >= 1
 
-    page.click(f"#links ul.flows a:text-is('{HOSTILE}')")
+    # The renamed flow: its link text is the markup, as text; following it runs nothing.
+    flow_id, earlier, earlier_doc = _hostile_flow(demo_out)
+    link = page.locator("#links ul.flows a", has_text=HOSTILE_NAME)
+    assert link.count() == 1 and link.inner_text() == HOSTILE_NAME
+    link.click()
     page.wait_for_load_state()
-    assert "/flows/" in page.url
-    assert page.locator("h1").inner_text() == f"Flow: {HOSTILE}"
+    assert page.url.endswith(f"/flows/{flow_id}.html")
+    assert page.locator("h1").inner_text() == f"Flow: {HOSTILE_NAME}"
 
+    # An earlier configuration, rebuilt in the page from the current one and the patches.
+    page.select_option("#version-select", str(earlier))
+    shown = json.loads(page.locator("#version-config").inner_text())
+    assert shown == mask_document(earlier_doc, Settings().secret_field_pattern)
+    assert shown["name"] == earlier_doc["name"] != HOSTILE_NAME  # as it was before the rename
+
+    # Filters on the recent changes: by source, then by text.
     page.goto((index.parent / "changes.html").as_uri())
     rows = page.locator("#changes tbody tr[data-row]")
     total = rows.count()
-    page.select_option("form.filters select[data-key=user]", "Bob")
+    sources = page.locator("form.filters select[data-key=source] option").all_inner_texts()[1:]
+    assert len(sources) >= 2
+    page.select_option("form.filters select[data-key=source]", sources[0])
     visible = page.locator("#changes tbody tr[data-row]:visible")
     assert 0 < visible.count() < total
-    assert all(visible.nth(i).get_attribute("data-user") == "Bob" for i in range(visible.count()))
+    assert all(visible.nth(i).get_attribute("data-source") == sources[0] for i in range(visible.count()))
     assert page.locator("#changes-count").inner_text() == str(visible.count())
-    page.select_option("form.filters select[data-key=user]", "")
-    page.select_option("form.filters select[data-key=flow]", "Invoices")
-    assert page.locator("#changes tbody tr[data-row]:visible").count() >= 1
+    page.select_option("form.filters select[data-key=source]", "")
+    page.fill("form.filters input[type=search]", "NetSuite")
+    assert 0 < page.locator("#changes tbody tr[data-row]:visible").count() < total
 
+    # The drift page: the silent change is the one unexplained row; sorting works.
     page.goto((index.parent / "drift.html").as_uri())
     page.select_option("form.filters select[data-key=label]", "unexplained")
-    shown = page.locator("#drift tbody tr[data-row]:visible")
-    assert shown.count() == 1 and shown.first.get_attribute("data-label") == "unexplained"
+    shown_rows = page.locator("#drift tbody tr[data-row]:visible")
+    assert shown_rows.count() >= 1
+    assert all(shown_rows.nth(i).get_attribute("data-label") == "unexplained" for i in range(shown_rows.count()))
     page.locator("#drift th.sortable").first.click()
 
     assert problems == []

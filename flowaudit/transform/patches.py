@@ -1,0 +1,59 @@
+"""Compact patches between two JSON documents, so a page can carry one document and the
+changes that lead back to every earlier version instead of every version in full.
+
+A patch is a list of operations applied in order: `["s", path, value]` sets the value at
+path (a list of keys and list indexes; `[]` is the whole document), `["d", path]` deletes
+a key. Lists of the same length are patched item by item; a list that changed length is
+set whole, so a patch never has to shift indexes. Pure functions over plain JSON values."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+Path = list[str | int]
+Operation = list[Any]
+
+
+def make_patch(source: Any, target: Any) -> list[Operation]:
+    """The operations that turn `source` into `target`."""
+    ops: list[Operation] = []
+    _diff(source, target, [], ops)
+    return ops
+
+
+def _diff(source: Any, target: Any, path: Path, ops: list[Operation]) -> None:
+    if isinstance(source, dict) and isinstance(target, dict):
+        for key in source:
+            if key not in target:
+                ops.append(["d", [*path, key]])
+        for key, value in target.items():
+            if key not in source:
+                ops.append(["s", [*path, key], value])
+            else:
+                _diff(source[key], value, [*path, key], ops)
+        return
+    if isinstance(source, list) and isinstance(target, list) and len(source) == len(target):
+        for index, (old, new) in enumerate(zip(source, target, strict=True)):
+            _diff(old, new, [*path, index], ops)
+        return
+    if type(source) is not type(target) or source != target:
+        ops.append(["s", list(path), target])
+
+
+def apply_patch(doc: Any, ops: list[Operation]) -> Any:
+    """A copy of `doc` with the operations applied (the same rules as the pages' script)."""
+    result = copy.deepcopy(doc)
+    for op in ops:
+        path = op[1]
+        if not path:
+            result = copy.deepcopy(op[2]) if op[0] == "s" else None
+            continue
+        node = result
+        for key in path[:-1]:
+            node = node[key]
+        if op[0] == "s":
+            node[path[-1]] = copy.deepcopy(op[2])
+        else:
+            del node[path[-1]]
+    return result

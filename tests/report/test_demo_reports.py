@@ -1,0 +1,166 @@
+"""The demo's reports, parsed, with every number checked against SQL over the demo's own
+database (the public views): counts, changes per day, drift labels, flow pages."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from flowaudit.config import Settings
+from flowaudit.demo import HOSTILE_NAME
+from flowaudit.report.dataset import flow_file_name
+from flowaudit.report.masking import mask_document
+from flowaudit.transform.patches import apply_patch
+
+pytestmark = pytest.mark.slow
+
+CHANGING = "('create', 'update', 'delete', 'restore', 'purge')"
+
+
+@pytest.fixture(scope="module")
+def latest(demo_out: Path) -> Path:
+    return demo_out / "reports" / "latest"
+
+
+def parse(path: Path) -> LexborHTMLParser:
+    return LexborHTMLParser(path.read_text(encoding="utf-8"))
+
+
+def sql(demo_out: Path, query: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(demo_out / "demo.duckdb"), read_only=True)
+    try:
+        return con.execute(query, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def last_two_runs(demo_out: Path):
+    rows = sql(demo_out, "SELECT observed_at FROM runs WHERE status = 'succeeded' ORDER BY run_id DESC LIMIT 2")
+    return rows[0][0], rows[1][0]
+
+
+def test_the_demo_keeps_a_dated_folder_per_night(demo_out: Path):
+    folders = sorted(p.name for p in (demo_out / "reports").iterdir() if p.name != "latest")
+    assert len(folders) == 4  # the first night and three simulated days
+    nights = sql(demo_out, "SELECT count(*) FROM runs WHERE status = 'succeeded'")[0][0]
+    assert nights == 4
+
+
+def test_index_counts_match_the_public_views(latest: Path, demo_out: Path):
+    shown = {c.attributes["data-count-of"]: int(c.css_first(".n").text()) for c in parse(latest / "index.html").css("[data-count-of]")}
+    expected = {
+        f"{name}": sql(demo_out, f"SELECT count(*) FROM {name}")[0][0]
+        for name in ("integrations", "flows", "exports", "imports", "connections")
+    }
+    expected["audit records"] = sql(demo_out, "SELECT count(*) FROM audit_events")[0][0]
+    assert shown == expected
+    assert expected["flows"] > 0
+
+
+def test_the_charts_count_the_changes_of_each_day(latest: Path, demo_out: Path):
+    per_day = dict(sql(demo_out, f"SELECT CAST(time AS DATE), count(*) FROM audit_events WHERE event IN {CHANGING} GROUP BY ALL"))
+    newest, _ = last_two_runs(demo_out)
+    charts = parse(latest / "index.html").css("figure.chart")
+    assert len(charts) == 2
+    for chart, days in zip(charts, (30, 90), strict=True):
+        bars = chart.css("rect.bar")
+        assert [b.attributes["data-day"] for b in bars] == [
+            str(newest.date() - timedelta(days=n)) for n in range(days - 1, -1, -1)
+        ]
+        shown = {date.fromisoformat(b.attributes["data-day"]): int(b.attributes["data-count"]) for b in bars}
+        last_day = sql(demo_out, f"SELECT count(*) FROM audit_events WHERE event IN {CHANGING} "
+                                 "AND CAST(time AS DATE) = ? AND time <= ?", [newest.date(), newest])[0][0]
+        assert shown == {day: (per_day.get(day, 0) if day < newest.date() else last_day) for day in shown}
+        assert int(chart.css_first(".chart-total").text()) == sum(shown.values())
+    # The three simulated days each had changes.
+    assert all(shown[newest.date() - timedelta(days=n)] > 0 for n in (1, 2))
+
+
+def test_recent_changes_list_every_audit_record_after_the_window_start(latest: Path, demo_out: Path):
+    page = parse(latest / "changes.html")
+    start = page.css_first("[data-period-start]").attributes["data-period-start"]
+    shown = sorted(r.attributes["data-event-id"] for r in page.css("#changes tbody tr[data-row]"))
+    expected = sorted(e for (e,) in sql(demo_out, "SELECT event_id FROM audit_events WHERE time > CAST(? AS TIMESTAMP)", [start.rstrip("Z")]))
+    assert shown == expected and shown
+    _newest, previous = last_two_runs(demo_out)
+    marked = sorted(r.attributes["data-event-id"] for r in page.css("#changes tbody tr[data-row]") if r.css_first(".new-since"))
+    assert marked == sorted(e for (e,) in sql(demo_out, "SELECT event_id FROM audit_events WHERE time > ?", [previous]))
+
+
+def test_the_silent_change_of_the_last_day_is_unexplained(latest: Path, demo_out: Path):
+    newest, previous = last_two_runs(demo_out)
+    # A version opened in the last window by no audit record starts at the observation time.
+    silent = sql(demo_out, """
+        SELECT resource_type, resource_id FROM store.resource_versions AS v
+        WHERE valid_from > $previous AND valid_from <= $newest AND origin = 'observed'
+          AND first_run_id > 1
+          AND NOT EXISTS (SELECT 1 FROM audit_events AS a WHERE a.resource_type = v.resource_type
+                          AND a.resource_id = v.resource_id AND a.time > $previous AND a.time <= $newest)
+    """.replace("$previous", "?").replace("$newest", "?"), [previous, newest, previous, newest])
+    assert silent, "the demo's last day makes one change no audit record explains"
+    page = parse(latest / "drift.html")
+    rows = {(r.attributes["data-type"], r.attributes["data-resource-id"]): r for r in page.css("#drift tbody tr[data-row]")}
+    for key in silent:
+        assert rows[key].attributes["data-label"] == "unexplained", key
+    counts = {n.attributes["data-n"]: int(n.text()) for n in page.css("[data-n]")}
+    labelled = [t.attributes["data-label"] for t in page.css("#drift table.fields [data-label]")]
+    assert counts["unexplained"] == labelled.count("unexplained") >= len(silent)
+    assert counts["explained"] == labelled.count("explained")
+    index = parse(latest / "index.html")
+    assert int(index.css_first("#drift-unexplained .n").text()) == counts["unexplained"]
+
+
+def test_every_explained_resource_has_an_audit_record_in_the_window(latest: Path, demo_out: Path):
+    newest, previous = last_two_runs(demo_out)
+    audited = set(sql(demo_out, "SELECT DISTINCT resource_type, resource_id FROM audit_events WHERE time > ? AND time <= ?",
+                      [previous, newest]))
+    explained = [(r.attributes["data-type"], r.attributes["data-resource-id"])
+                 for r in parse(latest / "drift.html").css("#drift tbody tr[data-row]")
+                 if r.attributes["data-label"] == "explained"]
+    assert explained and set(explained) <= audited
+
+
+def test_the_renamed_flow_page_shows_its_hostile_name_as_text(latest: Path, demo_out: Path):
+    (flow_id,) = sql(demo_out, "SELECT flow_id FROM flows WHERE name = ?", [HOSTILE_NAME])[0]
+    page = parse(latest / "flows" / flow_file_name(flow_id))
+    assert page.css_first("h1").text() == f"Flow: {HOSTILE_NAME}"
+    code = [s for s in page.css("script") if s.attributes.get("type") != "application/json"]
+    assert len(code) == 1 and "alert(" not in code[0].text()
+    for block in page.css('script[type="application/json"]'):
+        assert "<" not in block.text()  # markup in data is escaped, so it can never close the block
+
+
+def test_a_flow_page_lists_the_records_of_its_steps(latest: Path, demo_out: Path):
+    flows = sql(demo_out, """
+        SELECT flow_id, count(*) FILTER (WHERE via <> 'flow') AS via_steps, count(*) AS total
+        FROM flow_audit_events GROUP BY ALL HAVING via_steps > 0 AND total <= 100 ORDER BY total DESC LIMIT 3""")
+    assert flows
+    for flow_id, _via_steps, _total in flows:
+        page = parse(latest / "flows" / flow_file_name(flow_id))
+        shown = sorted(r.attributes["data-event-id"] for r in page.css("#flow-changes tbody tr[data-row]"))
+        expected = sorted(e for (e,) in sql(demo_out, "SELECT event_id FROM flow_audit_events WHERE flow_id = ?", [flow_id]))
+        assert shown == expected
+
+
+def test_a_flow_page_rebuilds_every_earlier_version_from_its_patches(latest: Path, demo_out: Path):
+    flow_id, versions = sql(demo_out, "SELECT flow_id, count(*) FROM flow_versions GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 1")[0]
+    assert versions > 2
+    page = parse(latest / "flows" / flow_file_name(flow_id))
+    data = json.loads(page.css_first("script#flow-versions").text())["versions"]
+    assert [v["number"] for v in data] == list(range(versions, 0, -1))
+    assert len(page.css("#versions li[data-version]")) == versions
+    stored = {n: json.loads(doc) for n, doc in sql(
+        demo_out, "SELECT version, CAST(doc AS VARCHAR) FROM flow_versions WHERE flow_id = ?", [flow_id])}
+    doc = json.loads(page.css_first("#current-config pre.value").text())
+    pattern = Settings().secret_field_pattern
+    assert doc == mask_document(stored[versions], pattern)
+    for entry in data[:-1]:
+        doc = apply_patch(doc, entry["back"])
+        assert doc == mask_document(stored[entry["number"] - 1], pattern), entry["number"] - 1
+    # Carrying patches instead of documents keeps the page small.
+    assert (latest / "flows" / flow_file_name(flow_id)).stat().st_size < 200_000
