@@ -1,51 +1,106 @@
-"""Report rendering time and page sizes on simulated accounts.
+"""Report rendering time and page sizes on simulated accounts: a first full rendering, then
+a nightly one after a simulated day (pages whose inputs did not change are carried over).
 
-Usage: .venv/bin/python bench/bench_reports.py [medium large ...]
-Builds each account with the simulator, extracts it twice (a simulated day apart, with a
-silent change), then times render_reports and prints the largest pages."""
+Usage: .venv/bin/python bench/bench_reports.py [--cache DIR] [medium large ...]
+The first extract of each size is built once with the simulator and kept in
+DIR/<size>-base.duckdb (default bench/results/, git-ignored); every measurement works on a
+copy of it. The nightly step regenerates the same account (seed 1), lets 24 simulated hours
+pass with two silent changes, extracts incrementally, and renders into the same report folder."""
 
 from __future__ import annotations
 
+import argparse
+import os
+import shutil
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from flowaudit.config import Settings
-from flowaudit.pipeline import run_extract
+from flowaudit.load.db import connect
 from flowaudit.report.render import render_reports
-from flowaudit.secrets import Secret
 from flowaudit.simulate import SimulatedAccount
+from tests.pipeline.helpers import extract
 
 
-def bench(size: str) -> dict:
-    workdir = Path(tempfile.mkdtemp(prefix=f"bench-reports-{size}-"))
-    account = SimulatedAccount.generate(size=size, seed=1, token="bench")
-    settings = Settings(db=workdir / "flowaudit.duckdb", token=Secret("bench"), api_url=account.base_url)
-    run_extract(settings, transport=account.async_transport(), full=True)
-    account.advance(hours=24, silent_changes=2)
-    run_extract(settings, transport=account.async_transport(), full=True)
-    started = time.perf_counter()
-    index = render_reports(settings.db, workdir / "out", settings)
-    seconds = time.perf_counter() - started
-    pages = sorted(index.parent.rglob("*.html"), key=lambda p: p.stat().st_size, reverse=True)
+def base_database(cache: Path, size: str) -> Path:
+    """The first full extract of the simulated account, built once and reused."""
+    path = cache / f"{size}-base.duckdb"
+    if not path.exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        account = SimulatedAccount.generate(size=size, seed=1, token="bench")
+        started = time.perf_counter()
+        extract(path, account, rate=100000, concurrency=16)
+        print(f"# built {path} in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    return path
+
+
+def observed_at(db: Path):
+    con = connect(db, read_only=True)
+    try:
+        return con.execute("SELECT max(observed_at) FROM runs WHERE status = 'succeeded'").fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def folder_stats(folder: Path, previous: Path | None) -> dict:
+    pages = [p for p in folder.rglob("*.html")]
+    sizes = sorted((p.stat().st_size for p in pages), reverse=True)
+    flows = sorted(p.stat().st_size for p in (folder / "flows").glob("*.html"))
+    old_inodes = {p.stat().st_ino for p in previous.rglob("*.html")} if previous else set()
+    new_bytes = sum(p.stat().st_size for p in pages if p.stat().st_ino not in old_inodes)
+    largest = max(pages, key=lambda p: p.stat().st_size)
     return {
-        "size": size,
-        "seconds": seconds,
         "pages": len(pages),
-        "total_mb": sum(p.stat().st_size for p in pages) / 1e6,
-        "largest": [(str(p.relative_to(index.parent)), p.stat().st_size / 1e6) for p in pages[:3]],
+        "total_mb": sum(sizes) / 1e6,
+        "new_mb": new_bytes / 1e6,
+        "largest": f"{largest.relative_to(folder)} {largest.stat().st_size / 1e6:.2f} MB",
+        "flow_median_kb": flows[len(flows) // 2] / 1e3 if flows else 0,
+        "flow_max_kb": flows[-1] / 1e3 if flows else 0,
     }
 
 
-def main(sizes: list[str]) -> None:
-    print("| account | render time (s) | pages | total (MB) | largest page (MB) |")
-    print("|---|---:|---:|---:|---|")
-    for size in sizes:
-        r = bench(size)
-        largest = ", ".join(f"{name} {mb:.2f}" for name, mb in r["largest"])
-        print(f"| {r['size']} | {r['seconds']:.1f} | {r['pages']} | {r['total_mb']:.1f} | {largest} |", flush=True)
+def bench(size: str, cache: Path) -> list[dict]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-reports-{size}-"))
+    db = workdir / "flowaudit.duckdb"
+    shutil.copyfile(base_database(cache, size), db)
+    out = workdir / "out"
+    settings = Settings(db=db)
+    night = observed_at(db)
+
+    started = time.perf_counter()
+    first = render_reports(db, out, settings, now=night).parent
+    full = {"step": "first full rendering", "seconds": time.perf_counter() - started, **folder_stats(first, None)}
+
+    account = SimulatedAccount.generate(size=size, seed=1, token="bench")
+    account.advance(hours=24, silent_changes=2)
+    extract(db, account, rate=100000, concurrency=16)
+    started = time.perf_counter()
+    second = render_reports(db, out, settings, now=night + timedelta(days=1)).parent
+    nightly = {"step": "nightly after 24 h", "seconds": time.perf_counter() - started,
+               **folder_stats(second, first)}
+    shutil.rmtree(workdir, ignore_errors=True)
+    return [full, nightly]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", default=["medium", "large"])
+    parser.add_argument("--cache", type=Path, default=Path(__file__).resolve().parent / "results")
+    args = parser.parse_args()
+    print(f"# {os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f}")
+    print("| account | rendering | time (s) | pages | total (MB) | new on disk (MB) | flow page median / max (KB) | largest page |")
+    print("|---|---|---:|---:|---:|---:|---:|---|")
+    for size in args.sizes:
+        for r in bench(size, args.cache):
+            print(f"| {size} | {r['step']} | {r['seconds']:.1f} | {r['pages']} | {r['total_mb']:.1f} | "
+                  f"{r['new_mb']:.1f} | {r['flow_median_kb']:.0f} / {r['flow_max_kb']:.0f} | {r['largest']} |",
+                  flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["medium", "large"])
+    main()

@@ -41,7 +41,10 @@ def report_command(
         None, "--out", help="Report directory. [env FLOWAUDIT_OUT; default flowaudit-reports]"
     ),
     since: str | None = typer.Option(
-        None, "--since", help="Start of the recent-changes page (UTC date or time). [default: the last 7 days and since the previous run]"
+        None, "--since",
+        help="Start of the Recent changes page (UTC date or time, e.g. 2026-03-01 or 2026-03-01T12:00); "
+        "only that page: drift, monthly history and flow pages are not affected. "
+        "[default: the earlier of 7 days ago and the previous successful run]",
     ),
     baseline: str | None = typer.Option(
         None, "--baseline", help="Compare with this pinned baseline. [default: the previous successful run]"
@@ -54,8 +57,9 @@ def report_command(
 ) -> None:
     """Render the HTML reports from the database (no network) and print the index path.
 
-    Writes OUT/<date>/ and refreshes OUT/latest/. Exit codes: 7 database problem,
-    8 database locked, 11 report directory cannot be written."""
+    Writes OUT/<date>/ and refreshes OUT/latest/; pages whose content did not change since
+    the previous report there are carried over (hard links) instead of rendered again.
+    Exit codes: 7 database problem, 8 database locked, 11 report directory cannot be written."""
     from flowaudit.report.render import render_reports
 
     settings = resolve_settings(

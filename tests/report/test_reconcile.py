@@ -171,3 +171,12 @@ def test_a_volatile_only_change_is_not_drift_but_is_listed_as_ignored():
     drift = compute_drift(frame(BASE), frame(current), volatile_fields=DEFAULT_VOLATILE_FIELDS)
     assert drift.resources == ()
     assert drift.ignored == (("import", "i1", "lastModified"),)
+
+
+def test_a_flow_record_does_not_explain_a_change_inside_its_import():
+    current = json.loads(json.dumps(BASE))
+    current["import"]["i1"]["http"]["method"] = "PUT"
+    # The flow's own record names a path that looks like the import's field: still not the import's record.
+    _, labels, result = run(current, [record("a1", "flow", "f1", ["http.method"])])
+    assert labels == {("i1", "http.method"): UNEXPLAINED}
+    assert result.invisible["event_id"].to_list() == ["a1"]

@@ -185,3 +185,13 @@ def test_every_filterable_row_carries_its_flows_as_valid_json(report: Path):
         assert isinstance(json.loads(row.attributes["data-flow-list"]), list)
     invoices = next(r for r in rows if r.attributes["data-event-id"] == "s1")
     assert json.loads(invoices.attributes["data-flow-list"]) == ["Invoices"]
+
+
+def test_since_moves_only_the_start_of_the_recent_changes_page(store_path: Path, tmp_path: Path):
+    folder = render_reports(store_path, tmp_path / "out", Settings(), since=datetime(2026, 1, 1), now=NOW).parent
+    page = parse(folder / "changes.html")
+    assert page.css_first("[data-period-start]").attributes["data-period-start"] == "2026-01-01T00:00:00Z"
+    shown = sorted(r.attributes["data-event-id"] for r in page.css("#changes tbody tr[data-row]"))
+    assert shown == sorted(row[0] for row in sql(store_path, "SELECT event_id FROM store.audit_records"))
+    default = parse(render_reports(store_path, tmp_path / "out2", Settings(), now=NOW).parent / "drift.html")
+    assert parse(folder / "drift.html").css_first("#drift-counts").text() == default.css_first("#drift-counts").text()
