@@ -28,6 +28,9 @@ class ContentHasher:
         fields = [f for f in volatile_fields if f]
         self._anywhere = frozenset(f for f in fields if "." not in f)
         self._paths = [tuple(f.split(".")) for f in fields if "." in f]
+        # What a stored hash depends on besides the document: recorded with the hashes, so
+        # a changed volatile_fields setting is noticed (store.meta `content_hash_basis:*`).
+        self.basis = "sha256 canonical-json v1; volatile: " + ",".join(sorted(set(fields)))
 
     def stable_content(self, doc: dict[str, Any], text: str | None = None) -> dict[str, Any]:
         """A copy of doc without volatile fields (doc itself is not changed). Given the

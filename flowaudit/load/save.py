@@ -20,14 +20,25 @@ from flowaudit.load.documents import ContentHasher
 from flowaudit.load.runs import run_account, utc_now
 from flowaudit.load.save_audit import save_audit
 from flowaudit.load.save_history import save_history
-from flowaudit.load.save_versions import save_versions, stage_documents
+from flowaudit.load.save_versions import save_versions, stage_documents, stage_listing_lines
 from flowaudit.load.sqlfiles import run_sql_file
 from flowaudit.load.staging_reader import AUDIT_FILE, StagingError, read_manifest
 from flowaudit.logs import get_logger
 
 log = get_logger(__name__)
 
-_TEMP_TABLES = ("staged_docs", "staged_flow_steps", "version_plan", "replay_candidates", "replay_starts")
+_TEMP_TABLES = (
+    "staged_lines", "staged_docs", "staged_hashes", "staged_flow_steps", "version_plan",
+    "replay_candidates", "replay_starts",
+)
+# DuckDB's own default (80% of RAM) would let a first load of a large account take ~1 GB
+# for buffers it does not need; within this it spills to disk instead.
+LOAD_MEMORY_LIMIT = "400MB"
+_LOAD_SETTINGS = {
+    # Bulk inserts need not keep the files' row order; not keeping it saves memory.
+    "preserve_insertion_order": "false",
+    "memory_limit": f"'{LOAD_MEMORY_LIMIT}'",
+}
 
 
 def load_staging(
@@ -50,15 +61,22 @@ def load_staging(
             f"the staging area is for account {manifest.account!r} but run {run_id} is for {account!r}"
         )
     hasher = ContentHasher(volatile_fields)
-    # Bulk inserts need not keep the files' row order; not keeping it saves memory.
-    con.execute("SET preserve_insertion_order = false")
+    previous = _apply_settings(con, _LOAD_SETTINGS)
+    laps = _Laps()
+    began = False
     try:
-        con.execute("BEGIN TRANSACTION")
         try:
-            counts = _load(con, staging_dir, manifest, hasher, account, run_id)
+            # Before the transaction: a line DuckDB cannot parse fails a statement, which
+            # would abort the transaction; outside it, the lines are parsed again leniently.
+            stage_listing_lines(con, staging_dir, manifest)
+            laps.lap("read_listings")
+            con.execute("BEGIN TRANSACTION")
+            began = True
+            counts = _load(con, staging_dir, manifest, hasher, account, run_id, laps)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            if began:
+                con.execute("ROLLBACK")
             raise
         finally:
             for table in _TEMP_TABLES:
@@ -68,7 +86,7 @@ def load_staging(
     except duckdb.Error as exc:
         raise DatabaseError(describe_duckdb_error(_database_name(con), exc)) from None
     finally:
-        con.execute("RESET preserve_insertion_order")
+        _apply_settings(con, previous)
     log.info(
         "loaded run %s: %s new audit records, %s new versions, %s deleted",
         run_id, counts["new_audit_records"], counts["new_versions"], counts["deleted"],
@@ -76,27 +94,31 @@ def load_staging(
     return counts
 
 
-def _load(con, staging_dir, manifest, hasher, account, run_id) -> dict[str, Any]:
-    counts: dict[str, Any] = {}
-    seconds: dict[str, float] = {}
-    started = time.perf_counter()
+class _Laps:
+    """Seconds per load stage, reported in the run's counts (`load_seconds`)."""
 
-    def lap(stage: str) -> None:
-        nonlocal started
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._started = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
         now = time.perf_counter()
-        seconds[stage] = round(now - started, 3)
-        started = now
+        self.seconds[stage] = round(now - self._started, 3)
+        self._started = now
 
+
+def _load(con, staging_dir, manifest, hasher, account, run_id, laps: _Laps) -> dict[str, Any]:
+    counts: dict[str, Any] = {}
     counts.update(save_audit(con, staging_dir / AUDIT_FILE, account=account, run_id=run_id))
-    lap("audit")
-    counts.update(stage_documents(con, staging_dir, manifest, hasher))
-    lap("hash_documents")
+    laps.lap("audit")
+    counts.update(stage_documents(con, manifest, hasher, account=account))
+    laps.lap("hash_documents")
     counts.update(save_versions(con, manifest, account=account, run_id=run_id))
-    lap("versions")
+    laps.lap("versions")
     counts.update(save_history(con, staging_dir, hasher, account=account, run_id=run_id))
-    lap("reconstruct")
-    log.debug("load stages (seconds): %s", seconds)
-    counts["load_seconds"] = seconds
+    laps.lap("reconstruct")
+    log.debug("load stages (seconds): %s", laps.seconds)
+    counts["load_seconds"] = laps.seconds
     if manifest.audit_complete and manifest.audit_to is not None:
         run_sql_file(
             con, "load/audit_watermark.sql",
@@ -114,6 +136,16 @@ def _load(con, staging_dir, manifest, hasher, account, run_id) -> dict[str, Any]
         retries=manifest.retries,
     )
     return counts
+
+
+def _apply_settings(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> dict[str, str]:
+    """SET each setting (values as SQL literals); return the previous values, same form."""
+    previous = {}
+    for name, value in settings.items():
+        rows = con.execute("SELECT value FROM duckdb_settings() WHERE name = $name", {"name": name}).fetchall()
+        previous[name] = "'" + rows[0][0].replace("'", "''") + "'"
+        con.execute(f"SET {name} = {value}")
+    return previous
 
 
 def _database_name(con: duckdb.DuckDBPyConnection) -> str:

@@ -1,8 +1,8 @@
 """Reading a staging area (docs/architecture.md, "extract -> load") for the loader: the
-manifest, and the listed documents with their content hashes.
+manifest, and the lines of the listing files.
 
-Anything malformed in the files came from the API and is refused with ApiContractError
-(one line naming the file and line); a missing manifest means the fetch never finished."""
+A missing or unreadable manifest means the fetch never finished (StagingError); malformed
+listing lines are refused by the loader (save_versions.py) with ApiContractError."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flowaudit.errors import ApiContractError, FlowauditError
+from flowaudit.errors import FlowauditError
 
 MANIFEST_FILE = "manifest.json"
 AUDIT_FILE = "audit.ndjson"
@@ -105,20 +105,11 @@ def read_manifest(staging_dir: Path) -> Manifest:
     )
 
 
-def read_documents(path: Path) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(resource_id, raw line, parsed document) of every line of a listing file."""
+def read_listing_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of every non-blank line of a listing file; the text is not
+    parsed here (the loader has DuckDB parse and check it, and hashes only changed ones)."""
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             text = line.strip()
-            if not text:
-                continue
-            try:
-                doc = json.loads(text)
-            except ValueError:
-                raise ApiContractError(f"{path.name} line {number}: not valid JSON") from None
-            if not isinstance(doc, dict):
-                raise ApiContractError(f"{path.name} line {number}: not a JSON object")
-            resource_id = doc.get("_id")
-            if not isinstance(resource_id, str) or not resource_id:
-                raise ApiContractError(f"{path.name} line {number}: a document without an _id")
-            yield resource_id, text, doc
+            if text:
+                yield number, text

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flowaudit.load.checks import run_checks
+import pytest
 
-from .staging import audit_record, flow, oid, resource
+from flowaudit.errors import ApiContractError
+from flowaudit.load.checks import run_checks
+from flowaudit.load.runs import begin_run
+from flowaudit.load.save import load_staging
+
+from .staging import audit_record, flow, oid, resource, write_staging
 
 T1 = "2026-03-01T02:00:00.000Z"
 T2 = "2026-03-02T02:00:00.000Z"
@@ -152,3 +157,57 @@ def test_as_of_macros_return_the_version_valid_at_a_moment(load):
     assert load.rows(as_of, {"ts": "2024-12-31"}) == []
     assert load.rows(as_of, {"ts": "2026-03-01"}) == [("Orders", 1)]
     assert load.rows(as_of, {"ts": "2026-03-02 02:00"}) == [("Orders v2", 2)]
+
+
+def test_only_documents_whose_text_changed_are_hashed_again(load):
+    same, touched, renamed = oid(), oid(), oid()
+    first = [flow(same, "Same"), flow(touched, "Touched"), flow(renamed, "Renamed")]
+    assert load(observed_at=T1, flows=first)["hashed_documents"] == 3
+    counts = load(observed_at=T2, audit_from=T1, flows=[
+        flow(same, "Same"),
+        flow(touched, "Touched", lastExecutedAt=T2),  # volatile only: hashed, no version
+        flow(renamed, "Renamed v2"),
+    ])
+    assert (counts["hashed_documents"], counts["new_versions"]) == (2, 1)
+    # Every listed document was seen in this run, changed or not.
+    assert load.rows("SELECT DISTINCT observed_at FROM flows") == [(datetime(2026, 3, 2, 2),)]
+    assert load.rows(
+        "SELECT DISTINCT last_seen_at FROM store.resource_versions WHERE valid_to IS NULL"
+    ) == [(datetime(2026, 3, 2, 2),)]
+    assert load.rows("SELECT last_executed_at FROM flows WHERE flow_id = $f", {"f": touched}) == [
+        (datetime(2026, 3, 2, 2),)
+    ]
+    _all_checks_hold(load.con)
+
+
+def test_a_changed_volatile_fields_setting_hashes_every_document_again(load, tmp_path):
+    f = oid()
+    doc = flow(f, "Orders", schedule="? 0 2 ? * *")
+    load(observed_at=T1, flows=[doc])
+    directory = write_staging(tmp_path / "again", observed_at=T2, audit_from=T1, flows=[doc])
+    run_id = begin_run(load.con, "default", "incremental", "test")
+    counts = load_staging(load.con, directory, run_id, volatile_fields=("lastModified", "schedule"))
+    # Same text, but the content hash now leaves out `schedule`: it is taken again.
+    assert counts["hashed_documents"] == 1
+    assert counts["new_versions"] == 1
+
+
+def test_a_listing_line_that_is_not_json_or_not_an_object_is_refused(load, tmp_path):
+    directory = write_staging(tmp_path / "bad", observed_at=T1, flows=[flow(oid(), "A")])
+    with open(directory / "flows.ndjson", "a", encoding="utf-8") as out:
+        out.write("\n[1, 2]\n{oops\n")
+    run_id = begin_run(load.con, "default", "full", "test")
+    with pytest.raises(ApiContractError, match=r"^flows\.ndjson line 3: not a JSON object$"):
+        load_staging(load.con, directory, run_id)
+    (directory / "flows.ndjson").write_text('{"_id": "x1"}\n{oops\n', encoding="utf-8")
+    run_id = begin_run(load.con, "default", "full", "test")
+    with pytest.raises(ApiContractError, match=r"^flows\.ndjson line 2: not valid JSON$"):
+        load_staging(load.con, directory, run_id)
+    assert load.rows("SELECT count(*) FROM store.resource_versions") == [(0,)]
+
+
+def test_a_document_listed_twice_keeps_its_later_line(load):
+    f = oid()
+    load(observed_at=T1, flows=[flow(f, "Early"), flow(f, "Late")])
+    assert load.rows("SELECT name FROM flows") == [("Late",)]
+    assert [row[1] for row in _versions(load, f)] == ["Late"]
