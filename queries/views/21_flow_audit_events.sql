@@ -34,6 +34,9 @@ SELECT
     e.user_name,
     e.user_email,
     e.field_change_count
-FROM audit_events AS e, unnest(e.flow_ids) AS u(flow_id)
+-- CROSS JOIN first: `FROM e, unnest(...) LEFT JOIN n` would group as e × (unnest ⟕ n),
+-- a lateral join DuckDB evaluates row by row (minutes on a large account).
+FROM audit_events AS e
+CROSS JOIN unnest(e.flow_ids) AS u(flow_id)
 LEFT JOIN store.resource_names AS n
   ON n.account = e.account AND n.resource_type = 'flow' AND n.resource_id = u.flow_id;
