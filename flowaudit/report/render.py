@@ -125,10 +125,15 @@ def render_pages(
     # Decide first which pages must be rendered, so that only their records' field
     # changes are read into Python.
     history_todo = []
+    open_month = f"{data.data_as_of or now:%Y-%m}"
     for plan in history:
         siblings = tuple(Link(h.title, h.file_name) for h in history if h.month == plan.month and h is not plan)
         relative = f"history/{plan.file_name}"
-        key = page_key(salt, relative, plan.title, [s.text for s in siblings], plan.rows["label"].to_list())
+        # A closed month's page is an archive of its records: names and flow links stay as
+        # they were when it was first rendered after the month closed (the page says when).
+        # Keying it on today's names would re-render every month after any rename.
+        shown = plan.rows["label" if plan.month >= open_month else "event_id"].to_list()
+        key = page_key(salt, relative, plan.title, [s.text for s in siblings], shown)
         if not _carry_over(out, previous, relative, key):
             history_todo.append((plan, siblings))
     flows_todo = [fid for fid in data.flow_ids() if not _carry_over(out, previous, _flow_path(fid), flow_keys[fid])]

@@ -60,3 +60,18 @@ def test_a_missing_or_broken_manifest_means_a_full_rendering(store_path: Path, t
     second = render_reports(store_path, out, Settings(), now=NIGHT2).parent
     assert (second / "flows" / f"{F1}.html").stat().st_ino != (first / "flows" / f"{F1}.html").stat().st_ino
     assert json.loads((second / MANIFEST).read_text())
+
+
+def test_a_closed_month_keeps_its_page_when_a_name_in_it_changes(store_path: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    first = render_reports(store_path, out, Settings(), now=NIGHT1).parent
+    con = duckdb.connect(str(store_path))  # flow 1 (created in February) renamed in place
+    con.execute("UPDATE store.resource_versions SET doc = json_merge_patch(doc, '{\"name\": \"Renamed\"}') "
+                "WHERE resource_id = ? AND valid_to IS NULL", [F1])
+    con.close()
+    second = render_reports(store_path, out, Settings(), now=NIGHT2).parent
+    february = first / "history" / "2026-02.html", second / "history" / "2026-02.html"
+    assert february[0].stat().st_ino == february[1].stat().st_ino
+    assert "rendered 2026-03-03 05:00 UTC" in february[1].read_text()
+    assert "Renamed" in (second / "history" / "2026-03.html").read_text()  # the open month follows names
+    assert "Renamed" in (second / "flows" / f"{F1}.html").read_text()
