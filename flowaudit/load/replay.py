@@ -4,8 +4,9 @@ first saw it, rebuilt from the first observed document.
 Each record is undone newest first (a path is set back to its oldValue, or removed when
 the record has no oldValue); each distinct state becomes a version that ends where the
 next newer record begins. Paths are dotted (`a.b.0.c`; `a[0]` is read as `a.0`).
-Containers are copied along the changed path only, and the canonical JSON of top-level
-values is cached, so a long history costs little more than its number of changes."""
+Containers are copied along the changed path only (untouched values are shared between
+versions, so `a is b` says a top-level value did not change), and the canonical JSON of
+each top-level value is cached: a record costs one encoding of the values it touched."""
 
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ Moment = Any
 _MISSING = object()
 
 
-@dataclass
+@dataclass(slots=True)
 class FieldChange:
     path: str
     old_present: bool
     old_value: Any = None  # the decoded JSON value when old_present
 
 
-@dataclass
+@dataclass(slots=True)
 class AuditStep:
     event_id: str
     time: Moment
@@ -36,7 +37,7 @@ class AuditStep:
     changes: list[FieldChange] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class RebuiltVersion:
     content: str  # canonical JSON (sorted keys, compact), volatile fields excluded
     valid_from: Moment
@@ -59,35 +60,55 @@ def split_path(path: str) -> list[str]:
 
 
 class CanonicalDocument:
-    """A document whose canonical JSON is rebuilt from cached top-level pieces."""
+    """A document and the canonical JSON of each of its top-level values ("pieces"); its
+    text is the pieces joined in key order, as json.dumps(sort_keys=True) would write it."""
+
+    __slots__ = ("_keys", "_pieces", "doc")
 
     def __init__(self, doc: dict[str, Any]):
         self.doc = doc
         self._pieces = {key: _piece(key, value) for key, value in doc.items()}
+        self._keys = sorted(self._pieces)
 
     def text(self) -> str:
-        return "{" + ",".join(self._pieces[key] for key in sorted(self._pieces)) + "}"
+        pieces = self._pieces
+        return "{" + ",".join([pieces[key] for key in self._keys]) + "}"
 
-    def with_change_undone(
-        self, change: FieldChange, is_ignored: Callable[[list[str]], bool]
-    ) -> CanonicalDocument | None:
-        """A new document with change undone; None when its path cannot be followed."""
-        parts = split_path(change.path or "")
-        if not parts or is_ignored(parts):
-            return self
-        value = change.old_value if change.old_present else _MISSING
-        changed = _set_path(self.doc, parts, value)
-        if changed is None:
-            return None
+    def with_changes_undone(
+        self, changes: list[FieldChange], is_ignored: Callable[[list[str]], bool]
+    ) -> tuple[CanonicalDocument, int]:
+        """The document before `changes` (undone last first), and how many of them could
+        not be followed; self when the result has the same content."""
+        doc = self.doc
+        touched: set[str] = set()
+        skipped = 0
+        for change in reversed(changes):
+            parts = split_path(change.path or "")
+            if not parts or is_ignored(parts):
+                continue
+            changed = _set_path(doc, parts, change.old_value if change.old_present else _MISSING)
+            if changed is None:
+                skipped += 1
+                continue
+            doc = changed
+            touched.add(parts[0])
+        pieces = None
+        for head in touched:
+            piece = _piece(head, doc[head]) if head in doc else None
+            if piece != self._pieces.get(head):
+                if pieces is None:
+                    pieces = dict(self._pieces)
+                if piece is None:
+                    del pieces[head]
+                else:
+                    pieces[head] = piece
+        if pieces is None:
+            return self, skipped
         copy = CanonicalDocument.__new__(CanonicalDocument)
-        copy.doc = changed
-        copy._pieces = dict(self._pieces)
-        head = parts[0]
-        if head in changed:
-            copy._pieces[head] = _piece(head, changed[head])
-        else:
-            copy._pieces.pop(head, None)
-        return copy
+        copy.doc = doc
+        copy._pieces = pieces
+        copy._keys = self._keys if pieces.keys() == self._pieces.keys() else sorted(pieces)
+        return copy, skipped
 
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -166,8 +187,11 @@ def replay_backwards(
         if (ordered[index].event or "") == "create":
             ordered = ordered[index:]  # nothing before a create is this resource
             break
+    if not ordered:  # nothing to undo: the observed state began at creation, if known
+        start = created_at if created_at is not None and created_at <= first_seen_at else None
+        return Replay(start if start is not None else first_seen_at, [], 0)
     current = CanonicalDocument(observed)
-    current_text = current.text()
+    current_text: str | None = None  # built when first needed
     current_event: str | None = None  # None while current is the observed state
     current_end = first_seen_at
     quiet_since: Moment | None = None  # oldest record that left current unchanged
@@ -181,28 +205,21 @@ def replay_backwards(
         if current_event is None:
             observed_valid_from = begins if begins is not None else first_seen_at
         elif begins is not None and begins < current_end:
-            versions.append(
-                RebuiltVersion(current_text, begins, current_end, current_event, current.doc)
-            )
+            text = current_text if current_text is not None else current.text()
+            versions.append(RebuiltVersion(text, begins, current_end, current_event, current.doc))
 
     for step in reversed(ordered):
         if (step.event or "") == "create":
             start = step.time
             break
-        previous = current
-        for change in reversed(step.changes):
-            undone = previous.with_change_undone(change, is_ignored)
-            if undone is None:
-                skipped += 1
-            else:
-                previous = undone
-        previous_text = current_text if previous is current else previous.text()
-        if previous_text == current_text:
+        previous, missed = current.with_changes_undone(step.changes, is_ignored)
+        skipped += missed
+        if previous is current:
             quiet_since = step.time
             continue
         emit(step.time)
         current_end = step.time
-        current, current_text, current_event = previous, previous_text, step.event_id
+        current, current_text, current_event = previous, None, step.event_id
         quiet_since = None
     else:
         if created_at is not None and created_at <= current_end:

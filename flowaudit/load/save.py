@@ -29,7 +29,7 @@ log = get_logger(__name__)
 
 _TEMP_TABLES = (
     "staged_lines", "staged_docs", "staged_hashes", "staged_flow_steps", "version_plan",
-    "replay_candidates", "replay_starts",
+    "replay_candidates",
 )
 # DuckDB's own default (80% of RAM) would let a first load of a large account take ~1 GB
 # for buffers it does not need; within this it spills to disk instead.

@@ -1,25 +1,52 @@
 """Versions before a resource's first observation, rebuilt by replaying its audit
 `fieldChanges` backwards (flowaudit.load.replay), for the resources whose early history
-changed in this run. History rows stream from DuckDB in chunks; rebuilt versions go to an
-NDJSON file that DuckDB inserts in bulk, so memory stays flat on large accounts."""
+changed in this run. One sorted stream from DuckDB (queries/load/replay_feed.sql) feeds
+the replay resource by resource; rebuilt versions are written to a Parquet file in the
+work directory that DuckDB then hashes and stores in one insert, so memory stays flat on
+large accounts. Runs inside the caller's transaction."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from flowaudit.load.documents import ContentHasher, flow_steps, sha256_text
+from flowaudit.load.documents import ContentHasher, flow_steps
 from flowaudit.load.replay import AuditStep, FieldChange, replay_backwards
 from flowaudit.load.save_versions import replace_flow_steps_table
 from flowaudit.load.sqlfiles import run_sql_file, statements
 
-FETCH_ROWS = 20_000
-REBUILT_FILE = ".rebuilt_versions.ndjson"
+REBUILT_FILE = ".rebuilt_versions.parquet"
+FEED_ROWS = 20_000  # rows of the feed per Arrow batch
+VERSIONS_PER_ROW_GROUP = 20_000  # rebuilt versions held before they are written out
+# The top-level keys a flow names its exports and imports under (documents.flow_steps).
+_STEP_KEYS = ("pageGenerators", "pageProcessors", "routers", "_exportId", "_importId")
+
+_VERSIONS_SCHEMA = pa.schema(
+    [("resource_type", pa.string()), ("resource_id", pa.string()), ("valid_from_us", pa.int64()),
+     ("valid_to_us", pa.int64()), ("audit_event_id", pa.string()), ("doc", pa.string())]
+)
+_STARTS_SCHEMA = pa.schema(
+    [("resource_type", pa.string()), ("resource_id", pa.string()),
+     ("previous_valid_from_us", pa.int64()), ("observed_valid_from_us", pa.int64())]
+)
+
+
+@dataclass
+class _Candidate:
+    resource_type: str
+    resource_id: str
+    first_seen_us: int
+    valid_from_us: int
+    created_us: int | None
+    doc_text: str
+    steps: list[AuditStep] = field(default_factory=list)
 
 
 def save_history(
@@ -32,63 +59,26 @@ def save_history(
 ) -> dict[str, int]:
     """Rebuild the early versions of this run's replay candidates; return counts."""
     run_sql_file(con, "load/replay_candidates.sql", account=account, run_id=run_id)
-    candidates = {
-        (row[0], row[1]): row[2:]
-        for row in con.execute(
-            "SELECT resource_type, resource_id, epoch_us(first_seen_at), epoch_us(valid_from), "
-            "doc, epoch_us(created_at) FROM replay_candidates"
-        ).fetchall()
-    }
-    out_path = Path(work_dir) / REBUILT_FILE
-    starts: dict[str, list[Any]] = {
-        "resource_type": [], "resource_id": [], "previous_valid_from_us": [],
-        "observed_valid_from_us": [],
-    }
-    steps: set[tuple[str, str, str]] = set()
+    path = Path(work_dir) / REBUILT_FILE
+    writer = _VersionWriter(path)
     rebuilt = skipped = 0
-    (history_query,) = statements("load/replay_history.sql")
-    result = con.execute(history_query, {"account": account})
-    done: set[tuple[str, str]] = set()
-    with open(out_path, "w", encoding="utf-8") as out:
-
-        def replay(key: tuple[str, str], audit_steps: list[AuditStep]) -> None:
-            nonlocal rebuilt, skipped
-            first_seen_at, valid_from, doc_text, created_at = candidates[key]
-            document = json.loads(doc_text)
-            outcome = replay_backwards(
-                hasher.stable_content(document, doc_text),
-                audit_steps,
-                first_seen_at=first_seen_at,
-                created_at=created_at,
-                is_ignored=hasher.is_volatile_path,
-            )
-            skipped += outcome.skipped_changes
-            if outcome.observed_valid_from != valid_from:
-                for column, value in zip(
-                    starts, (*key, valid_from, outcome.observed_valid_from), strict=True
-                ):
-                    starts[column].append(value)
-            for version in outcome.versions:
-                out.write(_rebuilt_line(key, version.valid_from, version.valid_to,
-                                        sha256_text(version.content), version.audit_event_id,
-                                        version.content))
-                if key[0] == "flow":
-                    steps.update((key[1], *step) for step in flow_steps(version.document))
-            rebuilt += len(outcome.versions)
-            done.add(key)
-
-        for key, audit_steps in _grouped_steps(result):
-            replay(key, audit_steps)
-        for key in candidates.keys() - done:  # no audit record before the first sighting
-            replay(key, [])
-
-    con.register("replay_starts_input", pa.table(starts, schema=_STARTS_SCHEMA))
-    con.execute("CREATE OR REPLACE TEMP TABLE replay_starts AS SELECT * FROM replay_starts_input")
-    con.unregister("replay_starts_input")
-    run_sql_file(con, "load/replay_apply.sql", account=account, run_id=run_id, path=str(out_path))
-    out_path.unlink(missing_ok=True)
-    if steps:
-        columns = list(zip(*sorted(steps), strict=True))
+    (feed,) = statements("load/replay_feed.sql")
+    # While the feed streams, the connection runs nothing else: the versions wait in the file.
+    batches = con.sql(feed, params={"account": account}).to_arrow_reader(FEED_ROWS)
+    for candidate in _candidates(batches):
+        rebuilt_now, skipped_now = _replay_one(candidate, hasher, writer)
+        rebuilt += rebuilt_now
+        skipped += skipped_now
+    writer.close()
+    run_sql_file(con, "load/replay_clear.sql", account=account)
+    if rebuilt:
+        run_sql_file(con, "load/replay_insert.sql", account=account, run_id=run_id, path=str(path))
+    path.unlink(missing_ok=True)
+    con.register("replay_starts", pa.table(writer.starts, schema=_STARTS_SCHEMA))
+    run_sql_file(con, "load/replay_starts.sql", account=account)
+    con.unregister("replay_starts")
+    if writer.steps:
+        columns = list(zip(*sorted(writer.steps), strict=True))
         replace_flow_steps_table(
             con, {"flow_id": list(columns[0]), "resource_type": list(columns[1]),
                   "resource_id": list(columns[2])}
@@ -97,36 +87,98 @@ def save_history(
     return {"reconstructed_versions": rebuilt, "unreplayable_changes": skipped}
 
 
-_STARTS_SCHEMA = pa.schema(
-    [
-        ("resource_type", pa.string()),
-        ("resource_id", pa.string()),
-        ("previous_valid_from_us", pa.int64()),
-        ("observed_valid_from_us", pa.int64()),
-    ]
-)
+def _replay_one(candidate: _Candidate, hasher: ContentHasher, writer: _VersionWriter) -> tuple[int, int]:
+    observed: dict[str, Any] = {}
+    if candidate.steps:  # else only the observed version's start is decided: no parsing
+        document = json.loads(candidate.doc_text)
+        observed = hasher.stable_content(document, candidate.doc_text)
+    outcome = replay_backwards(
+        observed,
+        candidate.steps,
+        first_seen_at=candidate.first_seen_us,
+        created_at=candidate.created_us,
+        is_ignored=hasher.is_volatile_path,
+    )
+    key = (candidate.resource_type, candidate.resource_id)
+    if outcome.observed_valid_from != candidate.valid_from_us:
+        writer.start(key, candidate.valid_from_us, outcome.observed_valid_from)
+    newer = observed
+    for version in outcome.versions:
+        writer.version(key, version.valid_from, version.valid_to, version.audit_event_id, version.content)
+        # Untouched top-level values are shared with the newer version: steps are only
+        # looked for when one that names them changed.
+        if key[0] == "flow" and any(version.document.get(k) is not newer.get(k) for k in _STEP_KEYS):
+            writer.flow_steps(key[1], flow_steps(version.document))
+        newer = version.document
+    return len(outcome.versions), outcome.skipped_changes
 
 
-def _grouped_steps(
-    result: duckdb.DuckDBPyConnection,
-) -> Iterator[tuple[tuple[str, str], list[AuditStep]]]:
-    """Rows of replay_history.sql (ordered by resource, time) -> steps per resource."""
-    key: tuple[str, str] | None = None
-    steps: list[AuditStep] = []
+def _candidates(batches: Iterable[pa.RecordBatch]) -> Iterator[_Candidate]:
+    """Rows of replay_feed.sql -> each candidate with its audit steps, oldest first."""
+    candidate: _Candidate | None = None
     step: AuditStep | None = None
-    while rows := result.fetchmany(FETCH_ROWS):
-        for resource_type, resource_id, event_id, time_us, event, path, old_present, old_value in rows:
-            if key is None or resource_id != key[1] or resource_type != key[0]:
-                if key is not None:
-                    yield key, steps
-                key, steps, step = (resource_type, resource_id), [], None
+    for batch in batches:
+        columns = [column.to_pylist() for column in batch.columns]
+        for (_, is_candidate, resource_type, resource_id, time_us, valid_from_us, created_us, doc,
+             event_id, event, _, path, old_present, old_value) in zip(*columns, strict=True):
+            if is_candidate:
+                if candidate is not None:
+                    yield candidate
+                candidate = _Candidate(resource_type, resource_id, time_us, valid_from_us, created_us, doc)
+                step = None
+                continue
             if step is None or step.event_id != event_id:
                 step = AuditStep(event_id, time_us, event)
-                steps.append(step)
+                candidate.steps.append(step)
             if path is not None:
                 step.changes.append(FieldChange(path, old_present, _decode(old_value)))
-    if key is not None:
-        yield key, steps
+    if candidate is not None:
+        yield candidate
+
+
+class _VersionWriter:
+    """Writes rebuilt versions to a Parquet file a row group at a time; collects the new
+    starts of observed versions and the flow steps seen (both small)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.columns: dict[str, list] = {name: [] for name in _VERSIONS_SCHEMA.names}
+        self.starts: dict[str, list] = {name: [] for name in _STARTS_SCHEMA.names}
+        self.steps: set[tuple[str, str, str]] = set()
+        self._file: pq.ParquetWriter | None = None
+
+    def version(self, key, valid_from_us, valid_to_us, event_id, content) -> None:
+        columns = self.columns
+        columns["resource_type"].append(key[0])
+        columns["resource_id"].append(key[1])
+        columns["valid_from_us"].append(valid_from_us)
+        columns["valid_to_us"].append(valid_to_us)
+        columns["audit_event_id"].append(event_id)
+        columns["doc"].append(content)
+        if len(columns["doc"]) >= VERSIONS_PER_ROW_GROUP:
+            self._write()
+
+    def start(self, key, previous_us, observed_us) -> None:
+        for name, value in zip(_STARTS_SCHEMA.names, (*key, previous_us, observed_us), strict=True):
+            self.starts[name].append(value)
+
+    def flow_steps(self, flow_id: str, steps) -> None:
+        self.steps.update((flow_id, *step) for step in steps)
+
+    def close(self) -> None:
+        self._write()
+        if self._file is not None:
+            self._file.close()
+
+    def _write(self) -> None:
+        if not self.columns["doc"]:
+            return
+        if self._file is None:
+            # Uncompressed: the file lives for seconds and DuckDB compresses what it stores.
+            self._file = pq.ParquetWriter(self.path, _VERSIONS_SCHEMA, compression="none")
+        self._file.write_table(pa.table(self.columns, schema=_VERSIONS_SCHEMA))
+        for column in self.columns.values():
+            column.clear()
 
 
 _CONSTANTS = {"true": True, "false": False, "null": None}
@@ -137,18 +189,3 @@ def _decode(value: str | None) -> Any:
         return None
     constant = _CONSTANTS.get(value, _decode)
     return json.loads(value) if constant is _decode else constant
-
-
-def _rebuilt_line(
-    key: tuple[str, str], valid_from_us: int, valid_to_us: int, content_hash: str,
-    event_id: str, content: str,
-) -> str:
-    # The canonical JSON is embedded as is: no second escaping of the document.
-    return (
-        f'{{"resource_type":{_quote(key[0])},"resource_id":{_quote(key[1])},'
-        f'"valid_from_us":{valid_from_us},"valid_to_us":{valid_to_us},'
-        f'"content_hash":"{content_hash}","audit_event_id":{_quote(event_id)},"doc":{content}}}\n'
-    )
-
-
-_quote = json.JSONEncoder(ensure_ascii=False).encode
