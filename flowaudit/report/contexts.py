@@ -206,6 +206,8 @@ class DriftPage:
     ignored_fields: tuple[str, ...]
     ignored_changes: tuple[str, ...]
     note: str = ""
+    left_out: str = ""  # which resources this part lists, and where the others are
+    other_pages: tuple[Link, ...] = ()
 
 
 @dataclass(frozen=True)

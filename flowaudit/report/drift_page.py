@@ -3,13 +3,20 @@ reconciled with the audit log of the window between them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import duckdb
 import polars as pl
 
-from flowaudit.report.contexts import DriftPage, DriftResource, DriftSummary, InvisibleRecord, Page
+from flowaudit.report.contexts import (
+    DriftPage,
+    DriftResource,
+    DriftSummary,
+    InvisibleRecord,
+    Link,
+    Page,
+)
 from flowaudit.report.dataset import ReportData, flow_file_name
 from flowaudit.report.queries import report_frame
 from flowaudit.report.views import diff_field_changes, flow_link
@@ -24,6 +31,7 @@ from flowaudit.transform.reconcile import (
 )
 
 _LABEL_WEIGHT = {UNEXPLAINED: 3, SYSTEM: 2, EXPLAINED: 1, "": 0}
+MAX_DRIFT_RESOURCES = 400  # per page; a busy day on a large account drifts thousands
 
 
 @dataclass(frozen=True)
@@ -154,3 +162,28 @@ def _summary(label: str, drift: Drift, labels: list[str], invisible: int) -> Dri
         system=labels.count(SYSTEM),
         invisible=invisible,
     )
+
+
+def split_drift_page(drift: DriftPage) -> dict[str, DriftPage]:
+    """The drift page by file name: drift.html, then drift-2.html... when it lists more than
+    MAX_DRIFT_RESOURCES resources (unexplained first, so the first page holds what matters)."""
+    total = len(drift.resources)
+    if total <= MAX_DRIFT_RESOURCES:
+        return {"drift.html": drift}
+    chunks = [drift.resources[i : i + MAX_DRIFT_RESOURCES] for i in range(0, total, MAX_DRIFT_RESOURCES)]
+    names = ["drift.html"] + [f"drift-{n}.html" for n in range(2, len(chunks) + 1)]
+    links = tuple(
+        Link(f"resources {i * MAX_DRIFT_RESOURCES + 1}–{i * MAX_DRIFT_RESOURCES + len(chunk)}", name)
+        for i, (name, chunk) in enumerate(zip(names, chunks, strict=True))
+    )
+    pages = {}
+    for i, (name, chunk) in enumerate(zip(names, chunks, strict=True)):
+        first = i * MAX_DRIFT_RESOURCES + 1
+        pages[name] = replace(
+            drift,
+            resources=chunk,
+            left_out=f"This page lists resources {first} to {first + len(chunk) - 1} of {total} "
+            "(unexplained first, then system, then explained); the others are on the pages linked here.",
+            other_pages=tuple(link for link in links if link.href != name),
+        )
+    return pages

@@ -19,8 +19,8 @@ from flowaudit.transform.diff import MISSING, diff_documents, step_resources
 from flowaudit.transform.patches import make_patch
 from flowaudit.transform.replay import AuditChange, FieldChange, Version, replay_backwards
 
-MAX_FLOW_EVENTS = 50
-MAX_FLOW_VERSIONS = 40  # versions whose field changes are listed; every version stays selectable
+MAX_FLOW_EVENTS = 40
+MAX_FLOW_VERSIONS = 15  # versions whose field changes are listed; every version stays selectable
 
 
 def flow_versions(flow_id: str, stored: list[dict], data: ReportData) -> list[Version]:

@@ -17,7 +17,7 @@ from flowaudit.logs import get_logger
 from flowaudit.report.baselines import find_baseline
 from flowaudit.report.contexts import Link, Page
 from flowaudit.report.dataset import ReportData, flow_file_name, load_report_data
-from flowaudit.report.drift_page import Baseline, build_drift_page
+from flowaudit.report.drift_page import Baseline, build_drift_page, split_drift_page
 from flowaudit.report.environment import make_environment
 from flowaudit.report.flow_page import build_flow_page
 from flowaudit.report.output import dated_folders, prune_old_folders, write_report_folder
@@ -158,7 +158,8 @@ def render_pages(
         con, data, page("Configuration drift"), _baseline(con, data, settings.account, baseline),
         volatile_fields=volatile, pattern=pattern,
     )
-    out.files["drift.html"] = render("drift.html", drift)
+    for name, part in split_drift_page(drift).items():
+        out.files[name] = render("drift.html", part)
 
     documents = report_frame(con, "flow_version_documents", account=settings.account, flow_ids=flows_todo)
     by_flow = {key[0]: frame.to_dicts() for key, frame in documents.group_by("flow_id")} if documents.height else {}

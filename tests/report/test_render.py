@@ -195,3 +195,16 @@ def test_since_moves_only_the_start_of_the_recent_changes_page(store_path: Path,
     assert shown == sorted(row[0] for row in sql(store_path, "SELECT event_id FROM store.audit_records"))
     default = parse(render_reports(store_path, tmp_path / "out2", Settings(), now=NOW).parent / "drift.html")
     assert parse(folder / "drift.html").css_first("#drift-counts").text() == default.css_first("#drift-counts").text()
+
+
+def test_a_long_drift_list_is_split_into_parts_unexplained_first(store_path: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("flowaudit.report.drift_page.MAX_DRIFT_RESOURCES", 1)
+    folder = render_reports(store_path, tmp_path / "out", Settings(), now=NOW).parent
+    parts = [parse(folder / name) for name in ("drift.html", "drift-2.html", "drift-3.html")]
+    assert not (folder / "drift-4.html").exists()
+    rows = [[r.attributes["data-label"] for r in p.css("#drift tbody tr[data-row]")] for p in parts]
+    assert rows[0] == ["unexplained"] and sorted(rows[1] + rows[2]) == ["explained", "system"]
+    for page in parts:  # every part keeps the whole summary and says what it lists
+        assert {n.attributes["data-n"]: int(n.text()) for n in page.css("[data-n]")}["modified"] == 3
+        assert "of 3" in page.css_first(".left-out").text()
+        assert len(page.css("p.no-print a")) == 2
