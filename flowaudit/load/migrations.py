@@ -19,7 +19,7 @@ from flowaudit.logs import get_logger
 log = get_logger(__name__)
 
 # Append only; never rename or reorder: the names are recorded in every database.
-MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_report_baselines")
+MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_report_baselines", "0003_documents_zstd")
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

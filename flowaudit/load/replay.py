@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 _INDEX = re.compile(r"\[(\d+)\]")
@@ -116,10 +117,16 @@ _encode = _ENCODER.encode
 _SCALARS = {True: "true", False: "false", None: "null"}
 
 
+@lru_cache(maxsize=4096)  # documents of a kind share their top-level keys
+def _prefix(key: str) -> str:
+    return _encode(key) + ":"
+
+
 def _piece(key: str, value: Any) -> str:
+    prefix = _prefix(key)
     if value is True or value is False or value is None:
-        return _encode(key) + ":" + _SCALARS[value]
-    return _encode(key) + ":" + _encode(value)
+        return prefix + _SCALARS[value]
+    return prefix + _encode(value)
 
 
 def _set_path(container: Any, parts: list[str], value: Any) -> Any:

@@ -1,9 +1,9 @@
 """Versions before a resource's first observation, rebuilt by replaying its audit
 `fieldChanges` backwards (flowaudit.load.replay), for the resources whose early history
 changed in this run. One sorted stream from DuckDB (queries/load/replay_feed.sql) feeds
-the replay resource by resource; rebuilt versions are written to a Parquet file in the
-work directory that DuckDB then hashes and stores in one insert, so memory stays flat on
-large accounts. Runs inside the caller's transaction."""
+the replay resource by resource; rebuilt versions are hashed and written to a Parquet file
+in the work directory that DuckDB then stores in one insert, so memory stays flat on large
+accounts. Runs inside the caller's transaction."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flowaudit.load.documents import ContentHasher, flow_steps
+from flowaudit.load.documents import ContentHasher, flow_steps, sha256_text
 from flowaudit.load.replay import AuditStep, FieldChange, replay_backwards
 from flowaudit.load.save_versions import replace_flow_steps_table
 from flowaudit.load.sqlfiles import run_sql_file, statements
@@ -30,7 +30,8 @@ _STEP_KEYS = ("pageGenerators", "pageProcessors", "routers", "_exportId", "_impo
 
 _VERSIONS_SCHEMA = pa.schema(
     [("resource_type", pa.string()), ("resource_id", pa.string()), ("valid_from_us", pa.int64()),
-     ("valid_to_us", pa.int64()), ("audit_event_id", pa.string()), ("doc", pa.string())]
+     ("valid_to_us", pa.int64()), ("audit_event_id", pa.string()), ("content_hash", pa.string()),
+     ("doc", pa.string())]
 )
 _STARTS_SCHEMA = pa.schema(
     [("resource_type", pa.string()), ("resource_id", pa.string()),
@@ -119,6 +120,7 @@ def _candidates(batches: Iterable[pa.RecordBatch]) -> Iterator[_Candidate]:
     step: AuditStep | None = None
     for batch in batches:
         columns = [column.to_pylist() for column in batch.columns]
+        columns[-1] = _decode_all(columns[-1])
         for (_, is_candidate, resource_type, resource_id, time_us, valid_from_us, created_us, doc,
              event_id, event, _, path, old_present, old_value) in zip(*columns, strict=True):
             if is_candidate:
@@ -131,7 +133,7 @@ def _candidates(batches: Iterable[pa.RecordBatch]) -> Iterator[_Candidate]:
                 step = AuditStep(event_id, time_us, event)
                 candidate.steps.append(step)
             if path is not None:
-                step.changes.append(FieldChange(path, old_present, _decode(old_value)))
+                step.changes.append(FieldChange(path, old_present, old_value))
     if candidate is not None:
         yield candidate
 
@@ -154,6 +156,8 @@ class _VersionWriter:
         columns["valid_from_us"].append(valid_from_us)
         columns["valid_to_us"].append(valid_to_us)
         columns["audit_event_id"].append(event_id)
+        # hashlib takes half the CPU time of DuckDB's sha256() for the same texts.
+        columns["content_hash"].append(sha256_text(content))
         columns["doc"].append(content)
         if len(columns["doc"]) >= VERSIONS_PER_ROW_GROUP:
             self._write()
@@ -181,11 +185,8 @@ class _VersionWriter:
             column.clear()
 
 
-_CONSTANTS = {"true": True, "false": False, "null": None}
-
-
-def _decode(value: str | None) -> Any:
-    if value is None:
-        return None
-    constant = _CONSTANTS.get(value, _decode)
-    return json.loads(value) if constant is _decode else constant
+def _decode_all(texts: list[str | None]) -> list[Any]:
+    """JSON texts (None: absent) -> values, in one json.loads call for the whole batch."""
+    present = [text for text in texts if text is not None]
+    values = iter(json.loads("[" + ",".join(present) + "]"))
+    return [None if text is None else next(values) for text in texts]

@@ -8,6 +8,7 @@ import pytest
 from flowaudit.errors import DatabaseError
 from flowaudit.load.migrations import MIGRATIONS, check_schema, migrate
 from flowaudit.load.public_schema import describe_schema, view_files
+from flowaudit.load.sqlfiles import run_sql_file
 
 PUBLIC_VIEWS = {
     "flows", "integrations", "exports", "imports", "connections", "audit_events",
@@ -98,3 +99,38 @@ def test_view_files_open_with_a_purpose_line():
     for view in view_files():
         assert view.sql.startswith("-- "), view.file_name
         assert view.doc.description, view.file_name
+
+
+def test_a_database_of_the_first_schema_keeps_its_rows_when_migrated(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "old.duckdb"))
+    connection.execute("CREATE SCHEMA store")
+    connection.execute("CREATE TABLE store.schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
+    for name in ("0001_initial", "0002_report_baselines"):
+        run_sql_file(connection, f"migrations/{name}.sql")
+        connection.execute("INSERT INTO store.schema_migrations VALUES (?, now()::TIMESTAMP)", [name])
+    connection.execute(
+        "INSERT INTO store.audit_records VALUES ('default', 'e1', TIMESTAMP '2026-01-01', 'flow', 'f1', "
+        "'ui', 'update', 'u1', 'Ada', 'ada@example.com', NULL, '{\"_id\": \"e1\"}', 1)"
+    )
+    connection.execute(
+        "INSERT INTO store.resource_versions VALUES ('default', 'flow', 'f1', TIMESTAMP '2026-01-01', "
+        "NULL, 'h', '{\"_id\": \"f1\"}', 'observed', NULL, 1, 1, TIMESTAMP '2026-01-02', "
+        "TIMESTAMP '2026-01-02', NULL)"
+    )
+    connection.execute(
+        "INSERT INTO store.latest_documents VALUES ('default', 'flow', 'f1', 1, TIMESTAMP '2026-01-02', "
+        "'{\"_id\": \"f1\"}')"
+    )
+    tables = ("audit_records", "resource_versions", "latest_documents")
+    before = {t: connection.execute(f"SELECT * FROM store.{t}").fetchall() for t in tables}
+
+    assert migrate(connection) == ["0003_documents_zstd"]
+    connection.execute("CHECKPOINT")
+    assert {t: connection.execute(f"SELECT * FROM store.{t}").fetchall() for t in tables} == before
+    compressions = connection.execute(
+        "SELECT DISTINCT column_name, compression FROM pragma_storage_info('store.resource_versions') "
+        "WHERE column_name = 'doc' AND compression <> 'Constant'"
+    ).fetchall()
+    assert compressions == [("doc", "ZSTD")]
+    assert connection.execute("SELECT count(*) FROM flow_versions").fetchall() == [(1,)]
+    connection.close()
