@@ -51,11 +51,9 @@ def _api(account: SimulatedAccount, request: SimRequest) -> SimResponse:
     except ApiError as error:
         return _error(error)
     wait = account.bucket.take()
-    if wait:
-        response = _error(ApiError(429, "rate_limited", f"Too many requests. Retry after {wait} seconds."))
-        response.headers.append(("Retry-After", str(wait)))
-        return response
     fault = account.faults.draw()
+    if wait or fault == "429":
+        return _rate_limited(wait or 1)
     if fault in _SERVER_ERRORS:
         # A faulty answer never half-applies a write: the route is not called at all.
         status = _SERVER_ERRORS[fault]
@@ -74,6 +72,12 @@ def _api(account: SimulatedAccount, request: SimRequest) -> SimResponse:
         response.body = response.body[: max(1, len(response.body) // 2)]
     elif fault == "malformed":
         response.body = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+    return response
+
+
+def _rate_limited(wait: int) -> SimResponse:
+    response = _error(ApiError(429, "rate_limited", f"Too many requests. Retry after {wait} seconds."))
+    response.headers.append(("Retry-After", str(wait)))
     return response
 
 

@@ -11,7 +11,8 @@ from flowaudit.errors import UsageError
 
 DEFAULT_NOW = datetime(2026, 11, 1, 2, 0, 0, tzinfo=UTC)
 IN_PROCESS_BASE_URL = "https://api.integrator.io/v1"
-FAULT_KINDS = ("500", "502", "503", "drop", "slow", "truncated", "malformed")
+# "429": a burst of the account's other clients (its production flows) emptied the bucket.
+FAULT_KINDS = ("429", "500", "502", "503", "drop", "slow", "truncated", "malformed")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -53,7 +54,7 @@ def serve(account: SimulatedAccount, host: str = "127.0.0.1", port: int = 0) -> 
         account.store.audit.warm()
     handler = _handler_for(account)
     try:
-        server = ThreadingHTTPServer((host, port), handler)
+        server = _QuietServer((host, port), handler)
     except OSError as exc:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     server.daemon_threads = True
@@ -63,6 +64,13 @@ def serve(account: SimulatedAccount, host: str = "127.0.0.1", port: int = 0) -> 
     thread.start()
     account.served_url = f"{origin}/v1"
     return ServerHandle(url=f"{origin}/v1", origin=origin, server=server, thread=thread, account=account)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # A client that hangs up mid-answer (a killed run, a timeout) is normal here.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def _handler_for(account: SimulatedAccount) -> type[BaseHTTPRequestHandler]:
