@@ -1,29 +1,44 @@
-"""Load throughput of the store on a synthetic `large`-sized staging area (no network).
+"""Benchmark of the load: whole runs (fetch + load) of the simulator's `large` account, and
+the load alone on a synthetic staging area.
 
-    .venv/bin/python bench/bench_load.py [--records 500000] [--docs 25000] [--db PATH]
+    .venv/bin/python bench/bench_load.py [--size large] [--repeat 3]
+    .venv/bin/python bench/bench_load.py --synthetic [--records 500000] [--docs 25000]
 
-Writes a staging area (listings + audit.ndjson), then times a first full load (audit
-records, field changes, versions, backwards replay), a second identical load, and reports
-audit records per second and the process's peak memory."""
+Simulated (default): the simulator runs in its own process (`flowaudit simulate`, no latency,
+rate limit out of the way); each repetition starts it afresh, runs a full extract into a new
+database, advances the account a day (`POST /_sim/advance?hours=24`) and runs the nightly
+extract. Every extract runs in a child process of its own, so its peak memory (ru_maxrss)
+is the whole run's: fetch and load. Reports fetch and load seconds, the load's stages, the
+audit stage's records per second, and the best of the repetitions (the machine is shared).
+
+Synthetic: writes a staging area (listings + audit.ndjson), then times a first full load
+and a second identical one in this process, with no network."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import random
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import httpx
 
 from flowaudit.load.migrations import migrate
 from flowaudit.load.runs import begin_run
 from flowaudit.load.save import load_staging
 
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "bench-token-not-secret"
 NOW = datetime(2026, 3, 1, 2, tzinfo=UTC)
 
 
@@ -101,19 +116,14 @@ def write_staging(directory: Path, records: int, docs: int, seed: int = 1) -> No
     (directory / "manifest.json").write_text(json.dumps(manifest))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--records", type=int, default=500_000)
-    parser.add_argument("--docs", type=int, default=25_000)
-    parser.add_argument("--db", type=Path)
-    args = parser.parse_args()
+def synthetic(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
     try:
         staging = work / "staging"
         t = time.perf_counter()
         write_staging(staging, args.records, args.docs)
         print(f"wrote staging ({args.docs} docs, {args.records} audit records) in {time.perf_counter() - t:.1f}s")
-        db = args.db or work / "bench.duckdb"
+        db = Path(args.db) if args.db else work / "bench.duckdb"
         con = duckdb.connect(str(db))
         migrate(con)
         for label in ("first load", "second identical load"):
@@ -130,6 +140,112 @@ def main() -> None:
         print(f"peak memory (max RSS) {peak_mb:.0f} MB; database {db.stat().st_size / 1e6:.0f} MB")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+# -- simulated: whole runs against the served simulator ----------------------------------------
+
+
+def start_simulator(size: str, seed: int) -> tuple[subprocess.Popen, str]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "flowaudit", "simulate", "--port", "0", "--size", size,
+         "--seed", str(seed), "--token", TOKEN, "--rate", "1000000", "--burst", "1000000"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+    )  # fmt: skip
+    url = server.stdout.readline().strip()
+    if not url.startswith("http"):
+        server.kill()
+        raise SystemExit("the simulator did not start")
+    return server, url
+
+
+def run_child(url: str, db: Path) -> dict:
+    """One extract (fetch + load) in a child process; its JSON report with its peak memory."""
+    child = subprocess.run(
+        [sys.executable, __file__, "--child", "--url", url, "--db", str(db)],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT, env={**os.environ, "FLOWAUDIT_TOKEN": TOKEN},
+        check=False,
+    )  # fmt: skip
+    if child.returncode != 0:
+        raise SystemExit(f"the extract child failed with exit code {child.returncode}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def child_main(url: str, db: Path) -> None:
+    from flowaudit.config import resolve_settings
+    from flowaudit.pipeline import run_extract
+
+    settings = resolve_settings({"db": db, "api_url": url, "rate": 100_000, "concurrency": 16})
+    result = run_extract(settings)
+    stages = result.counts["load_seconds"]
+    records = result.counts.get("audit_records_read", 0)
+    print(json.dumps({
+        "mode": result.mode,
+        "run_seconds": round(result.seconds, 2),
+        "fetch_seconds": round(result.fetch_seconds, 2),
+        "load_seconds": round(result.load_seconds, 2),
+        "stages": stages,
+        "audit_records": records,
+        "new_field_changes": result.counts.get("new_field_changes", 0),
+        "audit_records_per_second": round(records / stages["audit"]) if stages.get("audit") else None,
+        "new_versions": result.counts.get("new_versions", 0),
+        "reconstructed_versions": result.counts.get("reconstructed_versions", 0),
+        "hashed_documents": result.counts.get("hashed_documents", 0),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "db_mb": round(db.stat().st_size / 1e6),
+    }))  # fmt: skip
+
+
+def simulated(args: argparse.Namespace) -> None:
+    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    runs: list[dict] = []
+    try:
+        for repetition in range(1, args.repeat + 1):
+            server, url = start_simulator(args.size, args.seed)
+            try:
+                db = work / f"run{repetition}.duckdb"
+                full = run_child(url, db)
+                httpx.post(url.replace("/v1", "/_sim/advance"), params={"hours": 24}, timeout=300)
+                nightly = run_child(url, db)
+            finally:
+                server.terminate()
+                server.wait()
+            runs.append({"full": full, "nightly": nightly, "load_average": os.getloadavg()[0]})
+            print(json.dumps(runs[-1]), flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    best = {
+        kind: {
+            "run_seconds": min(r[kind]["run_seconds"] for r in runs),
+            "fetch_seconds": min(r[kind]["fetch_seconds"] for r in runs),
+            "load_seconds": min(r[kind]["load_seconds"] for r in runs),
+            "peak_rss_mb": min(r[kind]["peak_rss_mb"] for r in runs),
+            "audit_records_per_second": max(r[kind]["audit_records_per_second"] or 0 for r in runs),
+        }
+        for kind in ("full", "nightly")
+    }
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
+               "duckdb": duckdb.__version__, "platform": platform.platform()}  # fmt: skip
+    print(json.dumps({"size": args.size, "repeat": args.repeat, "best": best, "machine": machine}, indent=2))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--synthetic", action="store_true")
+    parser.add_argument("--records", type=int, default=500_000)
+    parser.add_argument("--docs", type=int, default=25_000)
+    parser.add_argument("--db")
+    parser.add_argument("--size", default="large")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--url")
+    args = parser.parse_args()
+    if args.child:
+        child_main(args.url, Path(args.db))
+    elif args.synthetic:
+        synthetic(args)
+    else:
+        simulated(args)
 
 
 if __name__ == "__main__":
