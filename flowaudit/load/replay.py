@@ -81,7 +81,7 @@ class CanonicalDocument:
         """The document before `changes` (undone last first), and how many of them could
         not be followed; self when the result has the same content."""
         doc = self.doc
-        touched: set[str] = set()
+        touched: list[str] = []
         skipped = 0
         for change in reversed(changes):
             parts = split_path(change.path or "")
@@ -92,7 +92,8 @@ class CanonicalDocument:
                 skipped += 1
                 continue
             doc = changed
-            touched.add(parts[0])
+            if parts[0] not in touched:
+                touched.append(parts[0])
         pieces = None
         for head in touched:
             piece = _piece(head, doc[head]) if head in doc else None

@@ -121,8 +121,8 @@ def _candidates(batches: Iterable[pa.RecordBatch]) -> Iterator[_Candidate]:
     for batch in batches:
         columns = [column.to_pylist() for column in batch.columns]
         columns[-1] = _decode_all(columns[-1])
-        for (_, is_candidate, resource_type, resource_id, time_us, valid_from_us, created_us, doc,
-             event_id, event, _, path, old_present, old_value) in zip(*columns, strict=True):
+        for (is_candidate, resource_type, resource_id, time_us, valid_from_us, created_us, doc,
+             event_id, event, path, old_present, old_value) in zip(*columns, strict=True):
             if is_candidate:
                 if candidate is not None:
                     yield candidate
@@ -144,22 +144,17 @@ class _VersionWriter:
 
     def __init__(self, path: Path):
         self.path = path
-        self.columns: dict[str, list] = {name: [] for name in _VERSIONS_SCHEMA.names}
+        self.rows: list[tuple] = []  # in _VERSIONS_SCHEMA's column order
         self.starts: dict[str, list] = {name: [] for name in _STARTS_SCHEMA.names}
         self.steps: set[tuple[str, str, str]] = set()
         self._file: pq.ParquetWriter | None = None
 
     def version(self, key, valid_from_us, valid_to_us, event_id, content) -> None:
-        columns = self.columns
-        columns["resource_type"].append(key[0])
-        columns["resource_id"].append(key[1])
-        columns["valid_from_us"].append(valid_from_us)
-        columns["valid_to_us"].append(valid_to_us)
-        columns["audit_event_id"].append(event_id)
         # hashlib takes half the CPU time of DuckDB's sha256() for the same texts.
-        columns["content_hash"].append(sha256_text(content))
-        columns["doc"].append(content)
-        if len(columns["doc"]) >= VERSIONS_PER_ROW_GROUP:
+        self.rows.append(
+            (key[0], key[1], valid_from_us, valid_to_us, event_id, sha256_text(content), content)
+        )
+        if len(self.rows) >= VERSIONS_PER_ROW_GROUP:
             self._write()
 
     def start(self, key, previous_us, observed_us) -> None:
@@ -175,14 +170,20 @@ class _VersionWriter:
             self._file.close()
 
     def _write(self) -> None:
-        if not self.columns["doc"]:
+        if not self.rows:
             return
         if self._file is None:
-            # Uncompressed: the file lives for seconds and DuckDB compresses what it stores.
-            self._file = pq.ParquetWriter(self.path, _VERSIONS_SCHEMA, compression="none")
-        self._file.write_table(pa.table(self.columns, schema=_VERSIONS_SCHEMA))
-        for column in self.columns.values():
-            column.clear()
+            # Plain and uncompressed: the file lives for seconds; DuckDB compresses what it stores.
+            self._file = pq.ParquetWriter(
+                self.path, _VERSIONS_SCHEMA, compression="none", use_dictionary=False,
+                write_statistics=False,
+            )
+        columns = [
+            pa.array(values, type=f.type)
+            for values, f in zip(zip(*self.rows, strict=True), _VERSIONS_SCHEMA, strict=True)
+        ]
+        self._file.write_table(pa.Table.from_arrays(columns, schema=_VERSIONS_SCHEMA))
+        self.rows.clear()
 
 
 def _decode_all(texts: list[str | None]) -> list[Any]:

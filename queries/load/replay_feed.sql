@@ -2,7 +2,11 @@
 -- (is_candidate: its first observed document and times), then its audit history up to that
 -- observation, oldest first, one row per field change (a record without any gives one row
 -- with a NULL change). Times are integer microseconds: Python compares them without
--- building datetimes.
+-- building datetimes. Ordering columns are not selected: fewer values cross to Python.
+SELECT
+    is_candidate, resource_type, resource_id, time_us, valid_from_us, created_us, doc,
+    event_id, event, field_path, old_present, old_value
+FROM (
 SELECT
     candidate_no, true AS is_candidate, resource_type, resource_id,
     epoch_us(first_seen_at) AS time_us, epoch_us(valid_from) AS valid_from_us,
@@ -24,4 +28,5 @@ JOIN store.audit_records AS a
  AND a.time <= c.first_seen_at
 LEFT JOIN store.audit_field_changes AS f
   ON f.account = $account AND f.event_id = a.event_id
+)
 ORDER BY candidate_no, is_candidate DESC, time_us, event_id, position;
