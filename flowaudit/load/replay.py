@@ -115,19 +115,26 @@ class CanonicalDocument:
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _encode = _ENCODER.encode
-_SCALARS = {True: "true", False: "false", None: "null"}
+# What _encode does for these types, without its per-call dispatch (most top-level values
+# are scalars): the same functions json's encoder calls.
+_encode_string = json.encoder.encode_basestring
+_int_text = int.__repr__
 
 
 @lru_cache(maxsize=4096)  # documents of a kind share their top-level keys
 def _prefix(key: str) -> str:
-    return _encode(key) + ":"
+    return _encode_string(key) + ":"
 
 
 def _piece(key: str, value: Any) -> str:
-    prefix = _prefix(key)
-    if value is True or value is False or value is None:
-        return prefix + _SCALARS[value]
-    return prefix + _encode(value)
+    kind = type(value)
+    if kind is str:
+        return _prefix(key) + _encode_string(value)
+    if kind is bool or value is None:
+        return _prefix(key) + ("null" if value is None else "true" if value else "false")
+    if kind is int:
+        return _prefix(key) + _int_text(value)
+    return _prefix(key) + _encode(value)
 
 
 def _set_path(container: Any, parts: list[str], value: Any) -> Any:
