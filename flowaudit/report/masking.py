@@ -18,6 +18,7 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+@lru_cache(maxsize=65536)  # documents repeat the same few hundred keys millions of times
 def is_secret_key(key: str, pattern: str) -> bool:
     """Whether a field name looks like it holds a secret."""
     return bool(_compiled(pattern).search(key))
