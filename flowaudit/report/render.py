@@ -13,6 +13,7 @@ import duckdb
 
 from flowaudit.config import Settings
 from flowaudit.load.db import connect
+from flowaudit.load.migrations import check_schema
 from flowaudit.logs import get_logger
 from flowaudit.report.baselines import find_baseline
 from flowaudit.report.contexts import Link, Page
@@ -74,6 +75,7 @@ def render_reports(
         finally:
             con.close()
     con = con_or_path
+    check_schema(con)  # a database from a newer flowaudit is refused, not misread
     now = now or datetime.now(UTC).replace(tzinfo=None)
     out_dir = Path(out_dir)
     previous = find_previous_report(dated_folders(out_dir))

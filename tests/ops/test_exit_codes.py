@@ -224,10 +224,6 @@ def test_extract_refuses_a_database_from_a_newer_flowaudit(good_db: Path, tmp_pa
     assert snapshot(db) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="flowaudit/report: render_reports does not call migrations.check_schema yet",
-)
 def test_report_refuses_a_database_from_a_newer_flowaudit(good_db: Path, tmp_path: Path):
     db = _newer_database(good_db, tmp_path)
     result = flowaudit("report", "--db", str(db), "--out", str(tmp_path / "r"))
