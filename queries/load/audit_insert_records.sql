@@ -27,7 +27,9 @@ FROM (
         ]) AS f
     FROM read_ndjson_objects($path)
 ) AS staged
-WHERE NOT EXISTS (
-    SELECT 1 FROM store.audit_records AS stored
-    WHERE stored.account = $account AND stored.event_id = staged.f[1]
-);
+-- An anti join on the stored ids (not NOT EXISTS: its decorrelation would first hold the
+-- whole file in memory).
+ANTI JOIN (
+    SELECT event_id FROM store.audit_records WHERE account = $account
+) AS stored
+  ON stored.event_id = staged.f[1];
