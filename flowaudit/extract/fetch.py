@@ -8,8 +8,10 @@ was read, page by page and window by window. A failed fetch raises and leaves no
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections import Counter
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,7 +65,7 @@ async def fetch_account(
     requests_before, retries_before = client.requests, client.retries
     statuses_before = Counter(client.by_status)
     client.reset_observation()
-    with StagingArea(Path(staging_dir)) as staging:
+    with StagingArea(Path(staging_dir)) as staging, _cyclic_gc_paused():
         run = _AccountFetch(client, staging, progress or _no_progress, max_pages)
         listings, audit = await run.everything(since, strategy)
         manifest = {
@@ -82,6 +84,20 @@ async def fetch_account(
         }
         staging.write_manifest(manifest)
     return manifest
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Each page parses into ~10,000 short-lived containers; the cyclic collector, triggered
+    by those allocations, rescans every live object again and again and doubled the parse
+    time. Pages hold no reference cycles (freed by reference counting), so pause it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _as_utc(moment: datetime) -> datetime:
