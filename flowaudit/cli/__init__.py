@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 
-import click
 import typer
 
 from flowaudit.cli.app import app
@@ -28,19 +27,12 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(returned)
     except FlowauditError as exc:
         _fail(exc.message, exc.exit_code)
-    except click.exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         _fail("interrupted", ExitCode.INTERRUPTED)
-    except KeyboardInterrupt:
-        _fail("interrupted", ExitCode.INTERRUPTED)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(ExitCode.USAGE if exc.exit_code == 2 else exc.exit_code)
-    except typer.Abort:
-        _fail("interrupted", ExitCode.INTERRUPTED)
     except typer.TyperException as exc:
-        # typer 0.2x vendors click: its usage errors are not click's classes.
+        # typer vendors its own click (click itself need not be installed): usage errors.
         if hasattr(exc, "show"):
             exc.show()
         else:
