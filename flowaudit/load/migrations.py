@@ -19,7 +19,12 @@ from flowaudit.logs import get_logger
 log = get_logger(__name__)
 
 # Append only; never rename or reorder: the names are recorded in every database.
-MIGRATIONS: tuple[str, ...] = ("0001_initial", "0002_report_baselines", "0003_documents_zstd")
+MIGRATIONS: tuple[str, ...] = (
+    "0001_initial",
+    "0002_report_baselines",
+    "0003_documents_zstd",
+    "0004_audit_windows",
+)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

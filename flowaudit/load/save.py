@@ -19,6 +19,7 @@ from flowaudit.load.db import describe_duckdb_error
 from flowaudit.load.documents import ContentHasher
 from flowaudit.load.runs import run_account, utc_now
 from flowaudit.load.save_audit import save_audit
+from flowaudit.load.save_evidence import save_audit_windows
 from flowaudit.load.save_history import save_history
 from flowaudit.load.save_versions import save_versions, stage_documents, stage_listing_lines
 from flowaudit.load.sqlfiles import run_sql_file
@@ -119,6 +120,7 @@ def _load(con, staging_dir, manifest, hasher, account, run_id, laps: _Laps) -> d
     laps.lap("reconstruct")
     log.debug("load stages (seconds): %s", laps.seconds)
     counts["load_seconds"] = laps.seconds
+    save_audit_windows(con, manifest, account=account, run_id=run_id)
     if manifest.audit_complete and manifest.audit_to is not None:
         run_sql_file(
             con, "load/audit_watermark.sql",
@@ -131,6 +133,10 @@ def _load(con, staging_dir, manifest, hasher, account, run_id, laps: _Laps) -> d
         observed_at=manifest.observed_at,
         audit_from=manifest.audit_from,
         audit_to=manifest.audit_to,
+        audit_complete=manifest.audit_complete,
+        audit_gaps=json.dumps(list(manifest.audit_gaps)),
+        audit_records=manifest.audit_records,
+        listings=json.dumps(manifest.listings, sort_keys=True),
         counts=json.dumps(counts, sort_keys=True),
         requests=manifest.requests,
         retries=manifest.retries,

@@ -32,6 +32,18 @@ class StagingError(FlowauditError):
 
 
 @dataclass(frozen=True)
+class AuditWindow:
+    """One window of the audit log a fetch paged (the manifest's audit.windows)."""
+
+    window_from: datetime | None  # naive UTC; None: from the start of the history
+    window_to: datetime  # naive UTC, excluded
+    scope: str  # "/audit" for the whole account, else the endpoint and filter read
+    records: int
+    pages: int
+    complete: bool
+
+
+@dataclass(frozen=True)
 class Manifest:
     account: str
     observed_at: datetime  # naive UTC
@@ -40,6 +52,10 @@ class Manifest:
     audit_complete: bool
     audit_from: datetime | None
     audit_to: datetime | None
+    audit_windows: tuple[AuditWindow, ...]
+    audit_gaps: tuple[str, ...]  # why the audit is not complete, in words
+    audit_records: int | None  # records the fetch read (duplicates included)
+    listings: dict[str, Any]  # listing name -> {"complete", "count", "pages"}
     requests: int
     retries: int
     raw: dict[str, Any]
@@ -83,14 +99,15 @@ def read_manifest(staging_dir: Path) -> Manifest:
         if (Path(staging_dir) / f"{name}.ndjson").exists()
     )
     audit = raw.get("audit") or {}
-    windows = [w for w in audit.get("windows") or [] if isinstance(w, dict)]
-    froms = [w.get("from") for w in windows]
-    tos = [parse_api_time(w["to"], "audit window 'to'") for w in windows if w.get("to")]
+    windows = tuple(_audit_window(w, n) for n, w in enumerate(audit.get("windows") or [], start=1))
     audit_from = (
         None
-        if not froms or any(f is None for f in froms)
-        else min(parse_api_time(f, "audit window 'from'") for f in froms)
+        if not windows or any(w.window_from is None for w in windows)
+        else min(w.window_from for w in windows if w.window_from is not None)
     )
+    gaps = audit.get("gaps") or []
+    if not isinstance(gaps, list):
+        raise StagingError("manifest.json: audit 'gaps' is not a list")
     return Manifest(
         account=str(raw.get("account") or "default"),
         observed_at=parse_api_time(raw.get("observed_at"), "observed_at"),
@@ -98,11 +115,42 @@ def read_manifest(staging_dir: Path) -> Manifest:
         present_listings=present,
         audit_complete=audit.get("complete") is True,
         audit_from=audit_from,
-        audit_to=max(tos) if tos else None,
+        audit_to=max(w.window_to for w in windows) if windows else None,
+        audit_windows=windows,
+        audit_gaps=tuple(str(gap) for gap in gaps),
+        audit_records=_count(audit.get("records"), "audit 'records'", optional=True),
+        listings={name: info for name, info in listings.items() if isinstance(info, dict)},
         requests=int(raw.get("requests") or 0),
         retries=int(raw.get("retries") or 0),
         raw=raw,
     )
+
+
+def _audit_window(entry: Any, number: int) -> AuditWindow:
+    what = f"audit window {number}"
+    if not isinstance(entry, dict):
+        raise StagingError(f"manifest.json: {what} is not an object")
+    window_from = entry.get("from")
+    complete = entry.get("complete")
+    if not isinstance(complete, bool):
+        raise StagingError(f"manifest.json: {what} does not say whether it is complete")
+    return AuditWindow(
+        window_from=None if window_from is None else parse_api_time(window_from, f"{what} 'from'"),
+        window_to=parse_api_time(entry.get("to"), f"{what} 'to'"),
+        # The extractor names a scope only when it is not the whole account's /audit.
+        scope=str(entry.get("scope") or "/audit"),
+        records=_count(entry.get("records"), f"{what} 'records'"),
+        pages=_count(entry.get("pages"), f"{what} 'pages'"),
+        complete=complete,
+    )
+
+
+def _count(value: Any, what: str, *, optional: bool = False) -> Any:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise StagingError(f"manifest.json: {what} is not a count: {value!r}")
+    return value
 
 
 def read_listing_lines(path: Path) -> Iterator[tuple[int, str]]:

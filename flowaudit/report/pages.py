@@ -47,22 +47,37 @@ def run_summary(row: dict | None) -> RunSummary | None:
     )
 
 
-def audit_gaps(data: ReportData) -> tuple[tuple[str, ...], datetime | None]:
-    """Periods no successful run's audit window covered, and since when coverage is whole."""
-    runs = [r for r in data.successful_runs if r["audit_to"] is not None]
-    # A full run reads the audit log from its beginning (audit_from NULL).
-    windows = sorted(((r["audit_from"] or datetime.min), r["audit_to"]) for r in runs)
-    if not windows:
+def audit_gaps(con: duckdb.DuckDBPyConnection, data: ReportData) -> tuple[tuple[str, ...], datetime | None]:
+    """Periods of audit history not known complete, and since when it is known complete.
+
+    Only complete windows of the whole account's /audit read by succeeded runs count
+    (queries/reports/audit_coverage.sql); the history is claimed up to the newest succeeded
+    run's audit end, so a stretch only a per-flow or a capped run read is named."""
+    claimed = [r["audit_to"] for r in data.successful_runs if r["audit_to"] is not None]
+    if not claimed:
         return (), None
-    gaps, covered_to = [], windows[0][1]
-    start = windows[0][0]
+    until = max(claimed)
+    # A full run reads the audit log from its beginning (window_from NULL).
+    windows = [
+        (begin or datetime.min, end)
+        for begin, end in report_frame(con, "audit_coverage", account=data.account).iter_rows()
+    ]
+    if not windows:
+        return (f"everything up to {until:%Y-%m-%d %H:%M} UTC (no run read the account's whole audit log)",), None
+    gaps, (start, covered_to) = [], windows[0]
     for begin, end in windows[1:]:
         if begin > covered_to:
-            gaps.append(f"{covered_to:%Y-%m-%d %H:%M} to {begin:%Y-%m-%d %H:%M} UTC")
+            gaps.append(_period(covered_to, begin))
         covered_to = max(covered_to, end)
+    if covered_to < until:
+        gaps.append(_period(covered_to, until))
     if start == datetime.min:
         start = data.events["time"].min() if data.events.height else None
     return tuple(gaps), start
+
+
+def _period(begin: datetime, end: datetime) -> str:
+    return f"{begin:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC"
 
 
 def build_index(
@@ -88,7 +103,7 @@ def build_index(
         for fid, n in report_frame(con, "top_flows", limit=10, **window).iter_rows()
     )
     top_people = tuple(Ranked(p, int(n)) for p, n in report_frame(con, "top_people", limit=10, **window).iter_rows())
-    gaps, covered_since = audit_gaps(data)
+    gaps, covered_since = audit_gaps(con, data)
     return IndexPage(
         page=page,
         last_run=run_summary(data.runs[0] if data.runs else None),

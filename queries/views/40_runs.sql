@@ -1,4 +1,5 @@
--- Every flowaudit run on this database: when, what mode, how it ended, what it loaded.
+-- Every flowaudit run on this database: when, what mode, how it ended, what it loaded, and
+-- the evidence that it read the whole audit log of its period (see audit_windows).
 -- @column run_id: The run's number (1, 2, ... in order of start).
 -- @column account: The account label the run was given (--account; default 'default').
 -- @column started_at: When the run started (UTC, local clock).
@@ -9,6 +10,16 @@
 -- @column observed_at: The API server's time when the run read the account (UTC).
 -- @column audit_from: Start of the audit window read (UTC); NULL for the whole history.
 -- @column audit_to: End of the audit window read (UTC).
+-- @column audit_complete: Whether the run read every audit record of [audit_from,
+--    audit_to): every window of the account-wide /audit reached its last page. False for a
+--    per-flow run (it cannot see flows deleted before the listing); NULL when the run did not
+--    load, or was loaded before flowaudit recorded it.
+-- @column audit_gaps: Why the audit is not complete, in words (JSON list of strings; empty
+--    when complete).
+-- @column audit_records: Audit records the run read (before de-duplication; see
+--    audit_windows for them per window).
+-- @column listings: How each listing ended (JSON: {"flows": {"complete": true, "count": 40,
+--    "pages": 1}, ...}); deletions are taken only from complete listings.
 -- @column requests: HTTP requests the run made.
 -- @column retries: Requests it had to retry (429, 5xx, dropped connections).
 -- @column counts: What the run loaded (JSON: new audit records, new versions, deleted, ...).
@@ -17,5 +28,6 @@
 CREATE OR REPLACE VIEW runs AS
 SELECT
     run_id, account, started_at, finished_at, status, mode, observed_at, audit_from,
-    audit_to, requests, retries, counts, error, flowaudit_version
+    audit_to, audit_complete, audit_gaps, audit_records, listings, requests, retries, counts,
+    error, flowaudit_version
 FROM store.runs;

@@ -25,9 +25,13 @@ def write_staging(
     audit: list[dict[str, Any]] | None = None,
     incomplete: tuple[str, ...] = (),
     audit_from: str | None = None,
+    audit_windows: list[dict[str, Any]] | None = None,
+    audit_gaps: tuple[str, ...] = (),
     **listings: list[dict[str, Any]],
 ) -> Path:
-    """A finished fetch in `directory`: one NDJSON file per listing, audit, manifest."""
+    """A finished fetch in `directory`: one NDJSON file per listing, audit, manifest. The
+    audit is one complete window [audit_from, observed_at) unless audit_windows are given;
+    audit_gaps make it incomplete."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in LISTINGS:
         lines = "".join(json.dumps(doc) + "\n" for doc in listings.get(name, []))
@@ -50,8 +54,16 @@ def write_staging(
         },
         "audit": {
             "mode": "full" if audit_from is None else "incremental",
-            "complete": True,
-            "windows": [{"from": audit_from, "to": observed_at, "records": len(records), "pages": 1}],
+            "strategy": "windows",
+            "complete": not audit_gaps,
+            "gaps": list(audit_gaps),
+            "from": audit_from,
+            "to": observed_at,
+            "records": len(records),
+            "windows": audit_windows if audit_windows is not None else [
+                {"from": audit_from, "to": observed_at, "records": len(records), "pages": 1,
+                 "complete": True},
+            ],
         },
         "requests": 7,
         "retries": 1,

@@ -4,7 +4,7 @@ stretch of audit history is missing (and which)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import duckdb
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from flowaudit.config import resolve_settings
+from flowaudit.pipeline import run_extract
 from flowaudit.report.render import render_reports
 from flowaudit.simulate import SimulatedAccount, SimulatorOptions
 from tests.pipeline.helpers import extract, query, snapshot
@@ -66,13 +67,35 @@ def test_each_run_records_the_audit_window_it_read_page_by_page(tmp_path: Path):
         assert all(w["complete"] and w["pages"] >= 1 for w in windows)
         assert sum(w["records"] for w in windows) == audit["records"]
 
-    # What the store keeps of that evidence: each run's window, and the runs chain up.
+    # The store keeps that evidence: each run's windows as its manifest lists them.
+    for result in (full, nightly):
+        stored = query(
+            db,
+            "SELECT window_from, window_to, scope, records, pages, complete FROM audit_windows "
+            "WHERE run_id = ? ORDER BY window_from NULLS FIRST",
+            [result.run_id],
+        )
+        listed = sorted(result.manifest["audit"]["windows"], key=lambda w: w["from"] or "")
+        assert stored == [
+            (_utc(w["from"]), _utc(w["to"]), "/audit", w["records"], w["pages"], True) for w in listed
+        ]
+        audit = result.manifest["audit"]
+        assert query(
+            db, "SELECT audit_complete, audit_gaps::VARCHAR, audit_records FROM runs WHERE run_id = ?",
+            [result.run_id],
+        ) == [(True, "[]", audit["records"])]
+
+    # And the runs chain up.
     rows = query(db, "SELECT mode, audit_from, audit_to, observed_at FROM runs ORDER BY run_id")
     (mode1, from1, to1, seen1), (mode2, from2, to2, seen2) = rows
     assert (mode1, from1, to1) == ("full", None, seen1)
     assert mode2 == "incremental" and to2 == seen2
     assert from2 <= to1, "an incremental run starts at (or before) the previous run's end"
     assert to1 - from2 == timedelta(hours=6)  # the default overlap
+
+
+def _utc(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
 
 
 def _index_text(db: Path, out: Path) -> tuple[HTMLParser, str]:
@@ -112,3 +135,29 @@ def test_the_index_names_a_missing_stretch_of_audit_history(tmp_path: Path):
     assert page.css_first("#audit-complete") is None
     expected = f"{first_to:%Y-%m-%d %H:%M} to {second_from:%Y-%m-%d %H:%M} UTC"
     assert f"Audit history has gaps: {expected}" in text
+
+
+def test_a_run_whose_audit_is_not_complete_leaves_a_gap_until_a_complete_run_reads_it(tmp_path: Path):
+    account = SimulatedAccount.generate("small", seed=9)
+    db = tmp_path / "a.duckdb"
+    extract(db, account)
+    account.advance(hours=24)
+    # The per-flow strategy cannot see flows deleted before its listing: never complete.
+    settings = resolve_settings(
+        {"db": db, "api_url": account.base_url}, environ={"FLOWAUDIT_TOKEN": account.token}
+    )
+    run_extract(settings, transport=account.async_transport(), strategy="per-flow")
+    (first_to,), (second_to,) = query(db, "SELECT audit_to FROM runs ORDER BY run_id")
+    assert query(db, "SELECT audit_complete FROM runs ORDER BY run_id") == [(True,), (False,)]
+    assert query(db, "SELECT bool_or(account_wide) FROM audit_windows WHERE run_id = 2") == [(False,)]
+
+    page, text = _index_text(db, tmp_path / "reports")
+    assert page.css_first("#audit-complete") is None
+    assert f"Audit history has gaps: {first_to:%Y-%m-%d %H:%M} to {second_to:%Y-%m-%d %H:%M} UTC" in text
+
+    # The watermark stayed at the first run: the next (complete) run reads the stretch again.
+    account.advance(hours=24)
+    extract(db, account)
+    page, text = _index_text(db, tmp_path / "reports2")
+    assert page.css_first("#audit-complete") is not None
+    assert "gaps" not in text.lower().replace("no gap", "")
