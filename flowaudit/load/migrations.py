@@ -1,5 +1,6 @@
 """Named schema migrations, applied in order in one transaction and recorded in
-`store.schema_migrations`; then the public views and macros are (re)installed.
+`store.schema_migrations`; then the derived tables are refreshed (when a migration was
+applied) and the public views and macros are (re)installed.
 
 A database that records a migration this code does not know was written by a newer
 flowaudit: it is refused, never "migrated" backwards."""
@@ -12,6 +13,7 @@ import duckdb
 
 from flowaudit import __version__
 from flowaudit.errors import DatabaseError
+from flowaudit.load.derived import refresh_every_account
 from flowaudit.load.public_schema import install_public_schema
 from flowaudit.load.sqlfiles import run_sql_file
 from flowaudit.logs import get_logger
@@ -24,6 +26,7 @@ MIGRATIONS: tuple[str, ...] = (
     "0002_report_baselines",
     "0003_documents_zstd",
     "0004_audit_windows",
+    "0005_derived_tables",
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -36,6 +39,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         con.execute("BEGIN TRANSACTION")
         try:
             applied = _apply_pending(con)
+            if applied:
+                # A migration may add derived columns or tables: fill them before anyone reads.
+                refresh_every_account(con)
             install_public_schema(con)
             con.execute("COMMIT")
         except BaseException:

@@ -1,7 +1,8 @@
 """Loading one staging area into the store: `load_staging` is the whole load of a run in
 ONE transaction that it opens and commits itself (audit records, field changes, versions,
-latest documents, flow steps, watermark, and the run row marked `succeeded`). If anything
-fails it rolls back, so the store keeps its previous state whole."""
+latest documents, flow steps, the derived tables, audit windows, watermark, and the run row
+marked `succeeded`). If anything fails it rolls back, so the store keeps its previous
+state whole."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import duckdb
 from flowaudit.config import DEFAULT_VOLATILE_FIELDS
 from flowaudit.errors import DatabaseError, FlowauditError
 from flowaudit.load.db import describe_duckdb_error
+from flowaudit.load.derived import refresh_derived
 from flowaudit.load.documents import ContentHasher
 from flowaudit.load.runs import run_account, utc_now
 from flowaudit.load.save_audit import save_audit
@@ -118,6 +120,8 @@ def _load(con, staging_dir, manifest, hasher, account, run_id, laps: _Laps) -> d
     laps.lap("versions")
     counts.update(save_history(con, staging_dir, hasher, account=account, run_id=run_id))
     laps.lap("reconstruct")
+    refresh_derived(con, account)
+    laps.lap("derived")
     log.debug("load stages (seconds): %s", laps.seconds)
     counts["load_seconds"] = laps.seconds
     save_audit_windows(con, manifest, account=account, run_id=run_id)

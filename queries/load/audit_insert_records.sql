@@ -17,7 +17,8 @@ SELECT
     f[9],
     f[10],
     json,
-    $run_id
+    $run_id,
+    NULL  -- field_change_count: counted by derived_refresh.sql
 FROM (
     SELECT
         json,

@@ -6,3 +6,13 @@ WHERE v.account = $account
       SELECT 1 FROM replay_candidates AS c
       WHERE c.resource_type = v.resource_type AND c.resource_id = v.resource_id
   );
+
+-- Their other versions are numbered again at the end of the load (derived_refresh.sql
+-- numbers every version of a resource that has an unnumbered one).
+UPDATE store.resource_versions AS v
+SET version = NULL
+WHERE v.account = $account
+  AND EXISTS (
+      SELECT 1 FROM replay_candidates AS c
+      WHERE c.resource_type = v.resource_type AND c.resource_id = v.resource_id
+  );

@@ -13,7 +13,8 @@ WHERE v.account = $account
 INSERT INTO store.resource_versions
 SELECT
     $account, resource_type, resource_id, new_valid_from, NULL, content_hash, doc,
-    'observed', NULL, $run_id, $run_id, $observed_at, $observed_at, NULL
+    'observed', NULL, $run_id, $run_id, $observed_at, $observed_at, NULL,
+    NULL  -- version: numbered by derived_refresh.sql
 FROM version_plan
 WHERE NOT unchanged
 ORDER BY resource_type, resource_id;

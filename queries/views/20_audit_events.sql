@@ -24,11 +24,6 @@
 -- @column field_change_count: Number of fields the record changed (entries of fieldChanges).
 -- @column run_id: The flowaudit run that first stored the record.
 CREATE OR REPLACE VIEW audit_events AS
-WITH change_counts AS (
-    SELECT account, event_id, count(*) AS changes
-    FROM store.audit_field_changes
-    GROUP BY ALL
-)
 SELECT
     a.account,
     a.event_id,
@@ -50,12 +45,10 @@ SELECT
     a.user_id,
     a.user_name,
     a.user_email,
-    coalesce(c.changes, 0) AS field_change_count,
+    a.field_change_count,
     a.first_run_id AS run_id
 FROM store.audit_records AS a
 LEFT JOIN store.resource_names AS n
   ON n.account = a.account AND n.resource_type = a.resource_type AND n.resource_id = a.resource_id
 LEFT JOIN store.flow_attribution AS f
-  ON f.account = a.account AND f.resource_type = a.resource_type AND f.resource_id = a.resource_id
-LEFT JOIN change_counts AS c
-  ON c.account = a.account AND c.event_id = a.event_id;
+  ON f.account = a.account AND f.resource_type = a.resource_type AND f.resource_id = a.resource_id;

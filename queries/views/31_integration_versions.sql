@@ -23,9 +23,7 @@ CREATE OR REPLACE VIEW integration_versions AS
 SELECT
     account,
     resource_id AS integration_id,
-    CAST(row_number() OVER (
-        PARTITION BY account, resource_id ORDER BY valid_from, origin DESC
-    ) AS INTEGER) AS version,
+    version,
     doc ->> '$.name' AS name,
     valid_from,
     valid_to,

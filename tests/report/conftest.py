@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flowaudit.load.derived import refresh_derived
 from flowaudit.load.migrations import migrate
 
 HOSTILE = "<script>alert(1)</script>"
@@ -101,6 +102,7 @@ def build_store(path: Path) -> None:
                 "INSERT INTO store.audit_field_changes VALUES ('default', ?, ?, ?, true, ?, true, ?)",
                 [event_id, position, path, old, new],
             )
+    refresh_derived(con, "default")  # what a load does after writing the history
     con.close()
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from flowaudit.config import Settings
+from flowaudit.load.derived import refresh_derived
 from flowaudit.report.render import render_reports
 from flowaudit.report.reuse import MANIFEST
 from tests.report.conftest import F1, F2
@@ -28,6 +29,7 @@ def test_an_unchanged_flow_page_is_carried_over_and_a_changed_one_rendered(store
                 "origin, first_run_id) SELECT account, resource_type, resource_id, '2026-03-03 12:00:00', 'new', "
                 "json_merge_patch(doc, '{\"name\": \"Invoices v2\"}'), 'observed', 3 FROM store.resource_versions "
                 "WHERE resource_id = ? AND valid_to = '2026-03-03 12:00:00'", [F2])
+    refresh_derived(con, "default")
     con.close()
     second = render_reports(store_path, out, Settings(), now=NIGHT2).parent
 
@@ -68,6 +70,7 @@ def test_a_closed_month_keeps_its_page_when_a_name_in_it_changes(store_path: Pat
     con = duckdb.connect(str(store_path))  # flow 1 (created in February) renamed in place
     con.execute("UPDATE store.resource_versions SET doc = json_merge_patch(doc, '{\"name\": \"Renamed\"}') "
                 "WHERE resource_id = ? AND valid_to IS NULL", [F1])
+    refresh_derived(con, "default")
     con.close()
     second = render_reports(store_path, out, Settings(), now=NIGHT2).parent
     february = first / "history" / "2026-02.html", second / "history" / "2026-02.html"

@@ -1,0 +1,153 @@
+-- Refresh what the public views read ready-made (migration 0005) for $account, from the
+-- history as the load left it. Numbers and counts are filled where they are NULL (rows this
+-- load added, or whose numbering it invalidated); the directory and the attribution are
+-- recomputed whole (tens of thousands of rows) and only rows that differ are rewritten.
+
+-- Version numbers: every version of a resource that has an unnumbered one, 1 for the oldest,
+-- in order of valid_from (at the same moment a rebuilt version precedes an observed one).
+UPDATE store.resource_versions AS v
+SET version = n.version
+FROM (
+    SELECT
+        rowid AS row_id,
+        CAST(row_number() OVER (
+            PARTITION BY resource_type, resource_id ORDER BY valid_from, origin DESC, content_hash
+        ) AS INTEGER) AS version
+    FROM store.resource_versions AS r
+    WHERE account = $account
+      AND EXISTS (
+          SELECT 1 FROM store.resource_versions AS u
+          WHERE u.account = $account AND u.version IS NULL
+            AND u.resource_type = r.resource_type AND u.resource_id = r.resource_id
+      )
+) AS n
+WHERE v.rowid = n.row_id AND v.version IS DISTINCT FROM n.version;
+
+-- Field change counts of the records not counted yet.
+UPDATE store.audit_records AS a
+SET field_change_count = coalesce(c.changes, 0)
+FROM (
+    SELECT r.event_id, count(c.event_id) AS changes
+    FROM store.audit_records AS r
+    LEFT JOIN store.audit_field_changes AS c
+      ON c.account = r.account AND c.event_id = r.event_id
+    WHERE r.account = $account AND r.field_change_count IS NULL
+    GROUP BY r.event_id
+) AS c
+WHERE a.account = $account AND a.event_id = c.event_id AND a.field_change_count IS NULL;
+
+-- The directory: a resource's name and integration come from its newest version (the
+-- document is read only for that version: found by row id, so the other documents stay
+-- compressed); a deleted one is named by its delete record (deletedInfo.name), else by its
+-- last known name. Resources only the audit log knows are named by their delete record.
+CREATE OR REPLACE TEMP TABLE fresh_directory AS
+WITH newest AS (
+    SELECT resource_type, resource_id, arg_max(rowid, version) AS row_id,
+           bool_or(valid_to IS NULL) AS present
+    FROM store.resource_versions
+    WHERE account = $account
+    GROUP BY ALL
+),
+named AS (
+    SELECT n.resource_type, n.resource_id, n.present,
+           v.doc ->> '$.name' AS name, v.doc ->> '$._integrationId' AS integration_id
+    FROM newest AS n
+    JOIN (
+        SELECT rowid AS row_id, doc FROM store.resource_versions
+        WHERE rowid IN (SELECT row_id FROM newest)
+    ) AS v USING (row_id)
+),
+deleted AS (
+    SELECT resource_type, resource_id, arg_max(deleted_name, time) AS deleted_name
+    FROM store.audit_records
+    WHERE account = $account AND deleted_name IS NOT NULL
+    GROUP BY ALL
+)
+SELECT
+    resource_type,
+    resource_id,
+    CASE WHEN coalesce(n.present, false) THEN n.name ELSE coalesce(d.deleted_name, n.name) END AS name,
+    CASE WHEN resource_type = 'integration' THEN resource_id ELSE n.integration_id END AS integration_id,
+    coalesce(n.present, false) AS present,
+    d.deleted_name
+FROM named AS n
+FULL JOIN deleted AS d USING (resource_type, resource_id);
+
+CREATE OR REPLACE TEMP TABLE stale_keys AS
+SELECT resource_type, resource_id FROM (
+    SELECT resource_type, resource_id, name, integration_id, present, deleted_name
+    FROM store.resource_directory WHERE account = $account
+    EXCEPT
+    SELECT * FROM fresh_directory
+)
+UNION
+SELECT resource_type, resource_id FROM (
+    SELECT * FROM fresh_directory
+    EXCEPT
+    SELECT resource_type, resource_id, name, integration_id, present, deleted_name
+    FROM store.resource_directory WHERE account = $account
+);
+
+DELETE FROM store.resource_directory AS d
+WHERE d.account = $account
+  AND EXISTS (
+      SELECT 1 FROM stale_keys AS k
+      WHERE k.resource_type = d.resource_type AND k.resource_id = d.resource_id
+  );
+
+INSERT INTO store.resource_directory
+SELECT $account, f.*
+FROM fresh_directory AS f
+SEMI JOIN stale_keys AS k USING (resource_type, resource_id)
+ORDER BY resource_type, resource_id;
+
+-- Attribution: a flow belongs to itself; an export or import to every flow that any version
+-- of it ever used (store.flow_steps), with those flows' integrations.
+CREATE OR REPLACE TEMP TABLE fresh_attribution AS
+SELECT
+    s.resource_type, s.resource_id,
+    list_sort(list_distinct(list(s.flow_id))) AS flow_ids,
+    list_sort(list_distinct(list(f.integration_id))) AS integration_ids
+FROM store.flow_steps AS s
+LEFT JOIN store.resource_directory AS f
+  ON f.account = s.account AND f.resource_type = 'flow' AND f.resource_id = s.flow_id
+WHERE s.account = $account
+GROUP BY ALL
+UNION ALL
+SELECT
+    'flow', resource_id, [resource_id],
+    CASE WHEN integration_id IS NULL THEN [] ELSE [integration_id] END
+FROM store.resource_directory
+WHERE account = $account AND resource_type = 'flow';
+
+CREATE OR REPLACE TEMP TABLE stale_keys AS
+SELECT resource_type, resource_id FROM (
+    SELECT resource_type, resource_id, flow_ids, integration_ids
+    FROM store.attribution WHERE account = $account
+    EXCEPT
+    SELECT * FROM fresh_attribution
+)
+UNION
+SELECT resource_type, resource_id FROM (
+    SELECT * FROM fresh_attribution
+    EXCEPT
+    SELECT resource_type, resource_id, flow_ids, integration_ids
+    FROM store.attribution WHERE account = $account
+);
+
+DELETE FROM store.attribution AS d
+WHERE d.account = $account
+  AND EXISTS (
+      SELECT 1 FROM stale_keys AS k
+      WHERE k.resource_type = d.resource_type AND k.resource_id = d.resource_id
+  );
+
+INSERT INTO store.attribution
+SELECT $account, f.*
+FROM fresh_attribution AS f
+SEMI JOIN stale_keys AS k USING (resource_type, resource_id)
+ORDER BY resource_type, resource_id;
+
+DROP TABLE fresh_directory;
+DROP TABLE fresh_attribution;
+DROP TABLE stale_keys;
