@@ -62,3 +62,30 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
+
+
+def places_holding(db: Path, text: str) -> list[str]:
+    """Every `schema.table.column` of the database whose values contain text.
+
+    The big JSON columns are compressed on disk, so grepping the file's bytes proves nothing:
+    this reads every text-like column of every table instead."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        columns = con.execute(
+            "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+            "WHERE NOT internal AND table_name IN (SELECT table_name FROM duckdb_tables()) "
+            "AND (data_type IN ('VARCHAR', 'JSON') OR data_type LIKE '%[]' "
+            "OR data_type LIKE 'STRUCT%' OR data_type LIKE 'MAP%')"
+        ).fetchall()
+        found = []
+        for schema, table, column in columns:
+            hits = con.execute(
+                f'SELECT count(*) FROM "{schema}"."{table}" '
+                f'WHERE contains(CAST("{column}" AS VARCHAR), ?)',
+                [text],
+            ).fetchall()[0][0]
+            if hits:
+                found.append(f"{schema}.{table}.{column}")
+        return found
+    finally:
+        con.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pipeline.helpers import query
+from tests.pipeline.helpers import places_holding, query
 
 TOKEN = "fa-tok-9f8e7d6c5b4a39281706"
 
@@ -80,6 +80,8 @@ def test_extract_over_loopback_loads_the_account_and_leaks_no_token(
     for where, content in places.items():
         assert TOKEN.encode() not in content, f"token found in {where}"
     assert TOKEN not in ps.replace(f"--token {TOKEN}", "")  # the simulator's own flag aside
+    # The file's big columns are compressed: read the database's values too.
+    assert places_holding(db, TOKEN) == []
 
 
 def test_a_wrong_token_is_one_line_with_the_auth_exit_code(served_api: str, tmp_path: Path):
@@ -96,6 +98,7 @@ def test_a_wrong_token_is_one_line_with_the_auth_exit_code(served_api: str, tmp_
     # The failed run is recorded, and the database keeps no token either.
     assert query(tmp_path / "a.duckdb", "SELECT status FROM runs") == [("failed",)]
     assert wrong.encode() not in (tmp_path / "a.duckdb").read_bytes()
+    assert places_holding(tmp_path / "a.duckdb", wrong) == []
 
 
 def test_an_unreachable_host_is_one_line_with_its_exit_code(tmp_path: Path):
