@@ -120,7 +120,7 @@ def _load(con, staging_dir, manifest, hasher, account, run_id, laps: _Laps) -> d
     laps.lap("versions")
     counts.update(save_history(con, staging_dir, hasher, account=account, run_id=run_id))
     laps.lap("reconstruct")
-    refresh_derived(con, account)
+    refresh_derived(con, account, run_id=run_id)
     laps.lap("derived")
     log.debug("load stages (seconds): %s", laps.seconds)
     counts["load_seconds"] = laps.seconds

@@ -18,7 +18,8 @@ SELECT
     f[10],
     json,
     $run_id,
-    NULL  -- field_change_count: counted by derived_refresh.sql
+    -- field_change_count: the entries audit_insert_field_changes.sql stores for the record
+    coalesce(len(json_extract(json, '$.fieldChanges[*]')), 0)
 FROM (
     SELECT
         json,

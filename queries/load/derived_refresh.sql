@@ -1,10 +1,25 @@
--- Refresh what the public views read ready-made (migration 0005) for $account, from the
--- history as the load left it. Numbers and counts are filled where they are NULL (rows this
--- load added, or whose numbering it invalidated); the directory and the attribution are
--- recomputed whole (tens of thousands of rows) and only rows that differ are rewritten.
+-- Refresh what the public views read ready-made (migration 0005) for $account. With $whole
+-- every resource is recomputed (after a migration, or a store written by hand); otherwise
+-- only the resources this load touched, which the load marks: a version it added, rebuilt,
+-- renumbered or closed as deleted has version NULL, and its new audit records have
+-- first_run_id $run_id. Only rows that differ are rewritten.
 
--- Version numbers: every version of a resource that has an unnumbered one, 1 for the oldest,
--- in order of valid_from (at the same moment a rebuilt version precedes an observed one).
+-- The resources to refresh (before numbering clears the marks).
+CREATE OR REPLACE TEMP TABLE touched AS
+SELECT DISTINCT resource_type, resource_id
+FROM store.resource_versions
+WHERE account = $account AND ($whole OR version IS NULL)
+UNION
+SELECT resource_type, resource_id
+FROM store.audit_records
+WHERE account = $account AND deleted_name IS NOT NULL AND ($whole OR first_run_id = $run_id)
+UNION
+SELECT resource_type, resource_id
+FROM store.resource_directory
+WHERE $whole AND account = $account;
+
+-- Version numbers of every version of those resources, 1 for the oldest, in order of
+-- valid_from (at the same moment a rebuilt version precedes an observed one).
 UPDATE store.resource_versions AS v
 SET version = n.version
 FROM (
@@ -14,18 +29,14 @@ FROM (
             PARTITION BY resource_type, resource_id ORDER BY valid_from, origin DESC, content_hash
         ) AS INTEGER) AS version
     FROM store.resource_versions AS r
+    SEMI JOIN touched AS t USING (resource_type, resource_id)
     WHERE account = $account
-      AND EXISTS (
-          SELECT 1 FROM store.resource_versions AS u
-          WHERE u.account = $account AND u.version IS NULL
-            AND u.resource_type = r.resource_type AND u.resource_id = r.resource_id
-      )
 ) AS n
 WHERE v.rowid = n.row_id AND v.version IS DISTINCT FROM n.version;
 
--- Field change counts of the records not counted yet.
+-- Field change counts of records stored without one (the loader counts them as it inserts).
 UPDATE store.audit_records AS a
-SET field_change_count = coalesce(c.changes, 0)
+SET field_change_count = c.changes
 FROM (
     SELECT r.event_id, count(c.event_id) AS changes
     FROM store.audit_records AS r
@@ -45,6 +56,7 @@ WITH newest AS (
     SELECT resource_type, resource_id, arg_max(rowid, version) AS row_id,
            bool_or(valid_to IS NULL) AS present
     FROM store.resource_versions
+    SEMI JOIN touched USING (resource_type, resource_id)
     WHERE account = $account
     GROUP BY ALL
 ),
@@ -60,6 +72,7 @@ named AS (
 deleted AS (
     SELECT resource_type, resource_id, arg_max(deleted_name, time) AS deleted_name
     FROM store.audit_records
+    SEMI JOIN touched USING (resource_type, resource_id)
     WHERE account = $account AND deleted_name IS NOT NULL
     GROUP BY ALL
 )
@@ -76,7 +89,9 @@ FULL JOIN deleted AS d USING (resource_type, resource_id);
 CREATE OR REPLACE TEMP TABLE stale_keys AS
 SELECT resource_type, resource_id FROM (
     SELECT resource_type, resource_id, name, integration_id, present, deleted_name
-    FROM store.resource_directory WHERE account = $account
+    FROM store.resource_directory
+    SEMI JOIN touched USING (resource_type, resource_id)
+    WHERE account = $account
     EXCEPT
     SELECT * FROM fresh_directory
 )
@@ -85,7 +100,8 @@ SELECT resource_type, resource_id FROM (
     SELECT * FROM fresh_directory
     EXCEPT
     SELECT resource_type, resource_id, name, integration_id, present, deleted_name
-    FROM store.resource_directory WHERE account = $account
+    FROM store.resource_directory
+    WHERE account = $account
 );
 
 DELETE FROM store.resource_directory AS d
@@ -102,13 +118,27 @@ SEMI JOIN stale_keys AS k USING (resource_type, resource_id)
 ORDER BY resource_type, resource_id;
 
 -- Attribution: a flow belongs to itself; an export or import to every flow that any version
--- of it ever used (store.flow_steps), with those flows' integrations.
+-- of it ever used (store.flow_steps), with those flows' integrations. A touched flow may
+-- have new steps or another integration: its steps are refreshed with it.
+CREATE OR REPLACE TEMP TABLE touched AS
+SELECT resource_type, resource_id FROM touched
+UNION
+SELECT s.resource_type, s.resource_id
+FROM store.flow_steps AS s
+JOIN touched AS t ON t.resource_type = 'flow' AND t.resource_id = s.flow_id
+WHERE s.account = $account
+UNION
+SELECT resource_type, resource_id
+FROM store.attribution
+WHERE $whole AND account = $account;
+
 CREATE OR REPLACE TEMP TABLE fresh_attribution AS
 SELECT
     s.resource_type, s.resource_id,
     list_sort(list_distinct(list(s.flow_id))) AS flow_ids,
     list_sort(list_distinct(list(f.integration_id))) AS integration_ids
 FROM store.flow_steps AS s
+SEMI JOIN touched AS t USING (resource_type, resource_id)
 LEFT JOIN store.resource_directory AS f
   ON f.account = s.account AND f.resource_type = 'flow' AND f.resource_id = s.flow_id
 WHERE s.account = $account
@@ -118,12 +148,15 @@ SELECT
     'flow', resource_id, [resource_id],
     CASE WHEN integration_id IS NULL THEN [] ELSE [integration_id] END
 FROM store.resource_directory
+SEMI JOIN touched USING (resource_type, resource_id)
 WHERE account = $account AND resource_type = 'flow';
 
 CREATE OR REPLACE TEMP TABLE stale_keys AS
 SELECT resource_type, resource_id FROM (
     SELECT resource_type, resource_id, flow_ids, integration_ids
-    FROM store.attribution WHERE account = $account
+    FROM store.attribution
+    SEMI JOIN touched USING (resource_type, resource_id)
+    WHERE account = $account
     EXCEPT
     SELECT * FROM fresh_attribution
 )
@@ -132,7 +165,8 @@ SELECT resource_type, resource_id FROM (
     SELECT * FROM fresh_attribution
     EXCEPT
     SELECT resource_type, resource_id, flow_ids, integration_ids
-    FROM store.attribution WHERE account = $account
+    FROM store.attribution
+    WHERE account = $account
 );
 
 DELETE FROM store.attribution AS d
@@ -148,6 +182,7 @@ FROM fresh_attribution AS f
 SEMI JOIN stale_keys AS k USING (resource_type, resource_id)
 ORDER BY resource_type, resource_id;
 
+DROP TABLE touched;
 DROP TABLE fresh_directory;
 DROP TABLE fresh_attribution;
 DROP TABLE stale_keys;

@@ -2,7 +2,8 @@
 -- (listing types in $complete_types): at its delete audit record's time when there is one,
 -- else at the observation time.
 UPDATE store.resource_versions AS v
-SET valid_to = d.deleted_at, closed_by = 'deleted'
+SET valid_to = d.deleted_at, closed_by = 'deleted',
+    version = NULL  -- marks the resource for derived_refresh.sql (same number again)
 FROM (
     SELECT
         o.resource_type,
