@@ -6,44 +6,38 @@ flow's change history, its exports' and imports' records included."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
-
-import polars as pl
 
 from flowaudit.report.contexts import FlowPage, FlowVersion, Page, Step
 from flowaudit.report.dataset import ReportData
 from flowaudit.report.filters import format_iso
 from flowaudit.report.masking import mask_document
 from flowaudit.report.views import change_events, diff_field_changes, filter_options, shown_document
-from flowaudit.transform.diff import MISSING, diff_documents, step_resources
+from flowaudit.transform.diff import diff_documents, step_resources
 from flowaudit.transform.patches import make_patch
-from flowaudit.transform.replay import AuditChange, FieldChange, Version, replay_backwards
 
 MAX_FLOW_EVENTS = 40
 MAX_FLOW_VERSIONS = 15  # versions whose field changes are listed; every version stays selectable
 
 
-def flow_versions(flow_id: str, stored: list[dict], data: ReportData) -> list[Version]:
-    """A flow's versions, oldest first: stored ones, plus audit replay before the first
-    observation when the store holds no reconstructed versions."""
-    versions = [
+@dataclass(frozen=True)
+class Version:
+    """A document valid over [valid_from, valid_to); valid_to None = still current."""
+
+    valid_from: datetime | None
+    valid_to: datetime | None
+    doc: dict[str, Any] | None
+    origin: str = "observed"  # observed | reconstructed (by the loader, from the audit log)
+
+
+def flow_versions(stored: list[dict]) -> list[Version]:
+    """A flow's stored versions, oldest first: the loader already rebuilt those from before
+    its first observation by replaying the audit log backwards."""
+    return [
         Version(r["valid_from"], r["valid_to"], json.loads(r["doc"]), r["origin"]) for r in stored
     ]
-    if not versions or any(v.origin == "reconstructed" for v in versions):
-        return versions
-    events = data.events_of_flow(flow_id).filter(pl.col("resource_type") == "flow")
-    records = []
-    for row in events.iter_rows(named=True):
-        changes = tuple(
-            FieldChange(
-                c["field_path"] or "",
-                json.loads(c["old_value"]) if c["old_present"] and c["old_value"] is not None
-                else (None if c["old_present"] else MISSING),
-            )
-            for c in data.changes_of(row["event_id"])
-        )
-        records.append(AuditChange(row["event_id"], row["time"], row["event"] or "", changes))
-    return replay_backwards(versions[0], records) + versions
 
 
 def version_patches(versions: list[Version], pattern: str) -> dict[str, Any]:
@@ -72,7 +66,7 @@ def build_flow_page(
     pattern: str,
     volatile_fields: tuple[str, ...],
 ) -> FlowPage:
-    versions = flow_versions(flow_id, stored_versions, data)
+    versions = flow_versions(stored_versions)
     current = versions[-1].doc if versions else None
     deleted = bool(versions) and versions[-1].valid_to is not None
     left_out = []
