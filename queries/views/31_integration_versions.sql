@@ -20,19 +20,6 @@
 -- @column doc: The integration document of this version (JSON); a reconstructed document has no
 --    volatile fields.
 CREATE OR REPLACE VIEW integration_versions AS
-SELECT
-    account,
-    resource_id AS integration_id,
-    version,
-    doc ->> '$.name' AS name,
-    valid_from,
-    valid_to,
-    valid_to IS NULL AS is_current,
-    coalesce(closed_by = 'deleted', false) AS deleted,
-    origin,
-    content_hash,
-    audit_event_id,
-    first_run_id AS run_id,
-    doc
-FROM store.resource_versions
+SELECT * EXCLUDE (resource_type) RENAME (resource_id AS integration_id)
+FROM store.versions_public
 WHERE resource_type = 'integration';
