@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -107,8 +107,6 @@ def run_extract(
         try:
             migrate(con)
             watermark = None if full else audit_watermark(con, settings.account)
-            if watermark is not None and watermark.tzinfo is None:
-                watermark = watermark.replace(tzinfo=UTC)  # the store keeps naive UTC
             mode = "full" if watermark is None else "incremental"
             run_id = begin_run(con, settings.account, mode, __version__)
         finally:
