@@ -17,6 +17,15 @@ class _ScrubbingFormatter(logging.Formatter):
         return scrub(super().format(record))
 
 
+class _TerminalHandler(logging.StreamHandler):
+    """On a terminal, a log line first wipes the live progress line (which the progress
+    reporter redraws on its next event), so the two never run into each other."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream.write("\r\x1b[2K")
+        super().emit(record)
+
+
 def setup_logging(
     *, quiet: bool = False, verbose: bool = False, log_file: Path | None = None
 ) -> None:
@@ -28,6 +37,8 @@ def setup_logging(
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8")
+    elif sys.stderr.isatty():
+        handler = _TerminalHandler(sys.stderr)
     else:
         handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(

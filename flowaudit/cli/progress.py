@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from collections import Counter
@@ -32,7 +33,8 @@ class ProgressReporter:
         now = time.monotonic()
         if self.interactive:
             parts = ", ".join(f"{k} {v}" for k, v in sorted(self.totals.items()))
-            sys.stderr.write(f"\r\x1b[2Kfetching: {parts}"[:200])
+            width = shutil.get_terminal_size().columns - 1
+            sys.stderr.write("\r\x1b[2K" + f"fetching: {parts}"[:width])
             sys.stderr.flush()
         elif not self.quiet and now - self._last_line >= self.interval:
             self._last_line = now
