@@ -11,28 +11,6 @@
 -- @column observed_at: When flowaudit last read this document from the API (UTC).
 -- @column doc: The export document as the API returned it (JSON).
 CREATE OR REPLACE VIEW exports AS
-WITH users AS (
-    SELECT account, unnest(store.flow_step_ids(doc, '_exportId')) AS export_id, resource_id AS flow_id
-    FROM store.latest_documents
-    WHERE resource_type = 'flow'
-),
-used AS (
-    SELECT account, export_id, list_sort(list_distinct(list(flow_id))) AS flow_ids
-    FROM users
-    GROUP BY ALL
-)
-SELECT
-    d.account,
-    d.resource_id AS export_id,
-    d.doc ->> '$.name' AS name,
-    d.doc ->> '$.adaptorType' AS adaptor_type,
-    d.doc ->> '$._connectionId' AS connection_id,
-    coalesce(u.flow_ids, []) AS flow_ids,
-    len(coalesce(u.flow_ids, [])) AS flow_count,
-    store.utc_time(d.doc ->> '$.createdAt') AS created_at,
-    store.utc_time(d.doc ->> '$.lastModified') AS last_modified,
-    d.observed_at,
-    d.doc
-FROM store.latest_documents AS d
-LEFT JOIN used AS u ON u.account = d.account AND u.export_id = d.resource_id
-WHERE d.resource_type = 'export';
+SELECT * EXCLUDE (resource_type) RENAME (resource_id AS export_id)
+FROM store.steps_current
+WHERE resource_type = 'export';
