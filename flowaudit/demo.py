@@ -46,7 +46,6 @@ def run_demo(
         db=db,
         out=reports,
         api_url=account.base_url,
-        account="demo",
         token=Secret(account.token),
         rate=100_000.0,  # in-process: no account to share
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from flowaudit.cli import options
 from flowaudit.cli.app import app
 from flowaudit.config import resolve_settings
 from flowaudit.errors import DatabaseError, UsageError
@@ -52,6 +53,7 @@ def report_command(
     templates: Path | None = typer.Option(
         None, "--templates", help="Directory of templates that replace built-in ones, file by file."
     ),
+    account: str | None = options.ACCOUNT,
     config: Path | None = typer.Option(None, "--config", help="Config file. [default ./flowaudit.toml]"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors."),
 ) -> None:
@@ -63,7 +65,8 @@ def report_command(
     from flowaudit.report.render import render_reports
 
     settings = resolve_settings(
-        {"db": db, "out": out, "templates_dir": templates, "quiet": quiet or None}, config_file=config
+        {"db": db, "out": out, "templates_dir": templates, "quiet": quiet or None, "account": account},
+        config_file=config,
     )
     setup_logging(quiet=settings.quiet, log_file=settings.log_file)
     index = render_reports(settings.db, settings.out, settings, since=_parse_since(since), baseline=baseline)
@@ -74,6 +77,7 @@ def report_command(
 def baseline_set(
     name: str = typer.Argument(..., help="Name of the pin, e.g. 'approved-2026-03'."),
     db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    account: str | None = options.ACCOUNT,
     config: Path | None = typer.Option(None, "--config", help="Config file. [default ./flowaudit.toml]"),
     wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for a run that holds the database."),
 ) -> None:
@@ -81,7 +85,7 @@ def baseline_set(
     from flowaudit.load.migrations import migrate
     from flowaudit.report.baselines import pin_baseline
 
-    settings = resolve_settings({"db": db}, config_file=config)
+    settings = resolve_settings({"db": db, "account": account}, config_file=config)
     con = connect(settings.db, wait_seconds=wait) if settings.db.exists() else _missing(settings.db)
     try:
         migrate(con)
@@ -94,12 +98,13 @@ def baseline_set(
 @baseline_app.command("list")
 def baseline_list(
     db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    account: str | None = options.ACCOUNT,
     config: Path | None = typer.Option(None, "--config", help="Config file. [default ./flowaudit.toml]"),
 ) -> None:
     """List the pinned baselines, newest first (name, configuration time, run, pinned at)."""
     from flowaudit.report.baselines import list_baselines
 
-    settings = resolve_settings({"db": db}, config_file=config)
+    settings = resolve_settings({"db": db, "account": account}, config_file=config)
     con = connect(settings.db, read_only=True)
     try:
         pins = list_baselines(con, settings.account)

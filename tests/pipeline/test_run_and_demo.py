@@ -92,6 +92,20 @@ def test_the_demo_from_the_readme_produces_the_reports(tmp_path: Path):
     assert len(runs) == 4 and {s for (s,) in runs} == {"succeeded"}
     drift = HTMLParser((index.parent / "drift.html").read_text(encoding="utf-8"))
     assert "unexplained" in drift.body.text().lower()
+    # The demo's database answers the other commands as it is, with no extra flags.
+    pins = subprocess.run(
+        [sys.executable, "-m", "flowaudit", "baseline", "list", "--db", str(out / "demo.duckdb")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert pins.returncode == 0 and pins.stdout.startswith("approved\t"), pins.stderr
+    against_pin = subprocess.run(
+        [sys.executable, "-m", "flowaudit", "report", "--db", str(out / "demo.duckdb"),
+         "--out", str(tmp_path / "pinned"), "--baseline", "approved"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert against_pin.returncode == 0, against_pin.stderr
+    pinned_drift = (Path(against_pin.stdout.strip()).parent / "drift.html").read_text()
+    assert "approved" in pinned_drift
     # Running it again starts over in the same folder.
     again = subprocess.run(
         [sys.executable, "-m", "flowaudit", "demo", "--out", str(out), "--days", "1"],
