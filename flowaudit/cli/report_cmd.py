@@ -13,14 +13,11 @@ from flowaudit.cli.app import app
 from flowaudit.config import resolve_settings
 from flowaudit.errors import DatabaseError, UsageError
 from flowaudit.load.db import connect
-from flowaudit.logs import setup_logging
 
 baseline_app = typer.Typer(
     help="Pin the current configuration as approved, and list the pins.", no_args_is_help=True
 )
 app.add_typer(baseline_app, name="baseline")
-
-_DB_HELP = "DuckDB file. [env FLOWAUDIT_DB; default flowaudit.duckdb]"
 
 
 def _parse_since(text: str | None) -> datetime | None:
@@ -37,10 +34,8 @@ def _parse_since(text: str | None) -> datetime | None:
 
 @app.command("report")
 def report_command(
-    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
-    out: Path | None = typer.Option(
-        None, "--out", help="Report directory. [env FLOWAUDIT_OUT; default flowaudit-reports]"
-    ),
+    db: Path | None = options.DB,
+    out: Path | None = options.OUT,
     since: str | None = typer.Option(
         None, "--since",
         help="Start of the Recent changes page (UTC date or time, e.g. 2026-03-01 or 2026-03-01T12:00); "
@@ -54,8 +49,8 @@ def report_command(
         None, "--templates", help="Directory of templates that replace built-in ones, file by file."
     ),
     account: str | None = options.ACCOUNT,
-    config: Path | None = typer.Option(None, "--config", help="Config file. [default ./flowaudit.toml]"),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors."),
+    config: Path | None = options.CONFIG,
+    quiet: bool = options.QUIET,
 ) -> None:
     """Render the HTML reports from the database (no network) and print the index path.
 
@@ -64,11 +59,9 @@ def report_command(
     Exit codes: 7 database problem, 8 database locked, 11 report directory cannot be written."""
     from flowaudit.report.render import render_reports
 
-    settings = resolve_settings(
-        {"db": db, "out": out, "templates_dir": templates, "quiet": quiet or None, "account": account},
-        config_file=config,
+    settings = options.load_settings(
+        config, db=db, out=out, templates_dir=templates, quiet=quiet, account=account
     )
-    setup_logging(quiet=settings.quiet, log_file=settings.log_file)
     index = render_reports(settings.db, settings.out, settings, since=_parse_since(since), baseline=baseline)
     sys.stdout.write(f"{index}\n")
 
@@ -76,9 +69,9 @@ def report_command(
 @baseline_app.command("set")
 def baseline_set(
     name: str = typer.Argument(..., help="Name of the pin, e.g. 'approved-2026-03'."),
-    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    db: Path | None = options.DB,
     account: str | None = options.ACCOUNT,
-    config: Path | None = typer.Option(None, "--config", help="Config file. [default ./flowaudit.toml]"),
+    config: Path | None = options.CONFIG,
     wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for a run that holds the database."),
 ) -> None:
     """Pin the configuration of the last successful run as the approved baseline NAME."""
@@ -97,9 +90,9 @@ def baseline_set(
 
 @baseline_app.command("list")
 def baseline_list(
-    db: Path | None = typer.Option(None, "--db", help=_DB_HELP),
+    db: Path | None = options.DB,
     account: str | None = options.ACCOUNT,
-    config: Path | None = typer.Option(None, "--config", help="Config file. [default ./flowaudit.toml]"),
+    config: Path | None = options.CONFIG,
 ) -> None:
     """List the pinned baselines, newest first (name, configuration time, run, pinned at)."""
     from flowaudit.report.baselines import list_baselines

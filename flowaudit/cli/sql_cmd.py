@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from typer.core import TyperCommand
 
+from flowaudit.cli import options
 from flowaudit.cli.app import app
 from flowaudit.config import resolve_settings
 from flowaudit.errors import UsageError
@@ -69,10 +70,7 @@ def sql_command(
     output: Path | None = typer.Option(
         None, "-o", "--output", help="Write to this file instead of stdout.", show_default=False
     ),
-    db: Path | None = typer.Option(
-        None, "--db", help="Database file (default: FLOWAUDIT_DB, flowaudit.toml, flowaudit.duckdb).",
-        show_default=False,
-    ),
+    db: Path | None = options.DB,
     limit: int | None = typer.Option(
         None,
         "--limit",
@@ -143,10 +141,7 @@ def _table_style(output: Path | None) -> TableStyle:
 
 @app.command("schema")
 def schema_command(
-    db: Path | None = typer.Option(
-        None, "--db", help="Database file (default: FLOWAUDIT_DB, flowaudit.toml, flowaudit.duckdb).",
-        show_default=False,
-    ),
+    db: Path | None = options.DB,
     fmt: str = typer.Option("text", "--format", help="text or markdown."),
     wait: float = typer.Option(
         0.0, "--wait", help="Seconds to wait for a run that is writing the database."
