@@ -36,7 +36,7 @@ def connect(
     deadline = time.monotonic() + max(wait_seconds, 0.0)
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
             text = str(exc)
             holder = _LOCK_HOLDER.search(text)
@@ -50,6 +50,10 @@ def connect(
                     "try again when it finishes, or pass --wait"
                 ) from None
             raise DatabaseError(describe_duckdb_error(path, exc)) from None
+        # Every time flowaudit reads or writes is UTC: the session's zone must not shift
+        # naive parameters or `now()` (DuckDB's default is the machine's zone).
+        con.execute("SET TimeZone = 'UTC'")
+        return con
 
 
 def describe_duckdb_error(path: Path | str, exc: BaseException) -> str:
