@@ -83,7 +83,7 @@ def _night(account: SimulatedAccount, settings: Settings, on_run) -> Path:
     result: RunResult = run_extract(settings, transport=account.async_transport())
     if on_run is not None:
         on_run(result)
-    now = account.now.astimezone(UTC).replace(tzinfo=None)
+    now = account.now.astimezone(UTC)
     return render_reports(settings.db, settings.out, settings, now=now)
 
 

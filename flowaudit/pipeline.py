@@ -105,7 +105,7 @@ def run_extract(
     with run_lock(db_path), _sigterm_as_exception():
         con = connect(db_path, wait_seconds=db_lock_wait)
         try:
-            migrate(con)
+            migrate(con, volatile_fields=settings.volatile_fields)
             watermark = None if full else audit_watermark(con, settings.account)
             mode = "full" if watermark is None else "incremental"
             run_id = begin_run(con, settings.account, mode, __version__)

@@ -27,9 +27,8 @@ def _parse_since(text: str | None) -> datetime | None:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(f"--since must be a date like 2026-03-01 (or 2026-03-01T12:00), not {text!r}") from None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
+    # A time without an offset is UTC, like every time flowaudit prints.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @app.command("report")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import duckdb
 
 from flowaudit.assets import queries_dir
-from flowaudit.load.sqlfiles import statements
+from flowaudit.load.db import statements
 
 CHECKS_FOLDER = "checks"
 
@@ -34,7 +34,9 @@ def run_checks(con: duckdb.DuckDBPyConnection, *, sample: int = 20) -> list[Chec
     for name in check_names():
         (query,) = statements(f"{CHECKS_FOLDER}/{name}.sql")
         purpose = query.splitlines()[0].lstrip("- ").strip()
-        rows = con.execute(f"SELECT * FROM ({_without_comments(query)}) LIMIT {int(sample)}").fetchall()
+        rows = con.execute(
+            f"SELECT * FROM ({_without_comments(query)}) LIMIT {int(sample)}"
+        ).fetchall()
         results.append(CheckResult(name, purpose, rows))
     return results
 

@@ -1,16 +1,22 @@
-"""Opening the DuckDB file, with every failure turned into a one-line FlowauditError.
+"""Opening the DuckDB file, with every failure turned into a one-line FlowauditError, and
+running the store's SQL files (queries/migrations, queries/load, queries/checks).
 
 DuckDB lets one process write a file at a time (and a writer keeps readers out), so every
-opener here says plainly who holds the lock, and can wait for it."""
+opener here says plainly who holds the lock, and can wait for it. A SQL file may hold several
+statements, each ended by a `;` at the end of a line; parameters are bound by name
+(`$account`), each statement receiving only the names it uses."""
 
 from __future__ import annotations
 
 import re
 import time
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
+from flowaudit.assets import read_query
 from flowaudit.errors import DatabaseError, DatabaseLockedError
 
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
@@ -69,3 +75,35 @@ def describe_duckdb_error(path: Path | str, exc: BaseException) -> str:
         return f"{path} was written by another DuckDB version: {text.splitlines()[0]}"
     first = text.splitlines()[0] if text else exc.__class__.__name__
     return f"database {path}: {first}"
+
+
+_STATEMENT_END = re.compile(r";[ \t]*(?:--[^\n]*)?(?:\n|$)")
+_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_LINE_COMMENT = re.compile(r"--[^\n]*")
+
+
+@cache
+def statements(name: str) -> tuple[str, ...]:
+    """The statements of `queries/<name>`, comments kept, empty pieces dropped."""
+    pieces = _STATEMENT_END.split(read_query(name))
+    return tuple(p.strip() for p in pieces if _LINE_COMMENT.sub("", p).strip())
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> None:
+    """Execute every statement of `queries/<name>` with the named parameters it uses."""
+    for statement in statements(name):
+        con.execute(statement, _used(statement, params))
+
+
+def fetch_sql_file(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[tuple]:
+    """Rows of the single statement in `queries/<name>`."""
+    (statement,) = statements(name)
+    return con.execute(statement, _used(statement, params)).fetchall()
+
+
+def _used(statement: str, params: dict[str, Any]) -> dict[str, Any]:
+    names = set(_PARAMETER.findall(_LINE_COMMENT.sub("", statement)))
+    missing = names - params.keys()
+    if missing:
+        raise KeyError(f"missing SQL parameter(s): {', '.join(sorted(missing))}")
+    return {name: params[name] for name in names}

@@ -1,21 +1,26 @@
 """Named schema migrations, applied in order in one transaction and recorded in
-`store.schema_migrations`; then the derived tables are refreshed (when a migration was
-applied) and the public views and macros are (re)installed.
+`store.schema_migrations`; then what a migration asks to be rebuilt is rebuilt (the
+history, the derived tables) and the public views and macros are (re)installed.
 
 A database that records a migration this code does not know was written by a newer
 flowaudit: it is refused, never "migrated" backwards."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 
 from flowaudit import __version__
+from flowaudit.config import DEFAULT_VOLATILE_FIELDS
 from flowaudit.errors import DatabaseError
-from flowaudit.load.derived import refresh_every_account
+from flowaudit.load.db import run_sql_file
 from flowaudit.load.public_schema import install_public_schema
-from flowaudit.load.sqlfiles import run_sql_file
+from flowaudit.load.versions import Hashers, rebuild_all, refresh_derived
 from flowaudit.logs import get_logger
 
 log = get_logger(__name__)
@@ -27,18 +32,28 @@ MIGRATIONS: tuple[str, ...] = (
     "0003_documents_zstd",
     "0004_audit_windows",
     "0005_derived_tables",
+    "0006_exact_history",
 )
+# Migrations after which every account's history is rebuilt from observations and audit
+# records (the rebuild is Python: it cannot be a SQL file).
+_REBUILD_HISTORY_AFTER = frozenset({"0006_exact_history"})
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Bring the database to this flowaudit's schema; return the migrations applied now."""
+def migrate(
+    con: duckdb.DuckDBPyConnection, *, volatile_fields: Iterable[str] = DEFAULT_VOLATILE_FIELDS
+) -> list[str]:
+    """Bring the database to this flowaudit's schema; return the migrations applied now.
+
+    volatile_fields: how a history rebuilt by a migration hashes documents (the setting)."""
     _refuse_catalog_named_store(con)
     try:
         con.execute("BEGIN TRANSACTION")
         try:
             applied = _apply_pending(con)
+            if _REBUILD_HISTORY_AFTER.intersection(applied):
+                rebuild_every_history(con, Hashers(volatile_fields))
             if applied:
                 # A migration may add derived columns or tables: fill them before anyone reads.
                 refresh_every_account(con)
@@ -65,6 +80,36 @@ def check_schema(con: duckdb.DuckDBPyConnection) -> None:
         raise DatabaseError(
             "the database was written by an older flowaudit; run `flowaudit extract` once to upgrade it"
         )
+
+
+def accounts(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every account the store holds anything of."""
+    return [
+        row[0]
+        for row in con.execute(
+            "SELECT account FROM store.audit_records UNION SELECT account FROM store.latest_documents "
+            "UNION SELECT account FROM store.observations UNION SELECT account FROM store.flow_steps "
+            "UNION SELECT account FROM store.runs ORDER BY 1"
+        ).fetchall()
+    ]
+
+
+def refresh_every_account(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute the derived tables of every account."""
+    for account in accounts(con):
+        refresh_derived(con, account)
+
+
+def rebuild_every_history(con: duckdb.DuckDBPyConnection, hashers: Hashers) -> None:
+    """Rebuild every account's history (the rebuild's files go to a private temporary folder)."""
+    work_dir = Path(tempfile.mkdtemp(prefix="flowaudit-rebuild-"))
+    try:
+        for account in accounts(con):
+            counts = rebuild_all(con, work_dir, hashers, account=account)
+            log.info("rebuilt the history of account %s: %s versions of %s resources",
+                     account, counts["versions"], counts["rebuilt_resources"])  # fmt: skip
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
 
 
 def _refuse_catalog_named_store(con: duckdb.DuckDBPyConnection) -> None:
@@ -116,9 +161,11 @@ def _refuse_newer(con: duckdb.DuckDBPyConnection, recorded: list[str]) -> None:
     unknown = sorted(set(recorded) - set(MIGRATIONS))
     if not unknown:
         return
-    rows = con.execute(
-        "SELECT value FROM store.meta WHERE key = 'flowaudit_version'"
-    ).fetchall() if _has_meta(con) else []
+    rows = (
+        con.execute("SELECT value FROM store.meta WHERE key = 'flowaudit_version'").fetchall()
+        if _has_meta(con)
+        else []
+    )
     writer = f"flowaudit {rows[0][0]}, " if rows else ""
     raise DatabaseError(
         f"the database was written by a newer flowaudit ({writer}migration {unknown[-1]}); "
@@ -135,7 +182,7 @@ def _has_meta(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(UTC)
 
 
 def _first_line(exc: BaseException) -> str:

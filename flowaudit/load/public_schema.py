@@ -6,7 +6,12 @@ Each file creates one object and opens with its description, one source of truth
     -- @param ts: what the parameter means          (macros only)
     -- @column name: what the column means (continued on lines that start `--   `)
 Files run in name order (a numeric prefix orders dependencies). Objects in schema
-`store` are internal helpers and need no column descriptions."""
+`store` are internal helpers and need no column descriptions.
+
+Files in `queries/views/each_type/` are templates: each is installed once per entry of the
+resource registry (flowaudit.registry), with `{{type}}`, `{{listing}}`, `{{id_column}}`,
+`{{title}}` and `{{plural_title}}` replaced by that entry's values, unless a plain file
+already creates the same object (a type whose view has columns of its own)."""
 
 from __future__ import annotations
 
@@ -18,8 +23,10 @@ from functools import cache
 import duckdb
 
 from flowaudit.assets import queries_dir, read_query
+from flowaudit.registry import RESOURCE_TYPES, ResourceType
 
 VIEWS_FOLDER = "views"
+TEMPLATES_FOLDER = "views/each_type"
 
 _CREATE = re.compile(
     r"CREATE\s+OR\s+REPLACE\s+(?P<kind>VIEW|MACRO)\s+(?P<name>[A-Za-z_][\w.]*)", re.IGNORECASE
@@ -87,10 +94,33 @@ def parse_view_file(file_name: str, sql: str) -> ViewFile:
 
 @cache
 def view_files() -> tuple[ViewFile, ...]:
-    """Every queries/views file, parsed, in the order they are installed."""
+    """Every queries/views file, parsed (templates once per resource type), in the order
+    they are installed."""
     folder = queries_dir() / VIEWS_FOLDER
-    names = sorted(p.name for p in folder.glob("*.sql"))
-    return tuple(parse_view_file(name, read_query(f"{VIEWS_FOLDER}/{name}")) for name in names)
+    files = [
+        parse_view_file(p.name, read_query(f"{VIEWS_FOLDER}/{p.name}"))
+        for p in folder.glob("*.sql")
+    ]
+    written = {view.doc.name for view in files}
+    for template in sorted((queries_dir() / TEMPLATES_FOLDER).glob("*.sql")):
+        text = read_query(f"{TEMPLATES_FOLDER}/{template.name}")
+        for entry in RESOURCE_TYPES:
+            view = parse_view_file(
+                f"{template.stem}.{entry.name}.sql", render_template(text, entry)
+            )
+            if view.doc.name not in written:
+                files.append(view)
+    return tuple(sorted(files, key=lambda view: view.file_name))
+
+
+def render_template(text: str, entry: ResourceType) -> str:
+    """A per-type view template with the registry entry's names filled in."""
+    for key, value in (
+        ("type", entry.name), ("listing", entry.listing), ("id_column", entry.id_column),
+        ("title", entry.title), ("plural_title", entry.plural_title),
+    ):  # fmt: skip
+        text = text.replace("{{" + key + "}}", value)
+    return text
 
 
 def views_digest() -> str:
@@ -105,9 +135,7 @@ def install_public_schema(con: duckdb.DuckDBPyConnection, *, force: bool = False
     """(Re)create every view and macro and its comments unless already current; inside the
     caller's transaction. Returns whether anything was installed."""
     digest = views_digest()
-    current = con.execute(
-        "SELECT value FROM store.meta WHERE key = 'views_digest'"
-    ).fetchall()
+    current = con.execute("SELECT value FROM store.meta WHERE key = 'views_digest'").fetchall()
     if current and current[0][0] == digest and not force:
         return False
     con.execute("DELETE FROM store.schema_docs")
@@ -146,7 +174,7 @@ def _actual_columns(con: duckdb.DuckDBPyConnection, doc: ObjectDoc) -> list[str]
     if doc.kind == "view":
         query = f"SELECT * FROM {doc.name} LIMIT 0"
     else:
-        args = ", ".join("NULL::TIMESTAMP" for _ in doc.params)
+        args = ", ".join("NULL" for _ in doc.params)
         query = f"SELECT * FROM {doc.name}({args}) LIMIT 0"
     return [column[0] for column in con.execute(query).description]
 
@@ -171,8 +199,7 @@ def describe_schema(con: duckdb.DuckDBPyConnection) -> list[ObjectDoc]:
             doc.columns.append((item_name, text))
     # Views: the catalog's own comments are what any DuckDB client shows; prefer them.
     for view_name, comment in con.execute(
-        "SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'main' "
-        "AND NOT internal"
+        "SELECT view_name, comment FROM duckdb_views() WHERE schema_name = 'main' AND NOT internal"
     ).fetchall():
         if view_name in docs and comment:
             docs[view_name].description = comment

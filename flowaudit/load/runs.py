@@ -16,8 +16,8 @@ RUN_MODES = ("full", "incremental")
 
 
 def utc_now() -> datetime:
-    """Now, as the store keeps times: naive UTC."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Now, in UTC (the store keeps TIMESTAMPTZ)."""
+    return datetime.now(UTC)
 
 
 def begin_run(con: duckdb.DuckDBPyConnection, account: str, mode: str, version: str) -> int:
@@ -41,7 +41,9 @@ def begin_run(con: duckdb.DuckDBPyConnection, account: str, mode: str, version: 
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
-        raise DatabaseError(f"cannot record the start of a run: {str(exc).splitlines()[0]}") from None
+        raise DatabaseError(
+            f"cannot record the start of a run: {str(exc).splitlines()[0]}"
+        ) from None
     return int(run_id)
 
 
@@ -55,11 +57,13 @@ def fail_run(con: duckdb.DuckDBPyConnection, run_id: int, error: str) -> None:
             {"now": utc_now(), "error": line, "run_id": run_id},
         )
     except duckdb.Error as exc:
-        raise DatabaseError(f"cannot record the failure of run {run_id}: {str(exc).splitlines()[0]}") from None
+        raise DatabaseError(
+            f"cannot record the failure of run {run_id}: {str(exc).splitlines()[0]}"
+        ) from None
 
 
 def audit_watermark(con: duckdb.DuckDBPyConnection, account: str) -> datetime | None:
-    """The time up to which account's audit log is stored completely (naive UTC), or None."""
+    """The time up to which account's audit log is stored completely (UTC), or None."""
     rows = con.execute(
         "SELECT audit_high_water FROM store.watermarks WHERE account = $account",
         {"account": account},

@@ -1,8 +1,8 @@
 """Loading one staging area into the store: `load_staging` is the whole load of a run in
-ONE transaction that it opens and commits itself (audit records, field changes, versions,
-latest documents, flow steps, the derived tables, audit windows, watermark, and the run row
-marked `succeeded`). If anything fails it rolls back, so the store keeps its previous
-state whole."""
+ONE transaction that it opens and commits itself (audit records and field changes,
+observations and latest documents, the rebuilt history of what changed, flow steps, the
+derived tables, audit windows, watermark, and the run row marked `succeeded`). If anything
+fails it rolls back, so the store keeps its previous state whole."""
 
 from __future__ import annotations
 
@@ -16,24 +16,16 @@ import duckdb
 
 from flowaudit.config import DEFAULT_VOLATILE_FIELDS
 from flowaudit.errors import DatabaseError, FlowauditError
-from flowaudit.load.db import describe_duckdb_error
-from flowaudit.load.derived import refresh_derived
-from flowaudit.load.documents import ContentHasher
+from flowaudit.load.audit import save_audit, save_audit_windows
+from flowaudit.load.db import describe_duckdb_error, run_sql_file
 from flowaudit.load.runs import run_account, utc_now
-from flowaudit.load.save_audit import save_audit
-from flowaudit.load.save_evidence import save_audit_windows
-from flowaudit.load.save_history import save_history
-from flowaudit.load.save_versions import save_versions, stage_documents, stage_listing_lines
-from flowaudit.load.sqlfiles import run_sql_file
 from flowaudit.load.staging_reader import AUDIT_FILE, StagingError, read_manifest
+from flowaudit.load.versions import Hashers, observe, rebuild, stage_listing_lines
 from flowaudit.logs import get_logger
 
 log = get_logger(__name__)
 
-_TEMP_TABLES = (
-    "staged_lines", "staged_docs", "staged_hashes", "staged_flow_steps", "version_plan",
-    "replay_candidates",
-)
+_TEMP_TABLES = ("staged_lines", "staged_docs", "staged_hashes", "observation_plan", "touched")
 # DuckDB's own default (80% of RAM) would let a first load of a large account take ~1 GB
 # for buffers it does not need; within this it spills to disk instead.
 LOAD_MEMORY_LIMIT = "400MB"
@@ -63,7 +55,7 @@ def load_staging(
         raise StagingError(
             f"the staging area is for account {manifest.account!r} but run {run_id} is for {account!r}"
         )
-    hasher = ContentHasher(volatile_fields)
+    hashers = Hashers(volatile_fields)
     previous = _apply_settings(con, _LOAD_SETTINGS)
     laps = _Laps()
     began = False
@@ -75,7 +67,7 @@ def load_staging(
             laps.lap("read_listings")
             con.execute("BEGIN TRANSACTION")
             began = True
-            counts = _load(con, staging_dir, manifest, hasher, account, run_id, laps)
+            counts = _load(con, staging_dir, manifest, hashers, account, run_id, laps)
             con.execute("COMMIT")
         except BaseException:
             if began:
@@ -92,7 +84,10 @@ def load_staging(
         _apply_settings(con, previous)
     log.info(
         "loaded run %s: %s new audit records, %s new versions, %s deleted",
-        run_id, counts["new_audit_records"], counts["new_versions"], counts["deleted"],
+        run_id,
+        counts["new_audit_records"],
+        counts["new_versions"],
+        counts["deleted"],
     )
     return counts
 
@@ -110,31 +105,39 @@ class _Laps:
         self._started = now
 
 
-def _load(con, staging_dir, manifest, hasher, account, run_id, laps: _Laps) -> dict[str, Any]:
+def _load(
+    con, staging_dir, manifest, hashers: Hashers, account, run_id, laps: _Laps
+) -> dict[str, Any]:
     counts: dict[str, Any] = {}
     counts.update(save_audit(con, staging_dir / AUDIT_FILE, account=account, run_id=run_id))
     laps.lap("audit")
-    counts.update(stage_documents(con, manifest, hasher, account=account))
-    laps.lap("hash_documents")
-    counts.update(save_versions(con, manifest, account=account, run_id=run_id))
-    laps.lap("versions")
-    counts.update(save_history(con, staging_dir, hasher, account=account, run_id=run_id))
-    laps.lap("reconstruct")
-    refresh_derived(con, account, run_id=run_id)
-    laps.lap("derived")
+    counts.update(observe(con, manifest, hashers, account=account, run_id=run_id))
+    laps.lap("observe")
+    rebuilt = rebuild(con, staging_dir, hashers, account=account, run_id=run_id, manifest=manifest)
+    counts["new_versions"] = _new_versions(con, account, run_id)
+    counts["deleted"] = _deleted_now(con, account, run_id)
+    counts["rebuilt_resources"] = rebuilt["rebuilt_resources"]
+    counts["unexplained_changes"] = rebuilt["unexplained_changes"]
+    counts["unreplayable_changes"] = rebuilt["unreplayable_changes"]
+    laps.lap("history")
     log.debug("load stages (seconds): %s", laps.seconds)
     counts["load_seconds"] = laps.seconds
     save_audit_windows(con, manifest, account=account, run_id=run_id)
     if manifest.audit_complete and manifest.audit_to is not None:
         run_sql_file(
-            con, "load/audit_watermark.sql",
-            account=account, audit_to=manifest.audit_to, run_id=run_id,
+            con,
+            "load/audit_watermark.sql",
+            account=account,
+            audit_to=manifest.audit_to,
+            run_id=run_id,
         )
     run_sql_file(
-        con, "load/run_succeeded.sql",
+        con,
+        "load/run_succeeded.sql",
         run_id=run_id,
         finished_at=utc_now(),
         observed_at=manifest.observed_at,
+        observed_from=manifest.observed_from,
         audit_from=manifest.audit_from,
         audit_to=manifest.audit_to,
         audit_complete=manifest.audit_complete,
@@ -148,11 +151,33 @@ def _load(con, staging_dir, manifest, hasher, account, run_id, laps: _Laps) -> d
     return counts
 
 
+def _new_versions(con: duckdb.DuckDBPyConnection, account: str, run_id: int) -> int:
+    """Versions that come from what this run loaded (its records, its observations)."""
+    return int(
+        con.execute(
+            "SELECT count(*) FROM store.resource_versions WHERE account = $account AND run_id = $run_id",
+            {"account": account, "run_id": run_id},
+        ).fetchall()[0][0]
+    )
+
+
+def _deleted_now(con: duckdb.DuckDBPyConnection, account: str, run_id: int) -> int:
+    """Resources this run found gone (missing from a complete listing)."""
+    return int(
+        con.execute(
+            "SELECT count(*) FROM store.observations WHERE account = $account AND absent_run_id = $run_id",
+            {"account": account, "run_id": run_id},
+        ).fetchall()[0][0]
+    )
+
+
 def _apply_settings(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> dict[str, str]:
     """SET each setting (values as SQL literals); return the previous values, same form."""
     previous = {}
     for name, value in settings.items():
-        rows = con.execute("SELECT value FROM duckdb_settings() WHERE name = $name", {"name": name}).fetchall()
+        rows = con.execute(
+            "SELECT value FROM duckdb_settings() WHERE name = $name", {"name": name}
+        ).fetchall()
         previous[name] = "'" + rows[0][0].replace("'", "''") + "'"
         con.execute(f"SET {name} = {value}")
     return previous
@@ -160,7 +185,9 @@ def _apply_settings(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) ->
 
 def _database_name(con: duckdb.DuckDBPyConnection) -> str:
     try:
-        rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+        rows = con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchall()
         return rows[0][0] or "the database"
     except duckdb.Error:
         return "the database"

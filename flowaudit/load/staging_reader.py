@@ -14,17 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from flowaudit.errors import FlowauditError
+from flowaudit.registry import RESOURCE_TYPES
 
 MANIFEST_FILE = "manifest.json"
 AUDIT_FILE = "audit.ndjson"
 # Listing name in the staging area -> resource_type in the store (as in audit records).
-LISTINGS = {
-    "integrations": "integration",
-    "flows": "flow",
-    "exports": "export",
-    "imports": "import",
-    "connections": "connection",
-}
+LISTINGS = {entry.listing: entry.name for entry in RESOURCE_TYPES}
 
 
 class StagingError(FlowauditError):
@@ -35,8 +30,8 @@ class StagingError(FlowauditError):
 class AuditWindow:
     """One window of the audit log a fetch paged (the manifest's audit.windows)."""
 
-    window_from: datetime | None  # naive UTC; None: from the start of the history
-    window_to: datetime  # naive UTC, excluded
+    window_from: datetime | None  # UTC; None: from the start of the history
+    window_to: datetime  # UTC, excluded
     scope: str  # "/audit" for the whole account, else the endpoint and filter read
     records: int
     pages: int
@@ -46,7 +41,8 @@ class AuditWindow:
 @dataclass(frozen=True)
 class Manifest:
     account: str
-    observed_at: datetime  # naive UTC
+    observed_at: datetime  # UTC: the listings show every change made before it
+    observed_from: datetime  # UTC: when the listing began (changes since may not show)
     complete_listings: tuple[str, ...]  # resource types whose listing reached its last page
     present_listings: tuple[str, ...]  # resource types with a listing file
     audit_complete: bool
@@ -62,16 +58,14 @@ class Manifest:
 
 
 def parse_api_time(text: Any, what: str) -> datetime:
-    """An API time string -> naive UTC datetime."""
+    """An API time string -> UTC datetime (a time without an offset is UTC)."""
     if not isinstance(text, str) or not text:
         raise StagingError(f"manifest.json: {what} is missing")
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise StagingError(f"manifest.json: {what} is not a time: {text!r}") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def read_manifest(staging_dir: Path) -> Manifest:
@@ -108,9 +102,18 @@ def read_manifest(staging_dir: Path) -> Manifest:
     gaps = audit.get("gaps") or []
     if not isinstance(gaps, list):
         raise StagingError("manifest.json: audit 'gaps' is not a list")
+    observed_at = parse_api_time(raw.get("observed_at"), "observed_at")
+    clock = raw.get("clock") if isinstance(raw.get("clock"), dict) else {}
+    first_answer = clock.get("server_first")
+    observed_from = (
+        min(parse_api_time(first_answer, "clock.server_first"), observed_at)
+        if first_answer
+        else observed_at
+    )
     return Manifest(
         account=str(raw.get("account") or "default"),
-        observed_at=parse_api_time(raw.get("observed_at"), "observed_at"),
+        observed_at=observed_at,
+        observed_from=observed_from,
         complete_listings=tuple(t for t in complete if t in present),
         present_listings=present,
         audit_complete=audit.get("complete") is True,

@@ -61,7 +61,7 @@ def pin_baseline(con: duckdb.DuckDBPyConnection, account: str, name: str) -> Pin
     if not rows:
         raise UsageError("nothing to pin: no successful run yet (run `flowaudit extract` first)")
     run_id, observed_at = rows[0]
-    pinned_at = datetime.now(UTC).replace(tzinfo=None)
+    pinned_at = datetime.now(UTC)
     con.execute(
         "INSERT OR REPLACE INTO store.baselines VALUES ($account, $name, $as_of, $run_id, $pinned_at)",
         {"account": account, "name": clean, "as_of": observed_at, "run_id": run_id, "pinned_at": pinned_at},

@@ -10,7 +10,7 @@ import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
@@ -18,7 +18,7 @@ import polars as pl
 
 from flowaudit.report.queries import report_frame
 
-FAR_FUTURE = datetime(9999, 1, 1)
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 

@@ -1,5 +1,5 @@
 """The drift page: the current configuration against a baseline, every difference
-reconciled with the audit log of the window between them."""
+reconciled with the audit log of the window between them (flowaudit.report.reconcile)."""
 
 from __future__ import annotations
 
@@ -19,16 +19,9 @@ from flowaudit.report.contexts import (
 )
 from flowaudit.report.dataset import ReportData, flow_file_name
 from flowaudit.report.queries import report_frame
+from flowaudit.report.reconcile import EXPLAINED, SYSTEM, UNEXPLAINED, differences_table, reconcile
 from flowaudit.report.views import diff_field_changes, flow_link
 from flowaudit.transform.drift import Drift, compute_drift
-from flowaudit.transform.reconcile import (
-    AUDIT_PATH_SCHEMA,
-    EXPLAINED,
-    SYSTEM,
-    UNEXPLAINED,
-    differences_frame,
-    reconcile,
-)
 
 _LABEL_WEIGHT = {UNEXPLAINED: 3, SYSTEM: 2, EXPLAINED: 1, "": 0}
 MAX_DRIFT_RESOURCES = 400  # per page; a busy day on a large account drifts thousands
@@ -40,15 +33,6 @@ class Baseline:
 
     label: str
     at: datetime
-
-
-def audit_paths_between(con: duckdb.DuckDBPyConnection, account: str, start: datetime, end: datetime) -> pl.LazyFrame:
-    """Audit-path rows (one per field change; NULL path for a record without any) in (start, end]."""
-    params = {"account": account, "from": start, "to": end}
-    events = report_frame(con, "audit_events_between", **params)
-    fields = report_frame(con, "field_changes_between", **params)
-    joined = events.join(fields.select("event_id", "field_path"), on="event_id", how="left")
-    return joined.select(list(AUDIT_PATH_SCHEMA)).cast(AUDIT_PATH_SCHEMA).lazy()
 
 
 def build_drift_page(
@@ -65,25 +49,30 @@ def build_drift_page(
     if baseline is None or current_at is None:
         empty = DriftSummary("no baseline", 0, 0, 0, 0, 0, 0, 0, 0, 0)
         return DriftPage(
-            page, empty, None, current_at, (), (), tuple(volatile_fields), (),
+            page,
+            empty,
+            None,
+            current_at,
+            (),
+            (),
+            tuple(volatile_fields),
+            (),
             note="No baseline yet: drift needs two successful runs, or a baseline pinned with "
             "`flowaudit baseline set NAME`.",
         )
     before = report_frame(con, "configuration_as_of", account=data.account, at=baseline.at)
     after = report_frame(con, "configuration_as_of", account=data.account, at=None)
     drift = compute_drift(before.lazy(), after.lazy(), volatile_fields=volatile_fields)
-    differences, index = differences_frame(drift)
-    outcome = reconcile(
-        differences,
-        audit_paths_between(con, data.account, baseline.at, current_at),
-        volatile_fields=volatile_fields,
-    )
+    differences, index = differences_table(drift)
+    outcome = reconcile(con, data.account, differences, baseline.at, current_at)
     labels_by_resource: dict[tuple[str, str], list[str]] = {}
     for diff_id, (resource, _change) in enumerate(index):
         labels_by_resource.setdefault((resource.resource_type, resource.resource_id), []).append(
             outcome.label(diff_id)
         )
-    resources = tuple(_resource_view(r, data, labels_by_resource, pattern, page.root) for r in drift.resources)
+    resources = tuple(
+        _resource_view(r, data, labels_by_resource, pattern, page.root) for r in drift.resources
+    )
     all_labels = [outcome.label(i) for i in range(len(index))]
     invisible = tuple(
         InvisibleRecord(
@@ -116,7 +105,9 @@ def _user_of(data: ReportData, event_id: str) -> str:
     return match["user_name"][0] if match.height else ""
 
 
-def _resource_view(resource, data: ReportData, labels_by_resource, pattern: str, root: str) -> DriftResource:
+def _resource_view(
+    resource, data: ReportData, labels_by_resource, pattern: str, root: str
+) -> DriftResource:
     key = (resource.resource_type, resource.resource_id)
     labels = labels_by_resource.get(key, [])
     worst = max(labels, key=lambda label: _LABEL_WEIGHT[label], default="")
@@ -143,7 +134,9 @@ def _resource_view(resource, data: ReportData, labels_by_resource, pattern: str,
 
 def _sorted(resources: tuple[DriftResource, ...]) -> tuple[DriftResource, ...]:
     # What auditors look for first: unexplained, then system, then explained.
-    return tuple(sorted(resources, key=lambda r: (-_LABEL_WEIGHT[r.label], r.resource_type, r.name.lower())))
+    return tuple(
+        sorted(resources, key=lambda r: (-_LABEL_WEIGHT[r.label], r.resource_type, r.name.lower()))
+    )
 
 
 def _summary(label: str, drift: Drift, labels: list[str], invisible: int) -> DriftSummary:
@@ -170,10 +163,14 @@ def split_drift_page(drift: DriftPage) -> dict[str, DriftPage]:
     total = len(drift.resources)
     if total <= MAX_DRIFT_RESOURCES:
         return {"drift.html": drift}
-    chunks = [drift.resources[i : i + MAX_DRIFT_RESOURCES] for i in range(0, total, MAX_DRIFT_RESOURCES)]
+    chunks = [
+        drift.resources[i : i + MAX_DRIFT_RESOURCES] for i in range(0, total, MAX_DRIFT_RESOURCES)
+    ]
     names = ["drift.html"] + [f"drift-{n}.html" for n in range(2, len(chunks) + 1)]
     links = tuple(
-        Link(f"resources {i * MAX_DRIFT_RESOURCES + 1}–{i * MAX_DRIFT_RESOURCES + len(chunk)}", name)
+        Link(
+            f"resources {i * MAX_DRIFT_RESOURCES + 1}–{i * MAX_DRIFT_RESOURCES + len(chunk)}", name
+        )
         for i, (name, chunk) in enumerate(zip(names, chunks, strict=True))
     )
     pages = {}

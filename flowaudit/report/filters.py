@@ -6,7 +6,7 @@ page is rendered (see flowaudit.report.contexts)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import Environment
@@ -20,12 +20,17 @@ def format_when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A UTC timestamp for people ("2026-03-02 10:00 UTC"); empty for None."""
     if value is None:
         return ""
-    return value.strftime(fmt) + (" UTC" if "%H" in fmt else "")
+    return _utc(value).strftime(fmt) + (" UTC" if "%H" in fmt else "")
 
 
 def format_iso(value: datetime | None) -> str:
     """A timestamp as ISO-8601 (for sorting and machine-readable attributes)."""
-    return "" if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return "" if value is None else _utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc(value: datetime) -> datetime:
+    # Times from the store are TIMESTAMPTZ (aware); a naive one is UTC by convention.
+    return value.astimezone(UTC) if value.tzinfo is not None else value
 
 
 def pretty_json(value: Any) -> str:

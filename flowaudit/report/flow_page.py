@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flowaudit.documents.steps import flow_steps
 from flowaudit.report.contexts import FlowPage, FlowVersion, Page, Step
 from flowaudit.report.dataset import ReportData
 from flowaudit.report.filters import format_iso
 from flowaudit.report.masking import mask_document
 from flowaudit.report.views import change_events, diff_field_changes, filter_options, shown_document
-from flowaudit.transform.diff import diff_documents, step_resources
+from flowaudit.transform.diff import diff_documents
 from flowaudit.transform.patches import make_patch
 
 MAX_FLOW_EVENTS = 40
@@ -116,7 +117,7 @@ def build_flow_page(
 def _steps(flow: dict, data: ReportData) -> tuple[Step, ...]:
     generators = {str(s.get("_exportId")) for s in flow.get("pageGenerators") or [] if isinstance(s, dict)}
     steps = []
-    for rtype, rid in step_resources(flow):
+    for rtype, rid in flow_steps(flow):
         role = "source" if rtype == "export" and rid in generators else (
             "lookup" if rtype == "export" else "destination"
         )

@@ -6,7 +6,7 @@ every page says what it left out (flow pages: flowaudit.report.flow_page)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import polars as pl
@@ -47,6 +47,9 @@ def run_summary(row: dict | None) -> RunSummary | None:
     )
 
 
+_BEGINNING = datetime.min.replace(tzinfo=UTC)  # a full run's oldest window starts nowhere
+
+
 def audit_gaps(con: duckdb.DuckDBPyConnection, data: ReportData) -> tuple[tuple[str, ...], datetime | None]:
     """Periods of audit history not known complete, and since when it is known complete.
 
@@ -59,7 +62,7 @@ def audit_gaps(con: duckdb.DuckDBPyConnection, data: ReportData) -> tuple[tuple[
     until = max(claimed)
     # A full run reads the audit log from its beginning (window_from NULL).
     windows = [
-        (begin or datetime.min, end)
+        (begin or _BEGINNING, end)
         for begin, end in report_frame(con, "audit_coverage", account=data.account).iter_rows()
     ]
     if not windows:
@@ -71,7 +74,7 @@ def audit_gaps(con: duckdb.DuckDBPyConnection, data: ReportData) -> tuple[tuple[
         covered_to = max(covered_to, end)
     if covered_to < until:
         gaps.append(_period(covered_to, until))
-    if start == datetime.min:
+    if start == _BEGINNING:
         start = data.events["time"].min() if data.events.height else None
     return tuple(gaps), start
 
@@ -87,7 +90,7 @@ def build_index(
     drift: DriftSummary | None,
     history_links: tuple[Link, ...],
 ) -> IndexPage:
-    as_of = data.data_as_of or datetime.now()
+    as_of = data.data_as_of or datetime.now(UTC)
     per_type = dict(report_frame(con, "current_counts", account=data.account).iter_rows())
     counts = tuple(Ranked(f"{t}s", int(per_type.get(t, 0))) for t in RESOURCE_TYPES)
     counts += (Ranked("audit records", data.events.height),)
@@ -122,7 +125,7 @@ def build_index(
 
 def recent_window(data: ReportData, since: datetime | None) -> tuple[datetime | None, str]:
     """Start of the default change-history page and how to describe it."""
-    as_of = data.data_as_of or datetime.now()
+    as_of = data.data_as_of or datetime.now(UTC)
     if since is not None:
         return since, f"Changes since {since:%Y-%m-%d %H:%M} UTC"
     week = as_of - timedelta(days=7)

@@ -76,7 +76,7 @@ def render_reports(
             con.close()
     con = con_or_path
     check_schema(con)  # a database from a newer flowaudit is refused, not misread
-    now = now or datetime.now(UTC).replace(tzinfo=None)
+    now, since = as_utc(now) or datetime.now(UTC), as_utc(since)
     out_dir = Path(out_dir)
     previous = find_previous_report(dated_folders(out_dir))
     pages = render_pages(con, settings, since=since, baseline=baseline, stale_since=stale_since, now=now,
@@ -176,6 +176,13 @@ def render_pages(
     index = build_index(con, data, page("Overview"), summary, history_links)
     out.files["index.html"] = render("index.html", index)
     return out
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """An aware UTC time (a naive one is UTC, as every time flowaudit stores)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _flow_path(flow_id: str) -> str:

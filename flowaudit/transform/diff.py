@@ -2,8 +2,9 @@
 
 Steps (`pageGenerators`, `pageProcessors`, router branches) and mapping lists are matched
 by identity (`_exportId`, `_importId`, `_id`, `generate`), never by position, so inserting
-a step is one added step and reordering is a move. Volatile fields are not compared; the
-caller learns which of them changed. Pure functions over plain JSON values."""
+a step is one added step and reordering is a move. Volatile fields (the one matcher,
+flowaudit.documents.volatility) are not compared; the caller learns which of them
+changed. Pure functions over plain JSON values."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from flowaudit.documents.volatility import VolatileFields
 
 ChangeKind = Literal["added", "removed", "modified", "moved"]
 
@@ -73,7 +76,7 @@ def diff_documents(
     old: dict[str, Any] | None,
     new: dict[str, Any] | None,
     *,
-    volatile_fields: Iterable[str] = (),
+    volatile_fields: VolatileFields | Iterable[str] = (),
 ) -> DocumentDiff:
     """Every change from `old` to `new`; a missing document diffs as a whole add/remove."""
     if old is None and new is None:
@@ -82,20 +85,15 @@ def diff_documents(
         return DocumentDiff((Change("", "added", new=new),))
     if new is None:
         return DocumentDiff((Change("", "removed", old=old),))
+    volatile = (
+        volatile_fields
+        if isinstance(volatile_fields, VolatileFields)
+        else VolatileFields(volatile_fields)
+    )
     changes: list[Change] = []
     ignored: list[str] = []
-    _diff_values(old, new, "", frozenset(volatile_fields), changes, ignored)
+    _diff_values(old, new, "", [], volatile, changes, ignored)
     return DocumentDiff(tuple(changes), tuple(ignored))
-
-
-def strip_volatile(value: Any, volatile_fields: Iterable[str]) -> Any:
-    """A copy of a document without its volatile fields, at any depth."""
-    names = frozenset(volatile_fields)
-    if isinstance(value, dict):
-        return {k: strip_volatile(v, names) for k, v in value.items() if k not in names}
-    if isinstance(value, list):
-        return [strip_volatile(v, names) for v in value]
-    return value
 
 
 def _join(base: str, key: str) -> str:
@@ -103,13 +101,15 @@ def _join(base: str, key: str) -> str:
 
 
 def _diff_values(
-    old: Any, new: Any, path: str, volatile: frozenset[str], out: list[Change], ignored: list[str]
-) -> None:
+    old: Any, new: Any, path: str, parts: list[str], volatile: VolatileFields, out: list[Change],
+    ignored: list[str],
+) -> None:  # fmt: skip
     if isinstance(old, dict) and isinstance(new, dict):
         for key in _ordered_keys(old, new):
             child = _join(path, key)
+            child_parts = [*parts, key]
             a, b = old.get(key, MISSING), new.get(key, MISSING)
-            if key in volatile:
+            if volatile.is_volatile(child_parts):
                 if a != b or (a is MISSING) != (b is MISSING):
                     ignored.append(child)
                 continue
@@ -118,10 +118,10 @@ def _diff_values(
             elif b is MISSING:
                 out.append(Change(child, "removed", old=a))
             else:
-                _diff_values(a, b, child, volatile, out, ignored)
+                _diff_values(a, b, child, child_parts, volatile, out, ignored)
         return
     if isinstance(old, list) and isinstance(new, list):
-        _diff_lists(old, new, path, volatile, out, ignored)
+        _diff_lists(old, new, path, parts, volatile, out, ignored)
         return
     if type(old) is not type(new) or old != new:
         out.append(Change(path, "modified", old=old, new=new))
@@ -159,7 +159,13 @@ def _keyed(items: list[Any]) -> list[str] | None:
 
 
 def _diff_lists(
-    old: list[Any], new: list[Any], path: str, volatile: frozenset[str], out, ignored
+    old: list[Any],
+    new: list[Any],
+    path: str,
+    parts: list[str],
+    volatile: VolatileFields,
+    out,
+    ignored,
 ) -> None:
     old_keys, new_keys = _keyed(old), _keyed(new)
     if old_keys is None and not old:
@@ -167,7 +173,7 @@ def _diff_lists(
     if new_keys is None and not new:
         new_keys = [] if old_keys is not None else None
     if old_keys is None or new_keys is None:
-        _diff_positional(old, new, path, volatile, out, ignored)
+        _diff_positional(old, new, path, parts, volatile, out, ignored)
         return
     old_by_key = dict(zip(old_keys, old, strict=True))
     new_by_key = dict(zip(new_keys, new, strict=True))
@@ -184,11 +190,19 @@ def _diff_lists(
             continue
         if key not in stayed:
             out.append(Change(selector, "moved", old=old_keys.index(key), new=index))
-        _diff_values(old_by_key[key], new_by_key[key], selector, volatile, out, ignored)
+        _diff_values(
+            old_by_key[key], new_by_key[key], selector, [*parts, "*"], volatile, out, ignored
+        )
 
 
 def _diff_positional(
-    old: list[Any], new: list[Any], path: str, volatile: frozenset[str], out, ignored
+    old: list[Any],
+    new: list[Any],
+    path: str,
+    parts: list[str],
+    volatile: VolatileFields,
+    out,
+    ignored,
 ) -> None:
     scalars = all(not isinstance(v, dict | list) for v in [*old, *new])
     if scalars:
@@ -203,7 +217,9 @@ def _diff_positional(
         elif index >= len(new):
             out.append(Change(selector, "removed", old=old[index]))
         else:
-            _diff_values(old[index], new[index], selector, volatile, out, ignored)
+            _diff_values(
+                old[index], new[index], selector, [*parts, str(index)], volatile, out, ignored
+            )
 
 
 def _longest_common_subsequence(a: list[str], b: list[str]) -> list[str]:
@@ -251,34 +267,3 @@ def _split_outside_brackets(path: str) -> Iterator[str]:
             yield path[start:index]
             start = index + 1
     yield path[start:]
-
-
-def step_resources(flow: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """(resource_type, id) of every export/import a flow document uses, in flow order."""
-    if not flow:
-        return []
-    found: list[tuple[str, str]] = []
-
-    def add_step(step: Any) -> None:
-        if not isinstance(step, dict):
-            return
-        if step.get("_exportId"):
-            found.append(("export", str(step["_exportId"])))
-        if step.get("_importId"):
-            found.append(("import", str(step["_importId"])))
-
-    # Legacy single-step flows carry the ids at the top level.
-    add_step(flow)
-    for step in flow.get("pageGenerators") or []:
-        add_step(step)
-    for step in flow.get("pageProcessors") or []:
-        add_step(step)
-    for router in flow.get("routers") or []:
-        for branch in (router or {}).get("branches") or []:
-            for step in (branch or {}).get("pageProcessors") or []:
-                add_step(step)
-    unique: list[tuple[str, str]] = []
-    for item in found:
-        if item not in unique:
-            unique.append(item)
-    return unique

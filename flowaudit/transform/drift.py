@@ -13,7 +13,8 @@ from typing import Any
 
 import polars as pl
 
-from flowaudit.transform.diff import Change, diff_documents, step_resources, strip_volatile
+from flowaudit.documents.volatility import volatile_fields_for
+from flowaudit.transform.diff import Change, diff_documents
 
 VERSION_SCHEMA = {
     "resource_type": pl.String,
@@ -73,13 +74,18 @@ def versions_frame(rows: Iterable[dict[str, Any]]) -> pl.LazyFrame:
 
 def canonicalize_documents(frame: pl.LazyFrame, volatile_fields: Iterable[str]) -> pl.LazyFrame:
     """Add `content`: the document as sorted JSON without volatile fields (for comparison)."""
-    names = tuple(volatile_fields)
+    setting = tuple(volatile_fields)
 
-    def canonical(text: str) -> str:
-        return json.dumps(strip_volatile(json.loads(text), names), sort_keys=True)
+    def canonical(row: dict[str, Any]) -> str:
+        doc = json.loads(row["doc"])
+        return json.dumps(
+            volatile_fields_for(row["resource_type"], setting).strip(doc), sort_keys=True
+        )
 
     return frame.with_columns(
-        pl.col("doc").map_elements(canonical, return_dtype=pl.String).alias("content")
+        pl.struct("resource_type", "doc")
+        .map_elements(canonical, return_dtype=pl.String)
+        .alias("content")
     )
 
 
@@ -134,11 +140,6 @@ def flag_switches(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def keep_drifted(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """Only the resources that were added, removed or modified."""
-    return frame.filter(pl.col("status") != "unchanged")
-
-
 def compute_drift(
     baseline: pl.LazyFrame, current: pl.LazyFrame, *, volatile_fields: Iterable[str]
 ) -> Drift:
@@ -153,7 +154,9 @@ def compute_drift(
         )
         .pipe(classify_presence)
         .pipe(flag_switches)
-        .filter((pl.col("status") != "unchanged") | (pl.col("doc_baseline") != pl.col("doc_current")))
+        .filter(
+            (pl.col("status") != "unchanged") | (pl.col("doc_baseline") != pl.col("doc_current"))
+        )
         .sort("resource_type", "name", "resource_id")
         .collect()
     )
@@ -162,7 +165,9 @@ def compute_drift(
     for row in joined.iter_rows(named=True):
         old = json.loads(row["doc_baseline"]) if row["doc_baseline"] is not None else None
         new = json.loads(row["doc_current"]) if row["doc_current"] is not None else None
-        result = diff_documents(old, new, volatile_fields=volatile)
+        result = diff_documents(
+            old, new, volatile_fields=volatile_fields_for(row["resource_type"], volatile)
+        )
         ignored.extend((row["resource_type"], row["resource_id"], p) for p in result.ignored)
         if row["status"] == "unchanged":
             continue
@@ -182,17 +187,3 @@ def compute_drift(
             )
         )
     return Drift(tuple(resources), tuple(ignored))
-
-
-def flows_touching(
-    drift: Drift, flows: Iterable[tuple[str, dict[str, Any] | None, dict[str, Any] | None]]
-) -> dict[str, list[ResourceDrift]]:
-    """For each flow (id, baseline doc, current doc), the drifted exports/imports it uses."""
-    by_key = {(r.resource_type, r.resource_id): r for r in drift.resources}
-    result: dict[str, list[ResourceDrift]] = {}
-    for flow_id, before, after in flows:
-        steps = step_resources(after) + [s for s in step_resources(before) if s not in step_resources(after)]
-        touched = [by_key[s] for s in steps if s in by_key]
-        if touched:
-            result[flow_id] = touched
-    return result

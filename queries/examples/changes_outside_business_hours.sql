@@ -3,8 +3,8 @@
 -- Monday to Friday, in the time zone $timezone (an IANA name such as 'Europe/Berlin');
 -- local_time is the change's time there. Public holidays are not known.
 --
--- The period ends at the newest data: the time the last successful flowaudit run read the
--- account (runs.observed_at), or now when no run succeeded.
+-- The period [start, end) ends at the newest data: the time the last successful flowaudit
+-- run read the account (runs.observed_at), or now when no run succeeded.
 --
 -- @param days = 30          how many days back to look
 -- @param timezone = UTC     the time zone of the office
@@ -16,16 +16,16 @@ WITH period AS (
     SELECT ends - to_days(CAST($days AS INTEGER)) AS starts, ends
     FROM (
         SELECT coalesce(max(observed_at) FILTER (WHERE status = 'succeeded'),
-                        now() AT TIME ZONE 'UTC') AS ends
+                        now()) AS ends
         FROM runs
     )
 ),
 local_events AS (
-    -- time is naive UTC: read it as UTC, then show it as wall-clock time in $timezone.
-    SELECT e.*, timezone($timezone, timezone('UTC', e.time)) AS local_time
+    -- time is a TIMESTAMPTZ: shown as wall-clock time in $timezone.
+    SELECT e.*, timezone($timezone, e.time) AS local_time
     FROM audit_events AS e
     CROSS JOIN period AS p
-    WHERE e.time > p.starts AND e.time <= p.ends
+    WHERE e.time >= p.starts AND e.time < p.ends
 )
 SELECT
     time,

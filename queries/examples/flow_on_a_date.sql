@@ -18,6 +18,6 @@ SELECT
     timezone,
     integration_id,
     doc
-FROM flows_as_of(CAST($at AS TIMESTAMP))
+FROM flows_as_of(CAST($at AS TIMESTAMPTZ))
 WHERE flow_id = $flow OR name = $flow
 ORDER BY account, flow_id;

@@ -2,8 +2,8 @@
 -- `disabled` setting to true, newest first; still_disabled tells whether the flow is off now
 -- (NULL once the flow was deleted).
 --
--- The period ends at the newest data: the time the last successful flowaudit run read the
--- account (runs.observed_at), or now when no run succeeded.
+-- The period [start, end) ends at the newest data: the time the last successful flowaudit
+-- run read the account (runs.observed_at), or now when no run succeeded.
 --
 -- @param days = 30       how many days back to look
 --
@@ -12,7 +12,7 @@ WITH period AS (
     SELECT ends - to_days(CAST($days AS INTEGER)) AS starts, ends
     FROM (
         SELECT coalesce(max(observed_at) FILTER (WHERE status = 'succeeded'),
-                        now() AT TIME ZONE 'UTC') AS ends
+                        now()) AS ends
         FROM runs
     )
 )
@@ -31,5 +31,5 @@ LEFT JOIN flows AS f ON f.account = c.account AND f.flow_id = c.resource_id
 WHERE c.resource_type = 'flow'
   AND c.field_path = 'disabled'
   AND CAST(c.new_value AS VARCHAR) = 'true'
-  AND c.time > p.starts AND c.time <= p.ends
+  AND c.time >= p.starts AND c.time < p.ends
 ORDER BY c.time DESC, c.event_id;

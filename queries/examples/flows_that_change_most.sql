@@ -3,8 +3,8 @@
 -- audit record is attributed to every flow in its flow_ids, so a shared export counts for
 -- every flow using it). flow_name is the flow's newest known name.
 --
--- The period ends at the newest data: the time the last successful flowaudit run read the
--- account (runs.observed_at), or now when no run succeeded.
+-- The period [start, end) ends at the newest data: the time the last successful flowaudit
+-- run read the account (runs.observed_at), or now when no run succeeded.
 --
 -- @param days = 90       how many days back to look
 -- @param top = 20        how many flows to list
@@ -14,7 +14,7 @@ WITH period AS (
     SELECT ends - to_days(CAST($days AS INTEGER)) AS starts, ends
     FROM (
         SELECT coalesce(max(observed_at) FILTER (WHERE status = 'succeeded'),
-                        now() AT TIME ZONE 'UTC') AS ends
+                        now()) AS ends
         FROM runs
     )
 ),
@@ -23,7 +23,7 @@ attributed AS (
     FROM audit_events AS e
     CROSS JOIN period AS p
     CROSS JOIN unnest(e.flow_ids) AS u(flow_id)
-    WHERE e.time > p.starts AND e.time <= p.ends
+    WHERE e.time >= p.starts AND e.time < p.ends
 ),
 names AS (
     SELECT account, flow_id, arg_max(name, valid_from) AS flow_name

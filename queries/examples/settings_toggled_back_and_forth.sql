@@ -2,8 +2,8 @@
 -- changed and then changed back (a change whose new value is the value the previous change
 -- of the same field replaced). Most reversals first.
 --
--- The period ends at the newest data: the time the last successful flowaudit run read the
--- account (runs.observed_at), or now when no run succeeded. Values are compared as
+-- The period [start, end) ends at the newest data: the time the last successful flowaudit
+-- run read the account (runs.observed_at), or now when no run succeeded. Values are compared as
 -- minified JSON; a field that had no value compares equal only to a field that has none.
 --
 -- @param days = 30       how many days back to look
@@ -13,7 +13,7 @@ WITH period AS (
     SELECT ends - to_days(CAST($days AS INTEGER)) AS starts, ends
     FROM (
         SELECT coalesce(max(observed_at) FILTER (WHERE status = 'succeeded'),
-                        now() AT TIME ZONE 'UTC') AS ends
+                        now()) AS ends
         FROM runs
     )
 ),
@@ -26,7 +26,7 @@ changes AS (
         lag(c.time) OVER same_field AS previous_time
     FROM field_changes AS c
     CROSS JOIN period AS p
-    WHERE c.time > p.starts AND c.time <= p.ends
+    WHERE c.time >= p.starts AND c.time < p.ends
     WINDOW same_field AS (
         PARTITION BY c.account, c.resource_type, c.resource_id, c.field_path
         ORDER BY c.time, c.event_id, c.position

@@ -3,8 +3,8 @@
 -- field (one row with field_path NULL for a record that lists no fields, such as a create
 -- or delete).
 --
--- The period ends at the newest data: the time the last successful flowaudit run read the
--- account (runs.observed_at), or now when no run succeeded. -p days 100000 for all history.
+-- The period [start, end) ends at the newest data: the time the last successful flowaudit
+-- run read the account (runs.observed_at), or now when no run succeeded. -p days 100000 for all history.
 --
 -- @param person =        who (required): -p person 'Ann Example' or an e-mail address
 -- @param days = 30       how many days back to look
@@ -14,7 +14,7 @@ WITH period AS (
     SELECT ends - to_days(CAST($days AS INTEGER)) AS starts, ends
     FROM (
         SELECT coalesce(max(observed_at) FILTER (WHERE status = 'succeeded'),
-                        now() AT TIME ZONE 'UTC') AS ends
+                        now()) AS ends
         FROM runs
     )
 )
@@ -33,5 +33,5 @@ FROM audit_events AS e
 CROSS JOIN period AS p
 LEFT JOIN field_changes AS c ON c.account = e.account AND c.event_id = e.event_id
 WHERE lower($person) IN (lower(e.user_name), lower(e.user_email), lower(e.user_id))
-  AND e.time > p.starts AND e.time <= p.ends
+  AND e.time >= p.starts AND e.time < p.ends
 ORDER BY e.time DESC, e.event_id, c.position;

@@ -1,38 +1,19 @@
--- Refresh what the public views read ready-made (migration 0005) for $account. With $whole
--- every resource is recomputed (after a migration, or a store written by hand); otherwise
--- only the resources this load touched, which the load marks: a version it added, rebuilt,
--- renumbered or closed as deleted has version NULL, and its new audit records have
--- first_run_id $run_id. Only rows that differ are rewritten.
+-- Refresh what the public views read ready-made for $account: the resource directory (name,
+-- integration, presence) and the attribution of resources to flows. With $whole every
+-- resource is recomputed (after a migration, or a store written by hand); otherwise only
+-- the resources in the temp table `touched` (the loader's: those whose history it rebuilt).
+-- Only rows that differ are rewritten.
 
--- The resources to refresh (before numbering clears the marks).
-CREATE OR REPLACE TEMP TABLE touched AS
-SELECT DISTINCT resource_type, resource_id
-FROM store.resource_versions
-WHERE account = $account AND ($whole OR version IS NULL)
+CREATE OR REPLACE TEMP TABLE refresh_keys AS
+SELECT resource_type, resource_id FROM touched WHERE NOT $whole
+UNION
+SELECT resource_type, resource_id FROM store.resource_versions WHERE $whole AND account = $account
+UNION
+SELECT resource_type, resource_id FROM store.resource_directory WHERE $whole AND account = $account
 UNION
 SELECT resource_type, resource_id
 FROM store.audit_records
-WHERE account = $account AND deleted_name IS NOT NULL AND ($whole OR first_run_id = $run_id)
-UNION
-SELECT resource_type, resource_id
-FROM store.resource_directory
-WHERE $whole AND account = $account;
-
--- Version numbers of every version of those resources, 1 for the oldest, in order of
--- valid_from (at the same moment a rebuilt version precedes an observed one).
-UPDATE store.resource_versions AS v
-SET version = n.version
-FROM (
-    SELECT
-        rowid AS row_id,
-        CAST(row_number() OVER (
-            PARTITION BY resource_type, resource_id ORDER BY valid_from, origin DESC, content_hash
-        ) AS INTEGER) AS version
-    FROM store.resource_versions AS r
-    SEMI JOIN touched AS t USING (resource_type, resource_id)
-    WHERE account = $account
-) AS n
-WHERE v.rowid = n.row_id AND v.version IS DISTINCT FROM n.version;
+WHERE $whole AND account = $account AND deleted_name IS NOT NULL;
 
 -- Field change counts of records stored without one (the loader counts them as it inserts).
 UPDATE store.audit_records AS a
@@ -54,15 +35,16 @@ WHERE a.account = $account AND a.event_id = c.event_id AND a.field_change_count 
 CREATE OR REPLACE TEMP TABLE fresh_directory AS
 WITH newest AS (
     SELECT resource_type, resource_id, arg_max(rowid, version) AS row_id,
-           bool_or(valid_to IS NULL) AS present
+           bool_or(valid_to IS NULL) AS present,
+           arg_max(name, version) FILTER (WHERE name IS NOT NULL) AS name
     FROM store.resource_versions
-    SEMI JOIN touched USING (resource_type, resource_id)
+    SEMI JOIN refresh_keys USING (resource_type, resource_id)
     WHERE account = $account
     GROUP BY ALL
 ),
 named AS (
-    SELECT n.resource_type, n.resource_id, n.present,
-           v.doc ->> '$.name' AS name, v.doc ->> '$._integrationId' AS integration_id
+    SELECT n.resource_type, n.resource_id, n.present, n.name,
+           v.doc ->> '$._integrationId' AS integration_id
     FROM newest AS n
     JOIN (
         SELECT rowid AS row_id, doc FROM store.resource_versions
@@ -72,7 +54,7 @@ named AS (
 deleted AS (
     SELECT resource_type, resource_id, arg_max(deleted_name, time) AS deleted_name
     FROM store.audit_records
-    SEMI JOIN touched USING (resource_type, resource_id)
+    SEMI JOIN refresh_keys USING (resource_type, resource_id)
     WHERE account = $account AND deleted_name IS NOT NULL
     GROUP BY ALL
 )
@@ -90,7 +72,7 @@ CREATE OR REPLACE TEMP TABLE stale_keys AS
 SELECT resource_type, resource_id FROM (
     SELECT resource_type, resource_id, name, integration_id, present, deleted_name
     FROM store.resource_directory
-    SEMI JOIN touched USING (resource_type, resource_id)
+    SEMI JOIN refresh_keys USING (resource_type, resource_id)
     WHERE account = $account
     EXCEPT
     SELECT * FROM fresh_directory
@@ -120,12 +102,12 @@ ORDER BY resource_type, resource_id;
 -- Attribution: a flow belongs to itself; an export or import to every flow that any version
 -- of it ever used (store.flow_steps), with those flows' integrations. A touched flow may
 -- have new steps or another integration: its steps are refreshed with it.
-CREATE OR REPLACE TEMP TABLE touched AS
-SELECT resource_type, resource_id FROM touched
+CREATE OR REPLACE TEMP TABLE touched_steps AS
+SELECT resource_type, resource_id FROM refresh_keys
 UNION
 SELECT s.resource_type, s.resource_id
 FROM store.flow_steps AS s
-JOIN touched AS t ON t.resource_type = 'flow' AND t.resource_id = s.flow_id
+JOIN refresh_keys AS t ON t.resource_type = 'flow' AND t.resource_id = s.flow_id
 WHERE s.account = $account
 UNION
 SELECT resource_type, resource_id
@@ -138,7 +120,7 @@ SELECT
     list_sort(list_distinct(list(s.flow_id))) AS flow_ids,
     list_sort(list_distinct(list(f.integration_id))) AS integration_ids
 FROM store.flow_steps AS s
-SEMI JOIN touched AS t USING (resource_type, resource_id)
+SEMI JOIN touched_steps AS t USING (resource_type, resource_id)
 LEFT JOIN store.resource_directory AS f
   ON f.account = s.account AND f.resource_type = 'flow' AND f.resource_id = s.flow_id
 WHERE s.account = $account
@@ -148,14 +130,14 @@ SELECT
     'flow', resource_id, [resource_id],
     CASE WHEN integration_id IS NULL THEN [] ELSE [integration_id] END
 FROM store.resource_directory
-SEMI JOIN touched USING (resource_type, resource_id)
+SEMI JOIN touched_steps USING (resource_type, resource_id)
 WHERE account = $account AND resource_type = 'flow';
 
 CREATE OR REPLACE TEMP TABLE stale_keys AS
 SELECT resource_type, resource_id FROM (
     SELECT resource_type, resource_id, flow_ids, integration_ids
     FROM store.attribution
-    SEMI JOIN touched USING (resource_type, resource_id)
+    SEMI JOIN touched_steps USING (resource_type, resource_id)
     WHERE account = $account
     EXCEPT
     SELECT * FROM fresh_attribution
@@ -182,7 +164,8 @@ FROM fresh_attribution AS f
 SEMI JOIN stale_keys AS k USING (resource_type, resource_id)
 ORDER BY resource_type, resource_id;
 
-DROP TABLE touched;
+DROP TABLE touched_steps;
+DROP TABLE refresh_keys;
 DROP TABLE fresh_directory;
 DROP TABLE fresh_attribution;
 DROP TABLE stale_keys;

@@ -1,17 +1,19 @@
 -- The listed documents of this run, one per resource (a document listed twice: the later
 -- line wins). `raw_unchanged`: the text is byte for byte the newest stored document of a
--- resource with an open version, so its content hash cannot have changed and it is not
--- hashed again ($trust_raw is false when the hash's volatile fields changed since then).
+-- resource still listed, so its content hash cannot have changed and it is not hashed
+-- again ($trust_raw is false when the hash's volatile fields changed since then).
 CREATE OR REPLACE TEMP TABLE staged_docs AS
 WITH listed AS (
     SELECT resource_type, id_json ->> '$' AS resource_id, doc, created_json
     FROM staged_lines
     QUALIFY row_number() OVER (PARTITION BY resource_type, resource_id ORDER BY line_no DESC) = 1
 ),
-open_versions AS (
-    SELECT DISTINCT resource_type, resource_id
-    FROM store.resource_versions
-    WHERE account = $account AND valid_to IS NULL
+still_listed AS (
+    SELECT resource_type, resource_id
+    FROM store.observations
+    WHERE account = $account
+    QUALIFY row_number() OVER (PARTITION BY resource_type, resource_id ORDER BY first_seen_at DESC) = 1
+        AND absent_at IS NULL
 )
 SELECT
     s.resource_type,
@@ -28,5 +30,5 @@ SELECT
 FROM listed AS s
 LEFT JOIN store.latest_documents AS l
   ON l.account = $account AND l.resource_type = s.resource_type AND l.resource_id = s.resource_id
-LEFT JOIN open_versions AS o
+LEFT JOIN still_listed AS o
   ON o.resource_type = s.resource_type AND o.resource_id = s.resource_id;

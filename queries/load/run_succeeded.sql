@@ -4,6 +4,7 @@ UPDATE store.runs
 SET status = 'succeeded',
     finished_at = $finished_at,
     observed_at = $observed_at,
+    observed_from = $observed_from,
     audit_from = $audit_from,
     audit_to = $audit_to,
     audit_complete = $audit_complete,

@@ -3,7 +3,7 @@
 -- every flow that any version of them was seen in (see flow_audit_events for one row per flow).
 -- @column account: The account label the run was given (--account; default 'default').
 -- @column event_id: The audit record's id (_id); unique within an account.
--- @column time: When the change happened (UTC).
+-- @column time: When the change happened (UTC; TIMESTAMPTZ, like every time in flowaudit).
 -- @column resource_type: What changed: 'flow', 'integration', 'export', 'import',
 --    'connection', or another integrator.io resource type (e.g. 'script', 'accesstoken').
 -- @column resource_id: The id of the resource that changed (_resourceId).
@@ -15,6 +15,8 @@
 -- @column flow_ids: Every flow the record is attributed to, sorted (empty when none).
 -- @column integration_id: The integration the resource belongs to (through its flow for an
 --    export or import; NULL when its flows span several integrations or none).
+-- @column integration_ids: Every integration the record is attributed to, sorted (empty when
+--    none is known).
 -- @column event: What happened, lower case: 'create', 'update', 'delete', ...
 -- @column source: Where the change came from, lower case: 'ui', 'api', 'connector',
 --    'system', ...
@@ -40,6 +42,12 @@ SELECT
         WHEN a.resource_type IN ('integration', 'flow') THEN n.integration_id
         WHEN len(f.integration_ids) = 1 THEN f.integration_ids[1]
     END AS integration_id,
+    CASE
+        WHEN a.resource_type = 'integration' THEN [a.resource_id]
+        WHEN a.resource_type = 'flow' THEN
+            CASE WHEN n.integration_id IS NULL THEN []::VARCHAR[] ELSE [n.integration_id] END
+        ELSE coalesce(f.integration_ids, [])
+    END AS integration_ids,
     a.event,
     a.source,
     a.user_id,

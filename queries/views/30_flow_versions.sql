@@ -1,25 +1,49 @@
--- Every version of every flow flowaudit knows, current and past, deleted ones included:
--- a new version starts whenever the flow's content changes (volatile fields such as
--- lastModified excluded). Versions before flowaudit first saw a flow are rebuilt from the
--- audit log (origin 'reconstructed').
+-- Every version of every flow flowaudit knows, current and past, deleted ones included
+-- (the rows of resource_versions for resource_type 'flow', with the id named flow_id and
+-- the flow's settings as columns): every audited change its own version, unexplained
+-- changes apart.
 -- @column account: The account label the run was given (--account; default 'default').
 -- @column flow_id: The flow's integrator.io id.
 -- @column version: The version's number, 1 for the oldest known, in order of valid_from.
 -- @column name: The flow's name in this version.
--- @column valid_from: When this version began (UTC): the time of the audit record that made
---    the change, else when flowaudit first saw it.
+-- @column valid_from: When this version began (UTC; see resource_versions.valid_from).
 -- @column valid_to: When this version ended (UTC); NULL for the current version.
 -- @column is_current: Whether this is the flow's current version (valid_to is NULL).
 -- @column deleted: Whether the version ended because the flow was deleted.
--- @column origin: 'observed' (read from the API) or 'reconstructed' (rebuilt by replaying
---    audit fieldChanges backwards from the first observed document).
+-- @column origin: 'observed', 'reconstructed', 'audit' or 'unexplained' (see
+--    resource_versions.origin).
 -- @column content_hash: sha256 of the version's canonical JSON without volatile fields.
--- @column audit_event_id: For a reconstructed version, the audit record whose undoing
---    produced it; NULL for observed versions.
--- @column run_id: The flowaudit run that recorded the version.
--- @column doc: The flow document of this version (JSON); a reconstructed document has no
---    volatile fields.
+-- @column audit_event_id: The same as event_id (the name earlier releases used).
+-- @column run_id: The flowaudit run that loaded what the version comes from.
+-- @column resource_type: Always 'flow' (so that views of several types combine by name).
+-- @column resource_id: The same as flow_id.
+-- @column event_id: The audit record that started this version; NULL when none did.
+-- @column user_id: The id of the user who made the change.
+-- @column user_name: That user's name.
+-- @column user_email: That user's e-mail address.
+-- @column source: Where the change came from, lower case ('ui', 'api', 'system', ...).
+-- @column changed_after: For an unexplained version: the last observation before the change.
+-- @column changed_before: For an unexplained version: the time by which it had happened.
+-- @column disabled: Whether the flow was disabled in this version (NULL when not known).
+-- @column schedule: Its schedule in this version (Celigo 6-field cron); NULL when it had none.
+-- @column timezone: The time zone of that schedule (IANA name).
+-- @column integration_id: The integration it belonged to in this version; NULL for a
+--    standalone flow (or when not known, for origin 'audit').
+-- @column export_ids: The exports it used in this version (sources and lookups), sorted.
+-- @column import_ids: The imports it used in this version, sorted.
+-- @column doc: The flow document of this version (JSON; see resource_versions.doc).
 CREATE OR REPLACE VIEW flow_versions AS
-SELECT * EXCLUDE (resource_type) RENAME (resource_id AS flow_id)
-FROM store.versions_public
+SELECT
+    account, resource_id AS flow_id, version, name, valid_from, valid_to, is_current,
+    deleted, origin, content_hash, event_id AS audit_event_id, run_id, resource_type,
+    resource_id, event_id, user_id, user_name, user_email, source, changed_after,
+    changed_before,
+    TRY_CAST(doc ->> '$.disabled' AS BOOLEAN) AS disabled,
+    doc ->> '$.schedule' AS schedule,
+    doc ->> '$.timezone' AS timezone,
+    doc ->> '$._integrationId' AS integration_id,
+    store.flow_step_ids(doc, '_exportId') AS export_ids,
+    store.flow_step_ids(doc, '_importId') AS import_ids,
+    doc
+FROM resource_versions
 WHERE resource_type = 'flow';

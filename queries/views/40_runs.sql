@@ -7,7 +7,12 @@
 -- @column status: 'running', 'succeeded' or 'failed' (a run found still 'running' when the
 --    next one starts was killed and is marked failed).
 -- @column mode: 'full' (the whole audit log) or 'incremental' (from the watermark).
--- @column observed_at: The API server's time when the run read the account (UTC).
+-- @column observed_at: The moment the run's data reflects (UTC): its listings show every
+--    change made before it, and its audit window ends there (a change at exactly this time
+--    belongs to the next run).
+-- @column observed_from: When the run's listing began (UTC, the API's first Date): a change
+--    in [observed_from, observed_at) may or may not show in what it listed. NULL for runs
+--    loaded before flowaudit recorded it.
 -- @column audit_from: Start of the audit window read (UTC); NULL for the whole history.
 -- @column audit_to: End of the audit window read (UTC).
 -- @column audit_complete: Whether the run read every audit record of [audit_from,
@@ -27,7 +32,7 @@
 -- @column flowaudit_version: The flowaudit version that ran it.
 CREATE OR REPLACE VIEW runs AS
 SELECT
-    run_id, account, started_at, finished_at, status, mode, observed_at, audit_from,
+    run_id, account, started_at, finished_at, status, mode, observed_at, observed_from, audit_from,
     audit_to, audit_complete, audit_gaps, audit_records, listings, requests, retries, counts,
     error, flowaudit_version
 FROM store.runs;

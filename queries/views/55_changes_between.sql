@@ -1,8 +1,9 @@
 -- Every field change made in a period [ts_from, ts_to), with who made it; the columns of
--- field_changes. Example: SELECT * FROM changes_between(TIMESTAMP '2026-01-01',
--- TIMESTAMP '2026-02-01').
--- @param ts_from: Start of the period (TIMESTAMP, UTC), included.
--- @param ts_to: End of the period (TIMESTAMP, UTC), excluded.
+-- field_changes. Records without field changes (most creates and deletes) have no row
+-- here: events_between lists every record. Example: SELECT * FROM changes_between(
+-- TIMESTAMPTZ '2026-01-01 00:00Z', TIMESTAMPTZ '2026-02-01 00:00Z').
+-- @param ts_from: Start of the period (TIMESTAMPTZ), included.
+-- @param ts_to: End of the period (TIMESTAMPTZ), excluded.
 -- @column account: The account label the run was given (--account; default 'default').
 -- @column event_id: The audit record the change belongs to.
 -- @column time: When the change happened (UTC).

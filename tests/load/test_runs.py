@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 
@@ -35,21 +35,33 @@ def test_fail_run_records_one_scrubbed_line(con):
     run_id = begin_run(con, "default", "full", "test")
     fail_run(con, run_id, "401 for tok-very-secret-123\nsecond line")
     status, error, finished = _run(con, run_id)
-    assert status == "failed" and finished and "tok-very-secret-123" not in error and "\n" not in error
+    assert (
+        status == "failed" and finished and "tok-very-secret-123" not in error and "\n" not in error
+    )
 
 
 def test_a_load_marks_its_run_succeeded_and_moves_the_watermark(con, tmp_path):
     assert audit_watermark(con, "default") is None
     run_id = begin_run(con, "default", "full", "test")
-    staging = write_staging(tmp_path / "s", observed_at="2026-03-01T02:00:00.000Z",
-                            flows=[flow(oid(), "F")])
+    staging = write_staging(
+        tmp_path / "s", observed_at="2026-03-01T02:00:00.000Z", flows=[flow(oid(), "F")]
+    )
     counts = load_staging(con, staging, run_id)
     row = con.execute(
         "SELECT status, observed_at, audit_to, requests, retries, counts ->> '$.flows' FROM runs"
     ).fetchall()
-    assert row == [("succeeded", datetime(2026, 3, 1, 2), datetime(2026, 3, 1, 2), 7, 1, "1")]
+    assert row == [
+        (
+            "succeeded",
+            datetime(2026, 3, 1, 2, tzinfo=UTC),
+            datetime(2026, 3, 1, 2, tzinfo=UTC),
+            7,
+            1,
+            "1",
+        )
+    ]
     assert counts["flows"] == 1
-    assert audit_watermark(con, "default") == datetime(2026, 3, 1, 2)
+    assert audit_watermark(con, "default") == datetime(2026, 3, 1, 2, tzinfo=UTC)
     assert audit_watermark(con, "sandbox") is None
 
 

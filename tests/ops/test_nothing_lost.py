@@ -77,11 +77,13 @@ def test_each_run_records_the_audit_window_it_read_page_by_page(tmp_path: Path):
         )
         listed = sorted(result.manifest["audit"]["windows"], key=lambda w: w["from"] or "")
         assert stored == [
-            (_utc(w["from"]), _utc(w["to"]), "/audit", w["records"], w["pages"], True) for w in listed
+            (_utc(w["from"]), _utc(w["to"]), "/audit", w["records"], w["pages"], True)
+            for w in listed
         ]
         audit = result.manifest["audit"]
         assert query(
-            db, "SELECT audit_complete, audit_gaps::VARCHAR, audit_records FROM runs WHERE run_id = ?",
+            db,
+            "SELECT audit_complete, audit_gaps::VARCHAR, audit_records FROM runs WHERE run_id = ?",
             [result.run_id],
         ) == [(True, "[]", audit["records"])]
 
@@ -95,7 +97,7 @@ def test_each_run_records_the_audit_window_it_read_page_by_page(tmp_path: Path):
 
 
 def _utc(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00")).replace(tzinfo=None)
+    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _index_text(db: Path, out: Path) -> tuple[HTMLParser, str]:
@@ -137,7 +139,9 @@ def test_the_index_names_a_missing_stretch_of_audit_history(tmp_path: Path):
     assert f"Audit history has gaps: {expected}" in text
 
 
-def test_a_run_whose_audit_is_not_complete_leaves_a_gap_until_a_complete_run_reads_it(tmp_path: Path):
+def test_a_run_whose_audit_is_not_complete_leaves_a_gap_until_a_complete_run_reads_it(
+    tmp_path: Path,
+):
     account = SimulatedAccount.generate("small", seed=9)
     db = tmp_path / "a.duckdb"
     extract(db, account)
@@ -149,11 +153,16 @@ def test_a_run_whose_audit_is_not_complete_leaves_a_gap_until_a_complete_run_rea
     run_extract(settings, transport=account.async_transport(), strategy="per-flow")
     (first_to,), (second_to,) = query(db, "SELECT audit_to FROM runs ORDER BY run_id")
     assert query(db, "SELECT audit_complete FROM runs ORDER BY run_id") == [(True,), (False,)]
-    assert query(db, "SELECT bool_or(account_wide) FROM audit_windows WHERE run_id = 2") == [(False,)]
+    assert query(db, "SELECT bool_or(account_wide) FROM audit_windows WHERE run_id = 2") == [
+        (False,)
+    ]
 
     page, text = _index_text(db, tmp_path / "reports")
     assert page.css_first("#audit-complete") is None
-    assert f"Audit history has gaps: {first_to:%Y-%m-%d %H:%M} to {second_to:%Y-%m-%d %H:%M} UTC" in text
+    assert (
+        f"Audit history has gaps: {first_to:%Y-%m-%d %H:%M} to {second_to:%Y-%m-%d %H:%M} UTC"
+        in text
+    )
 
     # The watermark stayed at the first run: the next (complete) run reads the stretch again.
     account.advance(hours=24)

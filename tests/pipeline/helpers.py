@@ -13,7 +13,7 @@ from flowaudit.pipeline import RunResult, run_extract
 from flowaudit.simulate import SimulatedAccount
 
 # Bookkeeping that legitimately differs between two runs reaching the same state.
-RUN_BOOKKEEPING = {"run_id", "first_run_id", "last_seen_run_id", "applied_at"}
+RUN_BOOKKEEPING = {"run_id", "first_run_id", "last_run_id", "absent_run_id", "applied_at"}
 NOT_COMPARED_TABLES = {"runs", "audit_windows", "schema_migrations", "meta"}  # per-run evidence
 
 

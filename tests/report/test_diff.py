@@ -1,7 +1,8 @@
 """Step matching by identity, volatile fields, and readable paths in the document diff."""
 
 from flowaudit.config import DEFAULT_VOLATILE_FIELDS
-from flowaudit.transform.diff import diff_documents, path_segments, step_resources
+from flowaudit.documents.steps import flow_steps
+from flowaudit.transform.diff import diff_documents, path_segments
 
 
 def flow(*processors, **extra):
@@ -53,7 +54,9 @@ def test_router_branch_steps_are_matched_by_id():
     def routed(*steps):
         return {
             "_id": "f1",
-            "routers": [{"_id": "r1", "branches": [{"name": "one", "pageProcessors": list(steps)}]}],
+            "routers": [
+                {"_id": "r1", "branches": [{"name": "one", "pageProcessors": list(steps)}]}
+            ],
         }
 
     result = diff_documents(routed(A, B), routed(C, A, B))
@@ -61,7 +64,11 @@ def test_router_branch_steps_are_matched_by_id():
 
 
 def test_mapping_lists_are_matched_by_generate():
-    before = {"mapping": {"fields": [{"extract": "a", "generate": "x"}, {"extract": "b", "generate": "y"}]}}
+    before = {
+        "mapping": {
+            "fields": [{"extract": "a", "generate": "x"}, {"extract": "b", "generate": "y"}]
+        }
+    }
     after = {
         "mapping": {
             "fields": [
@@ -126,4 +133,4 @@ def test_step_resources_walk_generators_processors_and_routers():
         "pageProcessors": [{"_importId": "i1"}],
         "routers": [{"branches": [{"pageProcessors": [{"_exportId": "e2"}, {"_importId": "i1"}]}]}],
     }
-    assert step_resources(doc) == [("export", "e1"), ("import", "i1"), ("export", "e2")]
+    assert flow_steps(doc) == [("export", "e1"), ("import", "i1"), ("export", "e2")]

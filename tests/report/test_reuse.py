@@ -3,41 +3,37 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 from flowaudit.config import Settings
-from flowaudit.load.derived import refresh_derived
 from flowaudit.report.render import render_reports
 from flowaudit.report.reuse import MANIFEST
-from tests.report.conftest import F1, F2
+from tests.report.conftest import F1, F2, observe_again
 
-NIGHT1, NIGHT2 = datetime(2026, 3, 3, 5), datetime(2026, 3, 4, 5)
+NIGHT1, NIGHT2 = datetime(2026, 3, 3, 5, tzinfo=UTC), datetime(2026, 3, 4, 5, tzinfo=UTC)
 
 
-def test_an_unchanged_flow_page_is_carried_over_and_a_changed_one_rendered(store_path: Path, tmp_path: Path):
+def test_an_unchanged_flow_page_is_carried_over_and_a_changed_one_rendered(
+    store_path: Path, tmp_path: Path
+):
     out = tmp_path / "out"
+    observe_again(store_path, "2026-03-03 03:00:00", 4)  # a quiet night: the reports are not stale
     first = render_reports(store_path, out, Settings(), now=NIGHT1).parent
     keys = json.loads((first / MANIFEST).read_text())
     assert f"flows/{F1}.html" in keys and "history/2026-03.html" in keys
     # Someone renames flow 2 (a new version) between the nights.
-    con = duckdb.connect(str(store_path))
-    con.execute("UPDATE store.resource_versions SET valid_to = '2026-03-03 12:00:00' WHERE resource_id = ? AND valid_to IS NULL", [F2])
-    con.execute("INSERT INTO store.resource_versions (account, resource_type, resource_id, valid_from, content_hash, doc, "
-                "origin, first_run_id) SELECT account, resource_type, resource_id, '2026-03-03 12:00:00', 'new', "
-                "json_merge_patch(doc, '{\"name\": \"Invoices v2\"}'), 'observed', 3 FROM store.resource_versions "
-                "WHERE resource_id = ? AND valid_to = '2026-03-03 12:00:00'", [F2])
-    refresh_derived(con, "default")
-    con.close()
+    observe_again(store_path, "2026-03-03 12:00:00", 5, {("flow", F2): {"name": "Invoices v2"}})
     second = render_reports(store_path, out, Settings(), now=NIGHT2).parent
 
     same = first / "flows" / f"{F1}.html", second / "flows" / f"{F1}.html"
     assert same[0].read_bytes() == same[1].read_bytes()
     assert same[0].stat().st_ino == same[1].stat().st_ino  # a hard link: no second copy on disk
     changed = (second / "flows" / f"{F2}.html").read_text()
-    assert "Invoices v2" in changed and "Invoices v2" not in (first / "flows" / f"{F2}.html").read_text()
+    assert (
+        "Invoices v2" in changed
+        and "Invoices v2" not in (first / "flows" / f"{F2}.html").read_text()
+    )
     # The closed month's history page shows flow 2's name beside its records: re-rendered too.
     assert "Invoices v2" in (second / "history" / "2026-03.html").read_text()
     assert (second / "index.html").read_text() != (first / "index.html").read_text()
@@ -48,7 +44,9 @@ def test_a_changed_template_renders_every_page_again(store_path: Path, tmp_path:
     first = render_reports(store_path, out, Settings(), now=NIGHT1).parent
     mine = tmp_path / "mine"
     mine.mkdir()
-    (mine / "flow.html").write_text('{% extends "base.html" %}{% block content %}RESTYLED{% endblock %}')
+    (mine / "flow.html").write_text(
+        '{% extends "base.html" %}{% block content %}RESTYLED{% endblock %}'
+    )
     second = render_reports(store_path, out, Settings(templates_dir=mine), now=NIGHT2).parent
     page = second / "flows" / f"{F1}.html"
     assert "RESTYLED" in page.read_text()
@@ -60,21 +58,23 @@ def test_a_missing_or_broken_manifest_means_a_full_rendering(store_path: Path, t
     first = render_reports(store_path, out, Settings(), now=NIGHT1).parent
     (first / MANIFEST).write_text("not json")
     second = render_reports(store_path, out, Settings(), now=NIGHT2).parent
-    assert (second / "flows" / f"{F1}.html").stat().st_ino != (first / "flows" / f"{F1}.html").stat().st_ino
+    assert (second / "flows" / f"{F1}.html").stat().st_ino != (
+        first / "flows" / f"{F1}.html"
+    ).stat().st_ino
     assert json.loads((second / MANIFEST).read_text())
 
 
 def test_a_closed_month_keeps_its_page_when_a_name_in_it_changes(store_path: Path, tmp_path: Path):
     out = tmp_path / "out"
+    observe_again(store_path, "2026-03-03 03:00:00", 4)  # a quiet night: the reports are not stale
     first = render_reports(store_path, out, Settings(), now=NIGHT1).parent
-    con = duckdb.connect(str(store_path))  # flow 1 (created in February) renamed in place
-    con.execute("UPDATE store.resource_versions SET doc = json_merge_patch(doc, '{\"name\": \"Renamed\"}') "
-                "WHERE resource_id = ? AND valid_to IS NULL", [F1])
-    refresh_derived(con, "default")
-    con.close()
+    # Flow 1 (created in February) renamed.
+    observe_again(store_path, "2026-03-03 04:00:00", 5, {("flow", F1): {"name": "Renamed"}})
     second = render_reports(store_path, out, Settings(), now=NIGHT2).parent
     february = first / "history" / "2026-02.html", second / "history" / "2026-02.html"
     assert february[0].stat().st_ino == february[1].stat().st_ino
     assert "rendered 2026-03-03 05:00 UTC" in february[1].read_text()
-    assert "Renamed" in (second / "history" / "2026-03.html").read_text()  # the open month follows names
+    assert (
+        "Renamed" in (second / "history" / "2026-03.html").read_text()
+    )  # the open month follows names
     assert "Renamed" in (second / "flows" / f"{F1}.html").read_text()

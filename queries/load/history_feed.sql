@@ -1,0 +1,35 @@
+-- What rebuilding the history of the resources in `touched` reads, one stream in resource
+-- order: each resource's observation stretches (kind 0, oldest first), then its audit
+-- records with one row per field change (kind 1, oldest first; a record without any gives
+-- one row with a NULL position). Times are integer microseconds: Python compares them
+-- without building datetimes.
+SELECT
+    kind, resource_type, resource_id, t1, t2, t3, run1, run2, run3, text,
+    event_id, event, deleted_name, position, field_path,
+    old_present, old_value, new_present, new_value
+FROM (
+SELECT
+    0 AS kind, o.resource_type, o.resource_id,
+    epoch_us(o.first_seen_at) AS t1, epoch_us(o.last_seen_at) AS t2, epoch_us(o.absent_at) AS t3,
+    o.first_run_id AS run1, o.last_run_id AS run2, o.absent_run_id AS run3,
+    CAST(o.doc AS VARCHAR) AS text,
+    NULL AS event_id, NULL AS event, NULL AS deleted_name, NULL AS position, NULL AS field_path,
+    NULL AS old_present, NULL AS old_value, NULL AS new_present, NULL AS new_value
+FROM store.observations AS o
+SEMI JOIN touched AS t USING (resource_type, resource_id)
+WHERE o.account = $account
+UNION ALL
+SELECT
+    1, a.resource_type, a.resource_id,
+    epoch_us(a.time), NULL, NULL,
+    a.first_run_id, NULL, NULL,
+    NULL,
+    a.event_id, a.event, a.deleted_name, f.position, f.field_path,
+    f.old_present, CAST(f.old_value AS VARCHAR), f.new_present, CAST(f.new_value AS VARCHAR)
+FROM store.audit_records AS a
+SEMI JOIN touched AS t USING (resource_type, resource_id)
+LEFT JOIN store.audit_field_changes AS f
+  ON f.account = $account AND f.event_id = a.event_id
+WHERE a.account = $account
+)
+ORDER BY resource_type, resource_id, kind, t1, event_id, position;

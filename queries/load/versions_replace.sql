@@ -1,0 +1,35 @@
+-- Replace the history of the resources in `touched` with the rebuilt one (written by the
+-- loader to Parquet files: versions $versions, their audited changes $changes, their
+-- unexplained differences $unexplained).
+DELETE FROM store.resource_versions AS v
+WHERE v.account = $account
+  AND EXISTS (SELECT 1 FROM touched AS t WHERE t.resource_type = v.resource_type AND t.resource_id = v.resource_id);
+
+DELETE FROM store.version_changes AS v
+WHERE v.account = $account
+  AND EXISTS (SELECT 1 FROM touched AS t WHERE t.resource_type = v.resource_type AND t.resource_id = v.resource_id);
+
+DELETE FROM store.unexplained_changes AS v
+WHERE v.account = $account
+  AND EXISTS (SELECT 1 FROM touched AS t WHERE t.resource_type = v.resource_type AND t.resource_id = v.resource_id);
+
+INSERT INTO store.resource_versions
+SELECT
+    $account, resource_type, resource_id, version,
+    make_timestamp(valid_from_us) AT TIME ZONE 'UTC', make_timestamp(valid_to_us) AT TIME ZONE 'UTC',
+    origin, closed_by, event_id, closed_event_id,
+    make_timestamp(changed_after_us) AT TIME ZONE 'UTC', make_timestamp(changed_before_us) AT TIME ZONE 'UTC',
+    name, content_hash, run_id, CAST(doc AS JSON)
+FROM read_parquet($versions);
+
+INSERT INTO store.version_changes
+SELECT $account, resource_type, resource_id, version, event_id, position
+FROM read_parquet($changes);
+
+INSERT INTO store.unexplained_changes
+SELECT
+    $account, resource_type, resource_id, version,
+    make_timestamp(changed_after_us) AT TIME ZONE 'UTC', make_timestamp(changed_before_us) AT TIME ZONE 'UTC',
+    position, field_path, change, old_present, CAST(old_value AS JSON), new_present,
+    CAST(new_value AS JSON), run_id
+FROM read_parquet($unexplained);
