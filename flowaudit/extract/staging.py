@@ -13,8 +13,9 @@ from typing import IO, Any
 
 from flowaudit import jsonfast
 from flowaudit.errors import ExitCode, FlowauditError
+from flowaudit.registry import LISTINGS
 
-LISTING_KINDS = ("integrations", "flows", "exports", "imports", "connections")
+LISTING_KINDS = LISTINGS  # one file per listing of the resource registry
 AUDIT_FILE = "audit.ndjson"
 MANIFEST_FILE = "manifest.json"
 

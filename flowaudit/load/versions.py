@@ -30,7 +30,7 @@ from flowaudit.errors import ApiContractError
 from flowaudit.load import history
 from flowaudit.load.db import fetch_sql_file, run_sql_file, statements
 from flowaudit.load.staging_reader import LISTINGS, Manifest, read_listing_lines
-from flowaudit.registry import TYPE_NAMES
+from flowaudit.registry import FLOW_STEP_KEYS, TYPE_NAMES
 
 # Rows per batch handed between Python and DuckDB: bounds the memory either side holds.
 BATCH_ROWS = 20_000
@@ -48,6 +48,7 @@ _HASHES_SCHEMA = pa.schema(
     [(n, pa.string()) for n in ("resource_type", "resource_id", "content_hash")]
 )
 _STEPS_SCHEMA = pa.schema([(n, pa.string()) for n in ("flow_id", "resource_type", "resource_id")])
+_CONNECTIONS_SCHEMA = pa.schema([(n, pa.string()) for n in ("step_type", "step_id", "connection_id")])
 _VERSIONS_SCHEMA = pa.schema(
     [("resource_type", pa.string()), ("resource_id", pa.string()), ("version", pa.int32()),
      ("valid_from_us", pa.int64()), ("valid_to_us", pa.int64()), ("origin", pa.string()),
@@ -350,6 +351,14 @@ def rebuild(
             run_sql_file(con, "load/flow_steps_insert.sql", account=account)
         finally:
             con.unregister("staged_flow_steps")
+    if writer.connections:
+        columns = list(zip(*sorted(writer.connections), strict=True))
+        used = {"step_type": list(columns[0]), "step_id": list(columns[1]), "connection_id": list(columns[2])}
+        con.register("staged_step_connections", pa.table(used, schema=_CONNECTIONS_SCHEMA))
+        try:
+            run_sql_file(con, "load/step_connections_insert.sql", account=account)
+        finally:
+            con.unregister("staged_step_connections")
     refresh_derived(con, account, whole=False)
     return counts
 
@@ -461,6 +470,7 @@ class _HistoryWriter:
             "unexplained": _Table(work_dir / UNEXPLAINED_FILE, _UNEXPLAINED_SCHEMA),
         }
         self.steps: set[tuple[str, str, str]] = set()
+        self.connections: set[tuple[str, str, str]] = set()
         self.unexplained_rows = 0
 
     def add(self, resource: _Resource, timeline: history.Timeline) -> None:
@@ -481,6 +491,10 @@ class _HistoryWriter:
             for position, difference in enumerate(version.differences):
                 unexplained.add(_unexplained_row(key, number, version.changed_after, version.changed_before,
                                                  position, difference, version.run_id))  # fmt: skip
+            if key[0] in FLOW_STEP_KEYS.values():
+                connection = version.content.doc.get("_connectionId")
+                if isinstance(connection, str) and connection:
+                    self.connections.add((*key, connection))
             if key[0] == "flow":
                 doc = version.content.doc
                 # Steps are looked for only when a key that names them changed.

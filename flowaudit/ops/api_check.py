@@ -15,9 +15,10 @@ from flowaudit.config import Settings
 from flowaudit.errors import ExitCode
 from flowaudit.extract.retry import describe_transport_error, envelope_summary
 from flowaudit.ops.checks import Check, fail, ok, skip
+from flowaudit.registry import LISTINGS
 
 # What a run reads: a token must be allowed every one of them.
-READ_PATHS = ("integrations", "flows", "exports", "imports", "connections", "audit")
+READ_PATHS = (*LISTINGS, "audit")
 
 
 def check_api_and_token(

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import polars as pl
 
+from flowaudit.registry import RESOURCE_TYPES
 from flowaudit.report.contexts import (
     ChangesPage,
     DriftSummary,
@@ -25,7 +26,7 @@ from flowaudit.report.queries import report_frame
 from flowaudit.report.views import bar_chart, change_events, filter_options, flow_link
 
 MAX_EVENTS_PER_PAGE = 1000
-RESOURCE_TYPES = ("integration", "flow", "export", "import", "connection")
+
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def build_index(
 ) -> IndexPage:
     as_of = data.data_as_of or datetime.now(UTC)
     per_type = dict(report_frame(con, "current_counts", account=data.account).iter_rows())
-    counts = tuple(Ranked(f"{t}s", int(per_type.get(t, 0))) for t in RESOURCE_TYPES)
+    counts = tuple(Ranked(t.plural_title, int(per_type.get(t.name, 0))) for t in RESOURCE_TYPES)
     counts += (Ranked("audit records", data.events.height),)
     charts = []
     for days in (30, 90):

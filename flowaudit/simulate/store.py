@@ -13,12 +13,14 @@ from operator import itemgetter
 from typing import Any
 
 from flowaudit import jsonfast
+from flowaudit.documents.steps import flow_steps
+from flowaudit.registry import BY_LISTING, LISTINGS
 from flowaudit.simulate.clock import iso
 from flowaudit.simulate.docpath import MISSING, apply_change, get_path
 from flowaudit.simulate.ids import IdMaker
 
-KINDS = ("integrations", "flows", "exports", "imports", "connections")
-TYPE_OF_KIND = {kind: kind[:-1] for kind in KINDS}  # "flows" -> "flow" (audit resourceType)
+KINDS = LISTINGS  # the resource registry's listings (flowaudit.registry)
+TYPE_OF_KIND = {kind: BY_LISTING[kind].name for kind in KINDS}  # "flows" -> "flow" (audit resourceType)
 KIND_OF_TYPE = {rtype: kind for kind, rtype in TYPE_OF_KIND.items()}
 
 # Positions in an audit row tuple (a tuple, not an object: there may be half a million).
@@ -37,25 +39,8 @@ def dumps(value: Any) -> bytes:
 
 def flow_step_ids(flow: dict) -> tuple[list[str], list[str]]:
     """The export ids and import ids a flow uses, in order, each once."""
-    exports: dict[str, None] = {}
-    imports: dict[str, None] = {}
-    processors = list(flow.get("pageProcessors") or ())
-    for router in flow.get("routers") or ():
-        for branch in router.get("branches") or ():
-            processors.extend(branch.get("pageProcessors") or ())
-    for generator in flow.get("pageGenerators") or ():
-        if generator.get("_exportId"):
-            exports[generator["_exportId"]] = None
-    for processor in processors:
-        if processor.get("type") == "import" and processor.get("_importId"):
-            imports[processor["_importId"]] = None
-        elif processor.get("_exportId"):
-            exports[processor["_exportId"]] = None
-    if flow.get("_exportId"):
-        exports[flow["_exportId"]] = None
-    if flow.get("_importId"):
-        imports[flow["_importId"]] = None
-    return list(exports), list(imports)
+    steps = flow_steps(flow)
+    return [rid for kind, rid in steps if kind == "export"], [rid for kind, rid in steps if kind == "import"]
 
 
 class AuditLog:

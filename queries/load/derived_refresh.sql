@@ -100,8 +100,10 @@ SEMI JOIN stale_keys AS k USING (resource_type, resource_id)
 ORDER BY resource_type, resource_id;
 
 -- Attribution: a flow belongs to itself; an export or import to every flow that any version
--- of it ever used (store.flow_steps), with those flows' integrations. A touched flow may
--- have new steps or another integration: its steps are refreshed with it.
+-- of it ever used (store.flow_steps), with those flows' integrations; a connection to the
+-- integrations of the flows whose steps used it (store.step_connections), not to each flow.
+-- A touched flow may have new steps or another integration: its steps, and their
+-- connections, are refreshed with it.
 CREATE OR REPLACE TEMP TABLE touched_steps AS
 SELECT resource_type, resource_id FROM refresh_keys
 UNION
@@ -113,6 +115,14 @@ UNION
 SELECT resource_type, resource_id
 FROM store.attribution
 WHERE $whole AND account = $account;
+
+INSERT INTO touched_steps
+SELECT 'connection', c.connection_id
+FROM store.step_connections AS c
+JOIN touched_steps AS t ON t.resource_type = c.step_type AND t.resource_id = c.step_id
+WHERE c.account = $account
+EXCEPT
+SELECT * FROM touched_steps;
 
 CREATE OR REPLACE TEMP TABLE fresh_attribution AS
 SELECT
@@ -131,7 +141,19 @@ SELECT
     CASE WHEN integration_id IS NULL THEN [] ELSE [integration_id] END
 FROM store.resource_directory
 SEMI JOIN touched_steps USING (resource_type, resource_id)
-WHERE account = $account AND resource_type = 'flow';
+WHERE account = $account AND resource_type = 'flow'
+UNION ALL
+SELECT
+    'connection', c.connection_id, []::VARCHAR[],
+    list_sort(list_distinct(list(f.integration_id)))
+FROM store.step_connections AS c
+JOIN touched_steps AS t ON t.resource_type = 'connection' AND t.resource_id = c.connection_id
+JOIN store.flow_steps AS s
+  ON s.account = c.account AND s.resource_type = c.step_type AND s.resource_id = c.step_id
+LEFT JOIN store.resource_directory AS f
+  ON f.account = s.account AND f.resource_type = 'flow' AND f.resource_id = s.flow_id
+WHERE c.account = $account
+GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE stale_keys AS
 SELECT resource_type, resource_id FROM (

@@ -108,6 +108,15 @@ CREATE TABLE store.version_changes (
     position INTEGER NOT NULL
 );
 
+-- The connections the exports and imports used in any version (attributes a connection's
+-- records to the integrations whose flows use it).
+CREATE TABLE store.step_connections (
+    account VARCHAR NOT NULL,
+    step_type VARCHAR NOT NULL,
+    step_id VARCHAR NOT NULL,
+    connection_id VARCHAR NOT NULL
+);
+
 -- Differences no audit record explains: the field (NULL: the whole resource appeared or
 -- vanished), from what to what (JSON), and the interval in which it happened.
 CREATE TABLE store.unexplained_changes (

@@ -16,7 +16,8 @@
 -- @column integration_id: The integration the resource belongs to (through its flow for an
 --    export or import; NULL when its flows span several integrations or none).
 -- @column integration_ids: Every integration the record is attributed to, sorted (empty when
---    none is known).
+--    none is known): a flow's own; for an export or import those of every flow that used
+--    it; for a connection those of every flow whose steps used it.
 -- @column event: What happened, lower case: 'create', 'update', 'delete', ...
 -- @column source: Where the change came from, lower case: 'ui', 'api', 'connector',
 --    'system', ...

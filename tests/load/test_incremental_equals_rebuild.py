@@ -22,6 +22,7 @@ KEPT = {
     "resource_directory": "SELECT * FROM store.resource_directory",
     "attribution": "SELECT * FROM store.attribution",
     "flow_steps": "SELECT DISTINCT * FROM store.flow_steps",
+    "step_connections": "SELECT DISTINCT * FROM store.step_connections",
 }
 
 

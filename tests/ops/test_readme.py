@@ -33,3 +33,11 @@ def test_every_test_the_guarantees_section_cites_exists():
         test = name or continued
         if test:
             assert f"def {test}(" in current_file.read_text(encoding="utf-8"), test
+
+
+def test_every_public_view_and_macro_is_in_the_querying_section(con):
+    from flowaudit.load.public_schema import describe_schema
+
+    section = _section("Querying the history")
+    named = set(re.findall(r"`(\w+)(?:\([^`]*\))?`", section))
+    assert {doc.name for doc in describe_schema(con)} <= named
