@@ -27,6 +27,7 @@ MIGRATIONS: tuple[str, ...] = (
     "0003_documents_zstd",
     "0004_audit_windows",
     "0005_derived_tables",
+    "0007_clock",
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
