@@ -56,7 +56,9 @@ def _stdlib_loads(content: bytes | str) -> Any:
     try:
         return json.loads(content, parse_constant=_reject_constant)
     except RecursionError:
-        raise TooDeepError(f"nested deeper than Python can parse ({MAX_DEPTH} levels at most)") from None
+        raise TooDeepError(
+            f"nested deeper than Python can parse ({MAX_DEPTH} levels at most)"
+        ) from None
 
 
 def replace_lone_surrogates(value: Any) -> tuple[Any, int]:

@@ -108,13 +108,17 @@ def check_header(path: Path) -> None:
     except IsADirectoryError:
         raise DatabaseError(f"{path} is a directory, not a DuckDB database file") from None
     except OSError as exc:
-        raise DatabaseError(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None
+        raise DatabaseError(
+            f"cannot read {path}: {exc.strerror or exc.__class__.__name__}"
+        ) from None
     if header[8:12] == DUCKDB_MAGIC:
         return
     kind = next((name for magic, name in _FOREIGN_HEADERS if header.startswith(magic)), None)
     if not header:
         kind = "an empty file"
-    raise DatabaseError(f"{path} is not a DuckDB database file" + (f" (it is {kind})" if kind else ""))
+    raise DatabaseError(
+        f"{path} is not a DuckDB database file" + (f" (it is {kind})" if kind else "")
+    )
 
 
 def current_path(con: duckdb.DuckDBPyConnection) -> str:
@@ -128,14 +132,22 @@ def current_path(con: duckdb.DuckDBPyConnection) -> str:
         return "the database"
 
 
+def is_damage(exc: BaseException) -> bool:
+    """Whether a DuckDB error says the file itself is damaged (truncated, corrupt)."""
+    text = str(exc)
+    return (
+        "Could not read enough bytes" in text
+        or "Corrupt database file" in text
+        or ("checksum" in text.lower() and "block" in text.lower())
+    )
+
+
 def describe_duckdb_error(path: Path | str, exc: BaseException) -> str:
     """One line that says what is wrong with the database file."""
     text = str(exc)
     if "not a valid DuckDB database file" in text:
         return f"{path} is not a DuckDB database file"
-    if "Could not read enough bytes" in text or "Corrupt database file" in text or (
-        "checksum" in text.lower() and "block" in text.lower()
-    ):
+    if is_damage(exc):
         return f"{path} is damaged (truncated or corrupt): keep a copy, then rebuild it with `flowaudit extract --full`"
     if "No space left on device" in text:
         return f"disk full while writing {path}"

@@ -13,6 +13,7 @@ import duckdb
 
 from flowaudit import __version__
 from flowaudit.errors import DatabaseError
+from flowaudit.load.db import current_path, describe_duckdb_error, is_damage
 from flowaudit.load.derived import refresh_every_account
 from flowaudit.load.public_schema import install_public_schema
 from flowaudit.load.sqlfiles import run_sql_file
@@ -33,8 +34,9 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Bring the database to this flowaudit's schema; return the migrations applied now."""
+def migrate(con: duckdb.DuckDBPyConnection, *, announce: bool = True) -> list[str]:
+    """Bring the database to this flowaudit's schema; return the migrations applied now
+    (logged unless announce is false: a scratch database is nobody's news)."""
     _refuse_catalog_named_store(con)
     try:
         con.execute("BEGIN TRANSACTION")
@@ -49,8 +51,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute("ROLLBACK")
             raise
     except duckdb.Error as exc:
+        if is_damage(exc):
+            raise DatabaseError(describe_duckdb_error(current_path(con), exc)) from None
         raise DatabaseError(f"cannot migrate the database: {_first_line(exc)}") from None
-    if applied:
+    if applied and announce:
         log.info("database schema migrated: %s", ", ".join(applied))
     return applied
 
