@@ -266,8 +266,14 @@ async def _fetch(settings, token, transport, staging_root, watermark, progress, 
         wall_clock=clock,
         max_body_bytes=int(settings.max_response_mb * 1_048_576),
     ) as client:
+        seconds = settings.max_run_minutes * 60
+        client.deadline = time.monotonic() + seconds
+        client.deadline_message = (
+            f"the fetch did not finish within {settings.max_run_minutes:g} minutes "
+            "(max_run_minutes); nothing was loaded"
+        )
         try:
-            async with asyncio.timeout(settings.max_run_minutes * 60):
+            async with asyncio.timeout(seconds):
                 return await fetch_account(
                     client,
                     staging_root,
@@ -279,10 +285,7 @@ async def _fetch(settings, token, transport, staging_root, watermark, progress, 
                     clock_tolerance=timedelta(seconds=settings.clock_tolerance_seconds),
                 )
         except TimeoutError:
-            raise ApiUnavailableError(
-                f"the fetch did not finish within {settings.max_run_minutes:g} minutes "
-                f"(max_run_minutes) after {client.requests} requests; nothing was loaded"
-            ) from None
+            raise ApiUnavailableError(client.deadline_message) from None
 
 
 def _record_failure(db_path: Path, run_id: int, exc: BaseException, wait: float) -> None:

@@ -103,6 +103,10 @@ class ApiClient:
         self._transport = transport
         self._timeout = timeout
         self.max_body_bytes = max_body_bytes
+        self._clock = clock
+        # Set by the caller for a whole fetch: no request starts after it (see `get`).
+        self.deadline: float | None = None
+        self.deadline_message = "the fetch did not finish in time"
         self._http: httpx.AsyncClient | None = None
         self.requests = 0
         self.retries = 0
@@ -178,6 +182,10 @@ class ApiClient:
         name = self.request_name(url)
         failure: _Failure | None = None
         for attempt in range(1, self.policy.max_attempts + 1):
+            # Checked here as well as by the caller's timeout: a server that answers at
+            # once never lets the event loop run a timer, page after endless page.
+            if self.deadline is not None and self._clock() >= self.deadline:
+                raise ApiUnavailableError(self.deadline_message)
             if attempt > 1:
                 self.retries += 1
             outcome = await self._attempt(url, name)
