@@ -132,9 +132,17 @@ def run_extract(
 
     wall_clock is this machine's clock (aware UTC; tests pass a simulated one)."""
     token = settings.require_token()
+    try:
+        return _run_extract(settings, token, full, transport, progress, strategy, db_lock_wait,
+                            wall_clock or (lambda: datetime.now(UTC)))  # fmt: skip
+    except _Terminated:
+        # Before the run was recorded (or after): nothing to mark; still exit 130.
+        raise KeyboardInterrupt from None
+
+
+def _run_extract(settings, token, full, transport, progress, strategy, db_lock_wait, clock) -> RunResult:
     started = time.monotonic()
     db_path = settings.db
-    clock = wall_clock or (lambda: datetime.now(UTC))
     with run_lock(db_path) as lock, _sigterm_as_exception() as termination:
         con = connect(db_path, wait_seconds=db_lock_wait)
         try:
@@ -227,7 +235,7 @@ def _as_failure(exc: BaseException, termination: _Termination, db_path: Path) ->
     if isinstance(exc, OSError):
         reason = exc.strerror or exc.__class__.__name__
         where = f" ({exc.filename})" if exc.filename else ""
-        return DatabaseError(f"cannot write{where}: {reason}")
+        return DatabaseError(f"file system error{where}: {reason}")
     if isinstance(exc, Exception):
         return _InternalFailure(exc)
     return exc
