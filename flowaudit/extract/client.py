@@ -216,7 +216,7 @@ class ApiClient:
                     f"cannot send {name}: {describe_transport_error(exc)}"
                 ) from None
             except _BadEncoding as exc:
-                self._note_answer(response_of(exc))
+                self._note_answer(exc.response)
                 return _Failure(f"undecodable body ({exc.reason})", malformed_body=True)
         self._note_answer(response)
         return self._judge(response, content, name)
@@ -307,10 +307,6 @@ class _BadEncoding(Exception):
         self.reason = reason
 
 
-def response_of(exc: _BadEncoding) -> httpx.Response:
-    return exc.response
-
-
 async def read_body(response: httpx.Response, limit: int, name: str) -> bytes:
     """The decoded body of a streamed answer, refusing it as soon as it is seen to be larger
     than limit bytes, compressed or decompressed (ApiContractError: retrying would not help)."""
@@ -340,7 +336,8 @@ async def read_body(response: httpx.Response, limit: int, name: str) -> bytes:
                 raise too_large
             parts.append(data)
     except httpx.StreamConsumed:
-        # A transport that read the body itself (a test double): it is in memory already.
+        # An in-process transport (the simulator's, a test double) built the answer with its
+        # body already read and decoded: it is in memory, only its size is left to check.
         content = response.content
         if len(content) > limit:
             raise too_large from None
@@ -373,7 +370,11 @@ class _Inflater:
 
     def finish(self, max_length: int) -> bytes:
         data = self._inflate.decompress(self._inflate.unconsumed_tail, max_length)
-        return data + self._inflate.flush() if len(data) < max_length else data
+        if len(data) < max_length:
+            data += self._inflate.flush()
+        if not self._inflate.eof:
+            raise zlib.error("the compressed stream ends early")
+        return data
 
 
 def _decoder_for(response: httpx.Response, name: str) -> _Inflater | None:
