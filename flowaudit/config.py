@@ -7,11 +7,16 @@ from a command-line value or the config file itself."""
 
 from __future__ import annotations
 
+import math
 import os
+import re
+import stat
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from flowaudit.errors import ConfigError
 from flowaudit.secrets import Secret, register_secret
@@ -48,9 +53,12 @@ class Settings:
     token_file: Path | None = None
     concurrency: int = 12  # 150 req/s at ~50-80 ms per answer needs ~10 in flight
     rate: float = 150.0  # requests per second, well under the account's 300/s
-    timeout: float = 30.0  # seconds, per request
+    timeout: float = 30.0  # seconds: each request's whole deadline, answer body included
     max_attempts: int = 6
     audit_overlap_hours: float = 6.0
+    clock_tolerance_seconds: float = 300.0  # how far the API's clock may run ahead of ours
+    max_run_minutes: float = 120.0  # the fetch of one run, at most
+    max_response_mb: float = 64.0  # one API answer, compressed or not
     out: Path = Path("flowaudit-reports")
     retention_days: int = 30  # dated report folders kept under `out`
     log_file: Path | None = None
@@ -72,42 +80,131 @@ class Settings:
 
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"token"}
 _PATH_KEYS = {"db", "token_file", "out", "log_file", "templates_dir"}
-_INT_KEYS = {"concurrency", "max_attempts", "retention_days"}
-_FLOAT_KEYS = {"rate", "timeout", "audit_overlap_hours"}
 _BOOL_KEYS = {"quiet"}
 _TUPLE_KEYS = {"volatile_fields"}
+# Allowed ranges, inclusive; a value outside is a configuration error, never clamped.
+# The upper bounds are far beyond any real need: they exist so that a typo (1e9) or a
+# non-number (nan) is refused here instead of failing, or misbehaving, in the middle of a run.
+_INT_RANGES = {
+    "concurrency": (1, 64),  # each request in flight is also a parallel audit window
+    "max_attempts": (1, 100),
+    "retention_days": (1, 36_500),
+}
+_FLOAT_RANGES = {
+    "rate": (0.001, 100_000.0),
+    "timeout": (0.1, 3_600.0),
+    "audit_overlap_hours": (0.0, 720.0),
+    "clock_tolerance_seconds": (0.0, 86_400.0),
+    "max_run_minutes": (1.0, 10_080.0),
+    "max_response_mb": (1.0, 4_096.0),
+}
+MAX_ACCOUNT_CHARS = 200
+MAX_TOKEN_FILE_BYTES = 64 * 1024
 
 
 def _coerce(key: str, value: Any, origin: str) -> Any:
+    """One setting's value in its type and range, or a ConfigError naming where it came from."""
     try:
-        if key in _PATH_KEYS:
-            return Path(os.path.expanduser(str(value)))
-        if key in _INT_KEYS:
-            number = int(value)
-            if number < 1:
-                raise ValueError
-            return number
-        if key in _FLOAT_KEYS:
-            number = float(value)
-            if number <= 0 and key != "audit_overlap_hours":
-                raise ValueError
-            return number
-        if key in _BOOL_KEYS:
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in {"1", "true", "yes", "on"}:
-                return True
-            if text in {"0", "false", "no", "off", ""}:
-                return False
-            raise ValueError
-        if key in _TUPLE_KEYS:
-            if isinstance(value, str):
-                return tuple(v.strip() for v in value.split(",") if v.strip())
-            return tuple(str(v) for v in value)
-        return str(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{origin}: invalid value for {key}: {value!r}") from None
+        return _coerce_value(key, value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        reason = f" ({exc})" if str(exc) else ""
+        raise ConfigError(f"{origin}: invalid value for {key}: {_quoted(value)}{reason}") from None
+
+
+def _coerce_value(key: str, value: Any) -> Any:
+    if key in _PATH_KEYS:
+        if not isinstance(value, str | Path) or not str(value).strip():
+            raise ValueError("a path is needed")
+        return Path(os.path.expanduser(str(value)))
+    if key in _INT_RANGES:
+        return _in_range(_integer(value), *_INT_RANGES[key])
+    if key in _FLOAT_RANGES:
+        return _in_range(_number(value), *_FLOAT_RANGES[key])
+    if key in _BOOL_KEYS:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower() if isinstance(value, str) else None
+        if text in {"1", "true", "yes", "on"}:
+            return True
+        if text in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError("true or false")
+    if key in _TUPLE_KEYS:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
+            raise ValueError("a list of field names")
+        return tuple(v.strip() for v in items if v.strip())
+    if not isinstance(value, str):
+        raise ValueError("text is needed")
+    if key == "account":
+        return _account(value)
+    if key == "api_url":
+        return _api_url(value)
+    if key == "secret_field_pattern":
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return value
+    return value
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError("a whole number is needed")
+    return int(value)  # "1e8", "2.5": ValueError
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError("a number is needed")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError("a finite number is needed")
+    return number
+
+
+def _in_range(number: int | float, low: int | float, high: int | float) -> int | float:
+    if not low <= number <= high:
+        raise ValueError(f"must be between {low:g} and {high:g}")
+    return number
+
+
+def _account(text: str) -> str:
+    label = text.strip()
+    if not label:
+        raise ValueError("an account label cannot be empty")
+    if len(label) > MAX_ACCOUNT_CHARS or not label.isprintable():
+        raise ValueError(f"at most {MAX_ACCOUNT_CHARS} printable characters")
+    return label
+
+
+def _api_url(text: str) -> str:
+    try:
+        url = httpx.URL(text.strip())
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise ValueError("not a URL") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("an http(s) URL with a host is needed")
+    if url.userinfo or url.query or url.fragment:
+        raise ValueError("no user, password, query or fragment in the API URL")
+    return str(url).rstrip("/")
+
+
+def _quoted(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _check_together(settings: Settings, origins: dict[str, str]) -> None:
+    """Rules between settings."""
+    if settings.audit_overlap_hours * 3600 < settings.clock_tolerance_seconds:
+        raise ConfigError(
+            f"audit_overlap_hours ({settings.audit_overlap_hours:g} h, {origins['audit_overlap_hours']}) "
+            f"must cover clock_tolerance_seconds ({settings.clock_tolerance_seconds:g} s, "
+            f"{origins['clock_tolerance_seconds']}): a run whose observation time was bounded "
+            "re-reads at least that much next time"
+        )
 
 
 def find_config_file(explicit: Path | None, environ: dict[str, str]) -> Path | None:
@@ -150,7 +247,7 @@ def _apply_region(
 ) -> None:
     if region is None:
         return
-    key = region.strip().lower()
+    key = region.strip().lower() if isinstance(region, str) else ""
     if key not in REGIONS:
         raise ConfigError(
             f"{origin}: unknown region {region!r} (choose from: {', '.join(REGIONS)})"
@@ -209,9 +306,10 @@ def resolve_settings_with_origins(
             raise ValueError(f"unknown setting {key}")
 
     settings = replace(Settings(), **values)
-    settings = replace(settings, token=_load_token(settings, env))
     for name in _FILE_KEYS:
         origins.setdefault(name, "default")
+    _check_together(settings, origins)
+    settings = replace(settings, token=_load_token(settings, env))
     if settings.token is not None:
         origins["token"] = (
             f"token file {settings.token_file}" if settings.token_file else "FLOWAUDIT_TOKEN"
@@ -219,20 +317,92 @@ def resolve_settings_with_origins(
     return settings, origins
 
 
+# A token is one printable ASCII word: anything else (a newline, a space, a control or
+# non-ASCII character) would make an invalid header, and the header's error would quote it.
+_TOKEN = re.compile(r"^[\x21-\x7e]{1,4096}$")
+
+
 def _load_token(settings: Settings, env: dict[str, str]) -> Secret | None:
     if settings.token_file is not None:
+        text = read_token_file(settings.token_file).strip()
+        where = f"token file {settings.token_file}"
+    else:
+        text = env.get("FLOWAUDIT_TOKEN", "").strip()
+        where = "FLOWAUDIT_TOKEN"
+        if not text:
+            return None
+    # Whatever it holds is a secret, valid or not: no later text may show any part of it.
+    register_secret(text)
+    if not text or len(text.split()) != 1:
+        raise ConfigError(f"{where} must hold exactly one token (it holds {_word_count(text)})")
+    if not _TOKEN.match(text):
+        raise ConfigError(
+            f"{where} holds a character a token cannot have (control or non-ASCII); "
+            "an integrator.io token is one word of printable ASCII"
+        )
+    return Secret(text)
+
+
+def _word_count(text: str) -> str:
+    count = len(text.split())
+    return "nothing" if count == 0 else f"{count} words"
+
+
+def read_token_file(path: Path) -> str:
+    """The text of a token file; a ConfigError for anything but a small, readable, ASCII
+    regular file (a FIFO or a device such as /dev/zero would block or never end)."""
+    try:
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer for ever.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise ConfigError(f"cannot read token file {path}: {_reason(exc)}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"token file {path} is not a regular file ({_file_kind(info.st_mode)})")
+        if info.st_size > MAX_TOKEN_FILE_BYTES:
+            raise ConfigError(f"token file {path} is {info.st_size} bytes: too large to hold only a token")
         try:
-            text = settings.token_file.read_text(encoding="utf-8").strip()
+            raw = os.read(fd, MAX_TOKEN_FILE_BYTES + 1)
         except OSError as exc:
-            raise ConfigError(
-                f"cannot read token file {settings.token_file}: {exc.strerror or exc.__class__.__name__}"
-            ) from None
-        if not text or len(text.split()) != 1:
-            raise ConfigError(f"token file {settings.token_file} must hold exactly one token")
-        register_secret(text)
-        return Secret(text)
-    token = env.get("FLOWAUDIT_TOKEN", "").strip()
-    if token:
-        register_secret(token)
-        return Secret(token)
+            raise ConfigError(f"cannot read token file {path}: {_reason(exc)}") from None
+    finally:
+        os.close(fd)
+    try:
+        return raw.decode("ascii")
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"token file {path} holds binary or non-ASCII content, not a token"
+        ) from None
+
+
+def token_file_warning(path: Path | None) -> str | None:
+    """A warning when the token file can be read by every user of the machine."""
+    if path is None:
+        return None
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if mode & stat.S_IROTH:
+        return (
+            f"token file {path} can be read by every user of this machine "
+            f"(mode {stat.S_IMODE(mode):04o}); make it private: chmod 600 {path}"
+        )
     return None
+
+
+def _file_kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a plain file"
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or exc.__class__.__name__

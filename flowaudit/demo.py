@@ -69,7 +69,7 @@ def _prepare_folder(out: Path) -> tuple[Path, Path]:
             f"{out} exists and was not made by `flowaudit demo`; choose another --out folder"
         )
     db = out / "demo.duckdb"
-    for leftover in (db, db.with_name(db.name + ".wal")):
+    for leftover in (db, db.with_name(db.name + ".wal"), *out.glob(".flowaudit-run-*.lock")):
         leftover.unlink(missing_ok=True)
     shutil.rmtree(out / "reports", ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,13 @@ database lock held) -> load (one transaction) -> finish.
 
 The database is opened only for the two short moments that need it, so readers
 (`flowaudit sql`, a notebook) are locked out for the load alone. A run that fails or is
-killed leaves the previous state whole; the next start records it as failed."""
+killed leaves the previous state whole; the next start records it as failed. Whatever
+ends a run early (an error of any kind, SIGTERM, Ctrl-C) is recorded on its run row before
+the process exits; the fetch has a deadline (`max_run_minutes`).
+
+A stored audit watermark later than this machine's clock allows (left by a run that
+trusted a server clock far ahead) is not trusted: the run re-reads the audit log from its
+newest stored record (minus the overlap), and its run row says so."""
 
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +32,18 @@ import httpx
 
 from flowaudit import __version__
 from flowaudit.config import Settings
-from flowaudit.errors import DatabaseLockedError, FlowauditError, RunInProgressError
+from flowaudit.errors import (
+    ApiUnavailableError,
+    DatabaseError,
+    DatabaseLockedError,
+    FlowauditError,
+    RunInProgressError,
+)
 from flowaudit.extract.client import ApiClient
 from flowaudit.extract.fetch import fetch_account
-from flowaudit.load.db import connect
+from flowaudit.load.db import connect, describe_duckdb_error
 from flowaudit.load.migrations import migrate
-from flowaudit.load.runs import audit_watermark, begin_run, fail_run
+from flowaudit.load.runs import audit_watermark, begin_run, fail_run, newest_audit_record
 from flowaudit.load.save import load_staging
 from flowaudit.logs import get_logger
 from flowaudit.runlock import run_lock
@@ -61,11 +73,16 @@ class RunResult:
 
     def summary(self) -> str:
         c = self.counts
+        invalid = int(self.manifest.get("invalid_text") or 0)
+        notes = f"; {invalid} invalid character(s) replaced by U+FFFD" if invalid else ""
+        clock = self.manifest.get("clock") or {}
+        if clock.get("bounded"):
+            notes += f"; the API's clock ran {clock.get('skew_seconds')} s ahead (observation time bounded)"
         return (
             f"run {self.run_id} ({self.mode}) {self.status}: "
             f"{c.get('flows', 0)} flows, {c.get('new_audit_records', 0)} new audit records, "
             f"{c.get('new_versions', 0)} new versions, {c.get('deleted', 0)} deleted; "
-            f"{self.requests} requests, {self.retries} retries in {self.seconds:.1f}s"
+            f"{self.requests} requests, {self.retries} retries in {self.seconds:.1f}s{notes}"
         )
 
 
@@ -73,18 +90,30 @@ class _Terminated(Exception):
     """SIGTERM (cron timeout, systemd stop) arrived: end the run as failed, cleanly."""
 
 
-@contextmanager
-def _sigterm_as_exception() -> Iterator[None]:
-    def handler(signum, frame):
-        raise _Terminated()
+class _Termination:
+    """Whether SIGTERM arrived. DuckDB turns the handler's exception into its own
+    "interrupted" error (or a RuntimeError) when the signal lands inside a query, so the
+    flag, not the exception's type, says the run was terminated."""
 
+    def __init__(self) -> None:
+        self.requested = False
+
+    def handler(self, signum, frame) -> None:
+        if not self.requested:  # a second SIGTERM must not interrupt the cleanup
+            self.requested = True
+            raise _Terminated()
+
+
+@contextmanager
+def _sigterm_as_exception() -> Iterator[_Termination]:
+    termination = _Termination()
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        previous = signal.signal(signal.SIGTERM, termination.handler)
     except ValueError:  # not the main thread (tests): leave signals alone
-        yield
+        yield termination
         return
     try:
-        yield
+        yield termination
     finally:
         signal.signal(signal.SIGTERM, previous)
 
@@ -97,18 +126,31 @@ def run_extract(
     progress: Callable[..., None] | None = None,
     strategy: str = "windows",
     db_lock_wait: float = DB_LOCK_WAIT_SECONDS,
+    wall_clock: Callable[[], datetime] | None = None,
 ) -> RunResult:
-    """Extract the account into settings.db; raise a FlowauditError if the run failed."""
+    """Extract the account into settings.db; raise a FlowauditError if the run failed.
+
+    wall_clock is this machine's clock (aware UTC; tests pass a simulated one)."""
     token = settings.require_token()
+    try:
+        return _run_extract(settings, token, full, transport, progress, strategy, db_lock_wait,
+                            wall_clock or (lambda: datetime.now(UTC)))  # fmt: skip
+    except _Terminated:
+        # Before the run was recorded (or after): nothing to mark; still exit 130.
+        raise KeyboardInterrupt from None
+
+
+def _run_extract(settings, token, full, transport, progress, strategy, db_lock_wait, clock) -> RunResult:
     started = time.monotonic()
     db_path = settings.db
-    with run_lock(db_path), _sigterm_as_exception():
+    with run_lock(db_path) as lock, _sigterm_as_exception() as termination:
         con = connect(db_path, wait_seconds=db_lock_wait)
         try:
+            lock.hold_file()  # the file exists now, even if this run created it
             migrate(con, volatile_fields=settings.volatile_fields)
-            watermark = None if full else audit_watermark(con, settings.account)
+            watermark, distrusted = _trusted_watermark(con, settings, full, clock)
             mode = "full" if watermark is None else "incremental"
-            run_id = begin_run(con, settings.account, mode, __version__)
+            run_id = begin_run(con, settings.account, mode, __version__, distrusted_watermark=distrusted)
         finally:
             con.close()
         log.info("run %s started (%s) against %s", run_id, mode, settings.api_url)
@@ -118,10 +160,10 @@ def run_extract(
             try:
                 fetch_started = time.monotonic()
                 manifest = asyncio.run(
-                    _fetch(settings, token, transport, staging_root, watermark, progress, strategy)
+                    _fetch(settings, token, transport, staging_root, watermark, progress, strategy, clock)
                 )
                 load_started = time.monotonic()
-                con = connect(db_path, wait_seconds=db_lock_wait)
+                con = connect(db_path, wait_seconds=db_lock_wait, file_access=[staging_root])
                 try:
                     counts = load_staging(
                         con,
@@ -132,11 +174,14 @@ def run_extract(
                 finally:
                     con.close()
                 load_finished = time.monotonic()
-            except (FlowauditError, _Terminated, KeyboardInterrupt) as exc:
-                _record_failure(db_path, run_id, exc, db_lock_wait)
-                if isinstance(exc, _Terminated):
+            except BaseException as exc:
+                failure = _as_failure(exc, termination, db_path)
+                _record_failure(db_path, run_id, failure, db_lock_wait)
+                if isinstance(failure, _Terminated | KeyboardInterrupt):
                     raise KeyboardInterrupt from None
-                raise
+                if isinstance(failure, _InternalFailure):
+                    raise  # a bug: the CLI reports it (with its traceback under FLOWAUDIT_DEBUG)
+                raise failure from None
         finally:
             shutil.rmtree(staging_root, ignore_errors=True)
 
@@ -157,6 +202,53 @@ def run_extract(
     return result
 
 
+def _trusted_watermark(
+    con: duckdb.DuckDBPyConnection, settings: Settings, full: bool, clock: Callable[[], datetime]
+) -> tuple[datetime | None, datetime | None]:
+    """(the watermark to read from, a stored watermark that was not trusted)."""
+    if full:
+        return None, None
+    watermark = audit_watermark(con, settings.account)
+    limit = clock().astimezone(UTC) + timedelta(
+        seconds=settings.clock_tolerance_seconds
+    )
+    if watermark is None or watermark <= limit:
+        return watermark, None
+    newest = newest_audit_record(con, settings.account)
+    log.warning(
+        "the stored audit watermark %s is later than this machine's clock allows (a run trusted "
+        "a server clock far ahead): not trusted; re-reading the audit log %s",
+        f"{watermark:%Y-%m-%d %H:%M:%S}",
+        "from the beginning" if newest is None else f"from its newest stored record ({newest:%Y-%m-%d %H:%M:%S}) on",
+    )
+    return newest, watermark
+
+
+def _as_failure(exc: BaseException, termination: _Termination, db_path: Path) -> BaseException:
+    """What ended the run, as the error to record and raise (never a bare library error)."""
+    if termination.requested:
+        return _Terminated()
+    if isinstance(exc, FlowauditError | KeyboardInterrupt):
+        return exc
+    if isinstance(exc, duckdb.Error):
+        return DatabaseError(describe_duckdb_error(db_path, exc))
+    if isinstance(exc, OSError):
+        reason = exc.strerror or exc.__class__.__name__
+        where = f" ({exc.filename})" if exc.filename else ""
+        return DatabaseError(f"file system error{where}: {reason}")
+    if isinstance(exc, Exception):
+        return _InternalFailure(exc)
+    return exc
+
+
+class _InternalFailure(FlowauditError):
+    """A bug in flowaudit ended the run: recorded on its row, then reported as exit 1."""
+
+    def __init__(self, exc: BaseException):
+        super().__init__(f"internal error: {exc.__class__.__name__}: {scrub(str(exc))}")
+        self.original = exc
+
+
 def _fresh_staging_dir(db_path: Path) -> Path:
     """A new staging directory beside the database, after removing any that a killed run of
     the same database left behind (safe: the caller holds this database's run lock)."""
@@ -170,7 +262,7 @@ def _fresh_staging_dir(db_path: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir=db_path.parent))
 
 
-async def _fetch(settings, token, transport, staging_root, watermark, progress, strategy):
+async def _fetch(settings, token, transport, staging_root, watermark, progress, strategy, clock):
     async with ApiClient(
         settings.api_url,
         token,
@@ -179,16 +271,29 @@ async def _fetch(settings, token, transport, staging_root, watermark, progress, 
         rate=settings.rate,
         concurrency=settings.concurrency,
         max_attempts=settings.max_attempts,
+        wall_clock=clock,
+        max_body_bytes=int(settings.max_response_mb * 1_048_576),
     ) as client:
-        return await fetch_account(
-            client,
-            staging_root,
-            account=settings.account,
-            audit_since=watermark,
-            overlap=timedelta(hours=settings.audit_overlap_hours),
-            strategy=strategy,
-            progress=progress,
+        seconds = settings.max_run_minutes * 60
+        client.deadline = time.monotonic() + seconds
+        client.deadline_message = (
+            f"the fetch did not finish within {settings.max_run_minutes:g} minutes "
+            "(max_run_minutes); nothing was loaded"
         )
+        try:
+            async with asyncio.timeout(seconds):
+                return await fetch_account(
+                    client,
+                    staging_root,
+                    account=settings.account,
+                    audit_since=watermark,
+                    overlap=timedelta(hours=settings.audit_overlap_hours),
+                    strategy=strategy,
+                    progress=progress,
+                    clock_tolerance=timedelta(seconds=settings.clock_tolerance_seconds),
+                )
+        except TimeoutError:
+            raise ApiUnavailableError(client.deadline_message) from None
 
 
 def _record_failure(db_path: Path, run_id: int, exc: BaseException, wait: float) -> None:
@@ -207,6 +312,8 @@ def _record_failure(db_path: Path, run_id: int, exc: BaseException, wait: float)
     except FlowauditError as db_exc:
         # The next start marks a still-running run as failed anyway.
         log.warning("could not record the failure of run %s: %s", run_id, db_exc.message)
+    except (duckdb.Error, OSError) as db_exc:
+        log.warning("could not record the failure of run %s: %s", run_id, describe_duckdb_error(db_path, db_exc))
 
 
 @dataclass

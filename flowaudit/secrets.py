@@ -5,6 +5,7 @@ from any text (log lines, error messages) before that text leaves the process.""
 
 from __future__ import annotations
 
+import json
 import re
 
 
@@ -39,14 +40,20 @@ _BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
 
 
 def register_secret(value: str) -> None:
-    """Remember a secret so that `scrub` removes it from any later text."""
-    if value and len(value) >= 4:
-        _known_secrets.add(value)
+    """Remember a secret so that `scrub` removes it from any later text: the whole value,
+    each of its words (a value with a newline or a space is quoted in pieces), and the
+    escaped forms a repr() or a JSON string would show of it."""
+    forms = {value, *value.split()}
+    forms |= {repr(value)[1:-1], json.dumps(value)[1:-1]}
+    for form in forms:
+        if form and len(form) >= 4:
+            _known_secrets.add(form)
 
 
 def scrub(text: str) -> str:
     """Remove every registered secret and any bearer credential from text."""
-    for secret in _known_secrets:
+    # Longest first: a secret's words must not break up the whole before it is replaced.
+    for secret in sorted(_known_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, "********")
     return _BEARER.sub(r"\1********", text)

@@ -47,7 +47,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def con(tmp_path: Path, migrated_template: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     path = tmp_path / "flowaudit.duckdb"
     shutil.copyfile(migrated_template, path)
-    connection = connect(path)
+    connection = connect(path, file_access=[tmp_path])  # the loader reads its staging areas there
     yield connection
     connection.close()
 

@@ -87,3 +87,50 @@ def test_bad_config_files_are_named_in_one_line(tmp_path: Path, content: str, me
 def test_an_unreadable_token_file_is_a_config_error(tmp_path: Path):
     with pytest.raises(ConfigError, match="cannot read token file"):
         resolve_settings({"token_file": tmp_path / "missing"}, environ={})
+
+
+def test_every_part_of_a_malformed_token_is_scrubbed_from_any_text():
+    from flowaudit.secrets import scrub
+
+    with pytest.raises(ConfigError) as caught:
+        resolve_settings({}, environ={"FLOWAUDIT_TOKEN": "OLDPART-1234\nNEWPART-5678"})
+    assert "PART" not in caught.value.message
+    header_error = "Illegal header value b'Bearer OLDPART-1234\\nNEWPART-5678'"
+    assert "PART" not in scrub(header_error)
+    assert "PART" not in scrub("first OLDPART-1234, then NEWPART-5678")
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("concurrency = true\n", "a whole number is needed"),
+        ("concurrency = 2.5\n", "a whole number is needed"),
+        ("retention_days = 1e9\n", "a whole number is needed"),
+        ("timeout = nan\n", "a finite number is needed"),
+        ("quiet = 3\n", "true or false"),
+        ('volatile_fields = "a, b"\nregion = 7\n', "unknown region"),
+        ("volatile_fields = [1, 2]\n", "a list of field names"),
+        ('account = "  "\n', "an account label cannot be empty"),
+        (
+            'api_url = "https://user:pw@api.integrator.io/v1"\n',
+            "no user, password, query or fragment",
+        ),
+    ],
+)
+def test_settings_from_the_file_are_checked_for_type_and_range(
+    tmp_path: Path, content: str, message: str
+):
+    config = tmp_path / "c.toml"
+    config.write_text(content)
+    with pytest.raises(ConfigError, match=message) as caught:
+        resolve_settings({}, environ={}, config_file=config)
+    assert caught.value.exit_code == ExitCode.CONFIG and "\n" not in caught.value.message
+
+
+def test_the_new_limits_have_documented_defaults():
+    settings = resolve_settings({}, environ={})
+    assert (
+        settings.clock_tolerance_seconds,
+        settings.max_run_minutes,
+        settings.max_response_mb,
+    ) == (300.0, 120.0, 64.0)

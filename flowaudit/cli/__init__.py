@@ -9,6 +9,7 @@ import typer
 
 from flowaudit.cli.app import app
 from flowaudit.errors import ExitCode, FlowauditError
+from flowaudit.logs import log_write_failure
 from flowaudit.secrets import scrub
 
 # Each module registers its commands on `app`.
@@ -25,6 +26,10 @@ def main(argv: list[str] | None = None) -> None:
             _fail("interrupted", ExitCode.INTERRUPTED)
         if isinstance(returned, int) and returned:
             sys.exit(returned)
+        lost = log_write_failure()
+        if lost:
+            # The work is done, but cron's record of it is not: say so, as a setting problem.
+            _fail(lost, ExitCode.CONFIG)
     except FlowauditError as exc:
         _fail(exc.message, exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):

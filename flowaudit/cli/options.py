@@ -7,8 +7,10 @@ from typing import Any
 
 import typer
 
-from flowaudit.config import Settings, resolve_settings
-from flowaudit.logs import setup_logging
+from flowaudit.config import Settings, resolve_settings, token_file_warning
+from flowaudit.logs import get_logger, setup_logging
+
+log = get_logger(__name__)
 
 DB = typer.Option(None, "--db", help="DuckDB file. [env FLOWAUDIT_DB; default flowaudit.duckdb]")
 CONFIG = typer.Option(
@@ -39,4 +41,7 @@ def load_settings(config: Path | None = None, **flags: Any) -> Settings:
         flags["quiet"] = None  # an absent --quiet must not override the file or environment
     settings = resolve_settings(flags, config_file=config)
     setup_logging(quiet=settings.quiet, log_file=settings.log_file)
+    warning = token_file_warning(settings.token_file)
+    if warning:
+        log.warning("%s", warning)
     return settings

@@ -3,14 +3,19 @@
 `ApiClient.get(url)` sends the bearer token only to the configured origin, waits for the
 shared rate limiter and concurrency slot, retries what is worth retrying and returns the
 parsed JSON body; anything else becomes a FlowauditError with a token-free one-line message.
+Each attempt has one deadline (`timeout`) for the whole answer, body included, so a server
+trickling bytes cannot hold a run; a body larger than `max_body_bytes`, compressed or
+decompressed, is refused as soon as it is seen to be. Text that is not valid Unicode (a
+lone UTF-16 surrogate, bytes that are not UTF-8) becomes U+FFFD and is counted.
 It also counts requests, retries and answers by status, and remembers the server's `Date`
-of its first answer (the run's observation time)."""
+of its first answer and the latest `Date` of any answer (the fetch's clock)."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import time
+import zlib
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -29,12 +34,16 @@ from flowaudit.extract.retry import (
     RetryPolicy,
     describe_transport_error,
     error_for_status,
+    one_line,
     parse_http_date,
     parse_retry_after,
 )
 from flowaudit.secrets import Secret, register_secret, scrub
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+# Only encodings decoded here, under the size cap (httpx would inflate a gzip bomb whole).
+ACCEPTED_ENCODINGS = "gzip, deflate"
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,7 @@ class ApiClient:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         wall_clock: Callable[[], datetime] | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ):
         self.base_url = httpx.URL(base_url.rstrip("/"))
         if self.base_url.scheme not in DEFAULT_PORTS or not self.base_url.host:
@@ -92,11 +102,18 @@ class ApiClient:
         self._token = token
         self._transport = transport
         self._timeout = timeout
+        self.max_body_bytes = max_body_bytes
+        self._clock = clock
+        # Set by the caller for a whole fetch: no request starts after it (see `get`).
+        self.deadline: float | None = None
+        self.deadline_message = "the fetch did not finish in time"
         self._http: httpx.AsyncClient | None = None
         self.requests = 0
         self.retries = 0
+        self.invalid_text = 0  # characters replaced by U+FFFD
         self.by_status: Counter[int] = Counter()
-        self.observed_at: datetime | None = None
+        self.server_first: datetime | None = None
+        self.server_latest: datetime | None = None
         self._first_answer = asyncio.Event()
 
     async def __aenter__(self) -> ApiClient:
@@ -110,6 +127,7 @@ class ApiClient:
                 "Authorization": f"Bearer {self._token.reveal()}",
                 "User-Agent": f"flowaudit/{__version__}",
                 "Accept": "application/json",
+                "Accept-Encoding": ACCEPTED_ENCODINGS,
             },
             follow_redirects=False,  # a redirect could carry the token to another host
         )
@@ -137,15 +155,20 @@ class ApiClient:
         return scrub(f"{method} {unquote(url.raw_path.decode('ascii', 'replace'))}")
 
     def reset_observation(self) -> None:
-        """Forget the observation time: the next answer's `Date` starts a new fetch."""
-        self.observed_at = None
+        """Forget the clock readings: the next answer's `Date` starts a new fetch."""
+        self.server_first = None
+        self.server_latest = None
         self._first_answer = asyncio.Event()
 
-    async def wait_observed(self) -> datetime:
-        """The observation time: the server `Date` of the first answer (local clock if none)."""
+    async def wait_first_answer(self) -> datetime:
+        """The server `Date` of the fetch's first answer (the local clock when it had none)."""
         await self._first_answer.wait()
-        assert self.observed_at is not None
-        return self.observed_at
+        assert self.server_first is not None
+        return self.server_first
+
+    def local_now(self) -> datetime:
+        """This machine's clock (aware UTC)."""
+        return self._wall_clock()
 
     # -- the request loop -----------------------------------------------------------
 
@@ -159,6 +182,10 @@ class ApiClient:
         name = self.request_name(url)
         failure: _Failure | None = None
         for attempt in range(1, self.policy.max_attempts + 1):
+            # Checked here as well as by the caller's timeout: a server that answers at
+            # once never lets the event loop run a timer, page after endless page.
+            if self.deadline is not None and self._clock() >= self.deadline:
+                raise ApiUnavailableError(self.deadline_message)
             if attempt > 1:
                 self.retries += 1
             outcome = await self._attempt(url, name)
@@ -176,17 +203,31 @@ class ApiClient:
         async with self.throttle.slot():
             self.requests += 1
             try:
-                response = await self._http.get(url)
+                # One deadline for the whole answer: httpx's timeouts are per read, and a
+                # server sending a byte every few seconds never trips them.
+                async with asyncio.timeout(self._timeout):
+                    response, content = await self._receive(url, name)
+            except TimeoutError:
+                return _Failure(f"no complete answer within {self._timeout:g} s")
             except RETRYABLE_TRANSPORT_ERRORS as exc:
                 return _Failure(describe_transport_error(exc))
             except httpx.TransportError as exc:
                 raise ApiUnavailableError(
                     f"cannot send {name}: {describe_transport_error(exc)}"
                 ) from None
+            except _BadEncoding as exc:
+                self._note_answer(exc.response)
+                return _Failure(f"undecodable body ({exc.reason})", malformed_body=True)
         self._note_answer(response)
-        return self._judge(response, name)
+        return self._judge(response, content, name)
 
-    def _judge(self, response: httpx.Response, name: str) -> ApiAnswer | _Failure:
+    async def _receive(self, url: httpx.URL, name: str) -> tuple[httpx.Response, bytes]:
+        assert self._http is not None
+        async with self._http.stream("GET", url) as response:
+            content = await read_body(response, self.max_body_bytes, name)
+        return response, content
+
+    def _judge(self, response: httpx.Response, content: bytes, name: str) -> ApiAnswer | _Failure:
         status = response.status_code
         if status in RETRYABLE_STATUSES:
             return _Failure(
@@ -197,11 +238,17 @@ class ApiClient:
                 ),
             )
         if not 200 <= status < 300:
-            raise error_for_status(response, name)
+            raise error_for_status(response, name, content)
         try:
-            body = _parse_body(response)
+            body, replaced = jsonfast.loads_answer(content) if content.strip() and status != 204 else (None, 0)
+        except jsonfast.TooDeepError:
+            raise ApiContractError(
+                f"the answer to {name} nests JSON deeper than {jsonfast.MAX_DEPTH} levels; "
+                "flowaudit cannot hold it"
+            ) from None
         except ValueError as exc:
             return _Failure(f"malformed JSON ({_first_line(exc)})", malformed_body=True)
+        self.invalid_text += replaced
         return ApiAnswer(
             url=response.request.url, status=status, body=body, headers=response.headers
         )
@@ -231,8 +278,11 @@ class ApiClient:
 
     def _note_answer(self, response: httpx.Response) -> None:
         self.by_status[response.status_code] += 1
-        if self.observed_at is None:
-            self.observed_at = parse_http_date(response.headers.get("Date")) or self._wall_clock()
+        date = parse_http_date(response.headers.get("Date"))
+        if date is not None and (self.server_latest is None or date > self.server_latest):
+            self.server_latest = date
+        if self.server_first is None:
+            self.server_first = date or self._wall_clock()
             self._first_answer.set()
 
     def _server_now(self, response: httpx.Response) -> datetime:
@@ -243,15 +293,100 @@ class ApiClient:
         return {
             "requests": self.requests,
             "retries": self.retries,
+            "invalid_text": self.invalid_text,
             "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
         }
 
 
-def _parse_body(response: httpx.Response) -> Any:
-    content = response.content
-    if response.status_code == 204 or not content.strip():
+class _BadEncoding(Exception):
+    """The body's Content-Encoding could not be decoded (a damaged gzip stream)."""
+
+    def __init__(self, response: httpx.Response, reason: str):
+        super().__init__(reason)
+        self.response = response
+        self.reason = reason
+
+
+async def read_body(response: httpx.Response, limit: int, name: str) -> bytes:
+    """The decoded body of a streamed answer, refusing it as soon as it is seen to be larger
+    than limit bytes, compressed or decompressed (ApiContractError: retrying would not help)."""
+    too_large = ApiContractError(
+        f"the answer to {name} is larger than {limit / 1_048_576:g} MB (max_response_mb); "
+        "refusing to read it"
+    )
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    decoder = _decoder_for(response, name)
+    parts: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_raw():
+            if response.num_bytes_downloaded > limit:
+                raise too_large
+            data = decoder.decode(chunk, limit - size + 1) if decoder else chunk
+            size += len(data)
+            if size > limit:
+                raise too_large
+            parts.append(data)
+        if decoder:
+            data = decoder.finish(limit - size + 1)
+            size += len(data)
+            if size > limit:
+                raise too_large
+            parts.append(data)
+    except httpx.StreamConsumed:
+        # An in-process transport (the simulator's, a test double) built the answer with its
+        # body already read and decoded: it is in memory, only its size is left to check.
+        content = response.content
+        if len(content) > limit:
+            raise too_large from None
+        return content
+    except zlib.error as exc:
+        raise _BadEncoding(response, f"{response.headers.get('Content-Encoding')}: {exc}") from None
+    return b"".join(parts)
+
+
+class _Inflater:
+    """gzip or deflate decoding that never produces more than it is allowed to."""
+
+    def __init__(self, encoding: str):
+        self.encoding = encoding
+        bits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
+        self._inflate = zlib.decompressobj(bits)
+        self._started = False
+
+    def decode(self, chunk: bytes, max_length: int) -> bytes:
+        try:
+            data = self._inflate.decompress(chunk, max_length)
+        except zlib.error:
+            if self.encoding != "deflate" or self._started:
+                raise
+            # "deflate" is sent both with and without the zlib wrapper.
+            self._inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+            data = self._inflate.decompress(chunk, max_length)
+        self._started = True
+        return data
+
+    def finish(self, max_length: int) -> bytes:
+        data = self._inflate.decompress(self._inflate.unconsumed_tail, max_length)
+        if len(data) < max_length:
+            data += self._inflate.flush()
+        if not self._inflate.eof:
+            raise zlib.error("the compressed stream ends early")
+        return data
+
+
+def _decoder_for(response: httpx.Response, name: str) -> _Inflater | None:
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding in ("", "identity"):
         return None
-    return jsonfast.loads(content)
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        return _Inflater("deflate" if encoding == "deflate" else "gzip")
+    raise ApiContractError(
+        f"the answer to {name} is encoded as {one_line(encoding, 40)!r}, which flowaudit did not "
+        f"ask for (it accepts {ACCEPTED_ENCODINGS})"
+    )
 
 
 def _first_line(exc: Exception) -> str:

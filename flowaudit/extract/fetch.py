@@ -2,8 +2,15 @@
 
 Network only (no database): every listing is paged to its end (complete = its last page
 was reached), the audit log is read whole or from `audit_since - overlap` up to the
-observation time (the server `Date` of the first answer), and the manifest records what
-was read, page by page and window by window. A failed fetch raises and leaves no manifest."""
+observation time, and the manifest records what was read, page by page and window by
+window. A failed fetch raises and leaves no manifest.
+
+The observation time ends the audit reading: it is taken once every listing has finished,
+one second after the latest server `Date` seen (`Date` has whole seconds, so a change made in
+the second of the last listing page is inside), but never later than this machine's clock
+plus `clock_tolerance` (a server clock far ahead must not move the watermark past what was
+read). The audit windows planned from the first answer's `Date` are read in parallel with
+the listings; one more "tail" window reaches from their end to the observation time."""
 
 from __future__ import annotations
 
@@ -19,15 +26,18 @@ from typing import Any
 from flowaudit import __version__
 from flowaudit.errors import FlowauditError, UsageError
 from flowaudit.extract.client import ApiClient
-from flowaudit.extract.paging import DEFAULT_MAX_PAGES, PagedResult, follow_pages
+from flowaudit.extract.paging import MAX_AUDIT_PAGES, MAX_LISTING_PAGES, PagedResult, follow_pages
 from flowaudit.extract.retry import NotFoundError
 from flowaudit.extract.staging import LISTING_KINDS, StagingArea
-from flowaudit.extract.windows import AuditWindow, api_time, plan_windows
+from flowaudit.extract.windows import AuditWindow, api_time, plan_windows, to_millisecond
 from flowaudit.logs import get_logger
 
 log = get_logger(__name__)
 
 PAGE_LIMIT = 1000  # the API's largest page
+DEFAULT_CLOCK_TOLERANCE = timedelta(minutes=5)
+# The API's `Date` has whole seconds: anything made in its last second is before this.
+DATE_RESOLUTION = timedelta(seconds=1)
 STRATEGIES = ("windows", "per-flow")
 # Audit resource types other than flows, read account-wide by the per-flow strategy
 # (the documented `resourceType` values of GET /v1/audit).
@@ -54,7 +64,9 @@ async def fetch_account(
     overlap: timedelta = timedelta(0),
     strategy: str = "windows",
     progress: Progress | None = None,
-    max_pages: int = DEFAULT_MAX_PAGES,
+    clock_tolerance: timedelta = DEFAULT_CLOCK_TOLERANCE,
+    max_listing_pages: int = MAX_LISTING_PAGES,
+    max_audit_pages: int = MAX_AUDIT_PAGES,
 ) -> dict[str, Any]:
     """Fetch the account into staging_dir; return the manifest (also written there)."""
     if strategy not in STRATEGIES:
@@ -63,18 +75,25 @@ async def fetch_account(
         )
     since = None if audit_since is None else _as_utc(audit_since) - overlap
     requests_before, retries_before = client.requests, client.retries
+    invalid_before = client.invalid_text
     statuses_before = Counter(client.by_status)
     client.reset_observation()
     with StagingArea(Path(staging_dir)) as staging, _cyclic_gc_paused():
-        run = _AccountFetch(client, staging, progress or _no_progress, max_pages)
+        run = _AccountFetch(
+            client, staging, progress or _no_progress, clock_tolerance,
+            max_listing_pages=max_listing_pages, max_audit_pages=max_audit_pages,
+        )  # fmt: skip
         listings, audit = await run.everything(since, strategy)
+        assert run.observed_at is not None
         manifest = {
             "account": account,
             "api_url": str(client.base_url),
-            "observed_at": api_time(client.observed_at or run.now),
+            "observed_at": api_time(run.observed_at),
+            "clock": run.clock,
             "flowaudit_version": __version__,
             "listings": listings,
             "audit": audit,
+            "invalid_text": client.invalid_text - invalid_before,
             "requests": client.requests - requests_before,
             "retries": client.retries - retries_before,
             "by_status": {
@@ -100,8 +119,16 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _duration(seconds: int) -> str:
+    days, rest = divmod(abs(seconds), 86_400)
+    text = f"{days} day(s) {rest // 3600}h{rest % 3600 // 60:02d}m" if days else (
+        f"{rest // 3600}h{rest % 3600 // 60:02d}m{rest % 60:02d}s"
+    )
+    return text if seconds >= 0 else f"-{text}"
+
+
 def _as_utc(moment: datetime) -> datetime:
-    # The database keeps naive UTC timestamps (docs/architecture.md, Conventions).
+    # A naive time (a caller's) is UTC, like every time flowaudit keeps.
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -112,20 +139,61 @@ def _no_progress(event: tuple[Any, ...]) -> None:
 class _AccountFetch:
     """The state of one fetch: the staging files, flow ids seen, the observation time."""
 
-    def __init__(self, client: ApiClient, staging: StagingArea, progress: Progress, max_pages: int):
+    def __init__(self, client: ApiClient, staging: StagingArea, progress: Progress,
+                 clock_tolerance: timedelta, *, max_listing_pages: int, max_audit_pages: int):  # fmt: skip
         self.client = client
         self.staging = staging
         self.progress = progress
-        self.max_pages = max_pages
+        self.tolerance = clock_tolerance
+        self.max_listing_pages = max_listing_pages
+        self.max_audit_pages = max_audit_pages
         self.flow_ids: list[str] = []
         self.flows_listed = asyncio.Event()
-        self.now: datetime | None = None
+        self.listings_done = asyncio.Event()
+        self.observed_at: datetime | None = None
+        self.clock: dict[str, Any] = {}
 
     async def everything(self, since: datetime | None, strategy: str) -> tuple[dict, dict]:
-        listing_jobs = [self.listing(kind) for kind in LISTING_KINDS]
-        results = await run_together([*listing_jobs, self.audit(since, strategy)])
-        listings = dict(zip(LISTING_KINDS, results[:-1], strict=True))
-        return listings, results[-1]
+        listings, audit = await run_together([self.listings(), self.audit(since, strategy)])
+        return dict(zip(LISTING_KINDS, listings, strict=True)), audit
+
+    async def listings(self) -> list[dict[str, Any]]:
+        try:
+            return await run_together([self.listing(kind) for kind in LISTING_KINDS])
+        finally:
+            self.listings_done.set()
+
+    # -- the clock ----------------------------------------------------------------------
+
+    def bounded(self, server_time: datetime) -> tuple[datetime, bool]:
+        """server_time, but no later than this machine's clock plus the tolerance."""
+        limit = to_millisecond(self.client.local_now() + self.tolerance)
+        return (limit, True) if server_time > limit else (server_time, False)
+
+    def observe(self, planned_end: datetime, planned_bounded: bool) -> datetime:
+        """The observation time, once every listing is done (see the module's docstring)."""
+        local = to_millisecond(self.client.local_now())
+        latest = self.client.server_latest
+        observed, bounded = self.bounded(local if latest is None else latest + DATE_RESOLUTION)
+        observed = max(observed, planned_end)  # never before what the planned windows read
+        skew = 0 if latest is None else round((latest - local).total_seconds())
+        first = self.client.server_first
+        self.clock = {
+            "server_first": None if latest is None or first is None else api_time(first),
+            "server_last": None if latest is None else api_time(latest),
+            "local": api_time(local),
+            "skew_seconds": skew,
+            "bounded": bounded or planned_bounded,
+        }
+        if self.clock["bounded"]:
+            log.warning(
+                "the API's clock is %s ahead of this machine's (its Date said %s at %s local "
+                "time); the observation time is bounded at %s (clock_tolerance_seconds = %d)",
+                _duration(skew), self.clock["server_last"], self.clock["local"],
+                api_time(observed), self.tolerance.total_seconds(),
+            )  # fmt: skip
+        self.observed_at = observed
+        return observed
 
     # -- listings ---------------------------------------------------------------------
 
@@ -141,7 +209,7 @@ class _AccountFetch:
         try:
             result = await follow_pages(
                 self.client, self.client.url_for(kind, {"limit": PAGE_LIMIT}), on_page,
-                endpoint=f"/{kind}", max_pages=self.max_pages,
+                endpoint=f"/{kind}", max_pages=self.max_listing_pages,
             )  # fmt: skip
         finally:
             if kind == "flows":
@@ -154,11 +222,18 @@ class _AccountFetch:
 
     async def audit(self, since: datetime | None, strategy: str) -> dict[str, Any]:
         """Read the audit log from since (None: all of it) up to the observation time."""
-        self.now = await self.client.wait_observed()
+        planned_end, planned_bounded = self.bounded(await self.client.wait_first_answer())
         if strategy == "windows":
-            windows = await self.audit_windows(plan_windows(self.now, since, parts=self._parts()))
+            planned, tail = await run_together([
+                self.audit_windows(plan_windows(planned_end, since, parts=self._parts())),
+                self.audit_tail(planned_end, planned_bounded),
+            ])  # fmt: skip
+            windows = planned + tail
         else:
-            windows = await self.audit_per_flow(AuditWindow(since, self.now))
+            await self.listings_done.wait()
+            observed = self.observe(planned_end, planned_bounded)
+            windows = await self.audit_per_flow(AuditWindow(since, observed))
+        assert self.observed_at is not None
         records = sum(window["records"] for window in windows)
         log.info("read %d audit record(s) in %d window(s)", records, len(windows))
         gaps = [_PER_FLOW_GAP] if strategy == "per-flow" else []
@@ -170,10 +245,18 @@ class _AccountFetch:
             "complete": not gaps,
             "gaps": gaps,
             "from": None if since is None else api_time(since),
-            "to": api_time(self.now),
+            "to": api_time(self.observed_at),
             "records": records,
             "windows": windows,
         }
+
+    async def audit_tail(self, planned_end: datetime, planned_bounded: bool) -> list[dict[str, Any]]:
+        """[end of the planned windows, observation time): read once every listing is done."""
+        await self.listings_done.wait()
+        observed = self.observe(planned_end, planned_bounded)
+        if observed <= planned_end:
+            return []
+        return [await self.audit_scope("audit", AuditWindow(planned_end, observed))]
 
     def _parts(self) -> int:
         # Twice the concurrency: windows differ in size, so spare ones keep every slot busy.
@@ -214,7 +297,7 @@ class _AccountFetch:
         params = {**(filters or {}), **window.params(), "limit": PAGE_LIMIT}
         result: PagedResult = await follow_pages(
             self.client, self.client.url_for(path, params), on_page,
-            endpoint=f"/{path}", max_pages=self.max_pages,
+            endpoint=f"/{path}", max_pages=self.max_audit_pages,
         )  # fmt: skip
         return _window_entry(path, window, filters, result)
 

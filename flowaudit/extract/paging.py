@@ -3,8 +3,11 @@
 Every page body is checked before it is trusted: a bare JSON array, `[]`, an empty 204 or
 the older wrapped `{"audit": [...]}`, whose records are objects with a string `_id`. A next
 link to another origin is refused before anything is sent (the token goes nowhere else), a
-next link already followed is a loop; both, and any bad page, raise ApiContractError naming
-the endpoint and page number. A page cap bounds a runaway listing (reported incomplete)."""
+next link already followed is a loop, and so is a page that starts with the record another
+page of the same listing started with (fresh next links over the same records); both, and
+any bad page, raise ApiContractError naming the endpoint and page number. A page cap, set
+by what a listing can plausibly hold, bounds a runaway listing (reported incomplete); the
+run's deadline bounds the rest."""
 
 from __future__ import annotations
 
@@ -17,12 +20,16 @@ import httpx
 
 from flowaudit.errors import ApiContractError
 from flowaudit.extract.client import ApiClient
-from flowaudit.extract.retry import NotFoundError
+from flowaudit.extract.retry import NotFoundError, one_line
 from flowaudit.logs import get_logger
 
 log = get_logger(__name__)
 
-DEFAULT_MAX_PAGES = 100_000
+# What one listing can plausibly hold, at 1,000 records a page: a million resources of one
+# kind, or ten million audit records in one time window, is far beyond any real account.
+MAX_LISTING_PAGES = 1_000
+MAX_AUDIT_PAGES = 10_000
+DEFAULT_MAX_PAGES = MAX_AUDIT_PAGES
 # Only wrappers the vendor documented: anything else is a shape we do not understand.
 KNOWN_WRAPPER_KEYS = frozenset({"audit"})
 
@@ -122,6 +129,7 @@ async def follow_pages(
     """Read every page from first_url on, handing each page's records to on_page."""
     result = PagedResult()
     seen = {str(first_url)}
+    first_ids: dict[str, int] = {}  # the _id each page started with -> its page number
     url: httpx.URL | None = first_url
     while url is not None:
         if result.pages >= max_pages:
@@ -132,6 +140,13 @@ async def follow_pages(
         where = f"{endpoint} page {result.pages + 1}"
         answer = await _get_page(client, url, where)
         records = page_records(answer.body, where=where)
+        if records:
+            earlier = first_ids.setdefault(records[0]["_id"], result.pages + 1)
+            if earlier != result.pages + 1:
+                raise ApiContractError(
+                    f"{where}: the page starts with the record page {earlier} started with "
+                    f"(_id {one_line(records[0]['_id'], 40)}): page loop"
+                )
         result.pages += 1
         result.records += len(records)
         on_page(records)

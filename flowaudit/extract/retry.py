@@ -94,21 +94,25 @@ def one_line(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def envelope_summary(response: httpx.Response) -> str:
-    """`code: message` of the first entry of the API's error envelope (or a body excerpt)."""
+def envelope_summary(response: httpx.Response, content: bytes | None = None) -> str:
+    """`code: message` of the first entry of the API's error envelope (or a body excerpt);
+    content is the body when the response was streamed."""
+    content = response.content if content is None else content
     try:
-        errors = json.loads(response.content).get("errors")
+        errors = json.loads(content).get("errors")
         first = errors[0]
         parts = [str(first.get(key)) for key in ("code", "message") if first.get(key) is not None]
         if parts:
             return one_line(": ".join(parts))
     except (ValueError, AttributeError, TypeError, IndexError, KeyError):
         pass
-    excerpt = response.content[:MAX_QUOTED_CHARS].decode("utf-8", "replace")
+    excerpt = content[:MAX_QUOTED_CHARS].decode("utf-8", "replace")
     return one_line(excerpt) if excerpt.strip() else "no error details"
 
 
-def error_for_status(response: httpx.Response, request_name: str) -> FlowauditError:
+def error_for_status(
+    response: httpx.Response, request_name: str, content: bytes | None = None
+) -> FlowauditError:
     """The error a non-retryable, non-2xx answer stands for."""
     status = response.status_code
     if status in (401, 403):
@@ -116,7 +120,7 @@ def error_for_status(response: httpx.Response, request_name: str) -> FlowauditEr
     if status == 404:
         return NotFoundError(f"the API answered 404 Not Found for {request_name}")
     return ApiContractError(
-        f"the API answered HTTP {status} for {request_name}: {envelope_summary(response)}"
+        f"the API answered HTTP {status} for {request_name}: {envelope_summary(response, content)}"
     )
 
 

@@ -6,6 +6,7 @@ atomically: a staging area without a manifest is an unfinished fetch and is neve
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -47,17 +48,31 @@ class StagingArea:
             for name in (*(listing_file(kind) for kind in LISTING_KINDS), AUDIT_FILE):
                 self._files[name] = open(self.directory / name, "wb")  # closed in close()
         except OSError as exc:
-            self.close()
+            with contextlib.suppress(StagingWriteError):
+                self.close()
             raise _write_error(self.directory, exc) from None
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        try:
+            self.close()
+        except StagingWriteError:
+            if exc is None:
+                raise
+            # The fetch already failed (often for the same full disk): keep its error.
 
     def close(self) -> None:
-        for handle in self._files.values():
-            handle.close()
+        """Close every file; closing flushes, so a full disk can fail here too."""
+        failure: OSError | None = None
+        for name, handle in self._files.items():
+            try:
+                handle.close()
+            except OSError as exc:
+                failure = failure or exc
+                failed = name
         self._files.clear()
+        if failure is not None:
+            raise _write_error(self.directory / failed, failure)
 
     def write_listing(self, kind: str, records: list[dict[str, Any]]) -> None:
         """Append a page of one listing (kind: "flows", "exports", ...)."""

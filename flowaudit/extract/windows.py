@@ -59,9 +59,9 @@ def plan_windows(now: datetime, since: datetime | None, *, parts: int) -> list[A
 def split(start: datetime, end: datetime, count: int) -> list[AuditWindow]:
     """count equal, adjoining windows from start to end (bounds on whole milliseconds)."""
     span = end - start
-    bounds = [_to_millisecond(start + span * i / count) for i in range(count)] + [end]
+    bounds = [to_millisecond(start + span * i / count) for i in range(count)] + [end]
     return [AuditWindow(bounds[i], bounds[i + 1]) for i in range(count)]
 
 
-def _to_millisecond(moment: datetime) -> datetime:
+def to_millisecond(moment: datetime) -> datetime:
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)

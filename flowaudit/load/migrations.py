@@ -18,7 +18,7 @@ import duckdb
 from flowaudit import __version__
 from flowaudit.config import DEFAULT_VOLATILE_FIELDS
 from flowaudit.errors import DatabaseError
-from flowaudit.load.db import run_sql_file
+from flowaudit.load.db import current_path, describe_duckdb_error, is_damage, run_sql_file
 from flowaudit.load.public_schema import install_public_schema
 from flowaudit.load.versions import Hashers, rebuild_all, refresh_derived
 from flowaudit.logs import get_logger
@@ -33,6 +33,7 @@ MIGRATIONS: tuple[str, ...] = (
     "0004_audit_windows",
     "0005_derived_tables",
     "0006_exact_history",
+    "0007_clock",
 )
 # Migrations after which every account's history is rebuilt from observations and audit
 # records (the rebuild is Python: it cannot be a SQL file).
@@ -42,9 +43,13 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def migrate(
-    con: duckdb.DuckDBPyConnection, *, volatile_fields: Iterable[str] = DEFAULT_VOLATILE_FIELDS
+    con: duckdb.DuckDBPyConnection,
+    *,
+    volatile_fields: Iterable[str] = DEFAULT_VOLATILE_FIELDS,
+    announce: bool = True,
 ) -> list[str]:
-    """Bring the database to this flowaudit's schema; return the migrations applied now.
+    """Bring the database to this flowaudit's schema; return the migrations applied now
+    (logged unless announce is false: a scratch database is nobody's news).
 
     volatile_fields: how a history rebuilt by a migration hashes documents (the setting)."""
     _refuse_catalog_named_store(con)
@@ -63,8 +68,10 @@ def migrate(
             con.execute("ROLLBACK")
             raise
     except duckdb.Error as exc:
+        if is_damage(exc):
+            raise DatabaseError(describe_duckdb_error(current_path(con), exc)) from None
         raise DatabaseError(f"cannot migrate the database: {_first_line(exc)}") from None
-    if applied:
+    if applied and announce:
         log.info("database schema migrated: %s", ", ".join(applied))
     return applied
 

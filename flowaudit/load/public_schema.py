@@ -11,7 +11,13 @@ Files run in name order (a numeric prefix orders dependencies). Objects in schem
 Files in `queries/views/each_type/` are templates: each is installed once per entry of the
 resource registry (flowaudit.registry), with `{{type}}`, `{{listing}}`, `{{id_column}}`,
 `{{title}}` and `{{plural_title}}` replaced by that entry's values, unless a plain file
-already creates the same object (a type whose view has columns of its own)."""
+already creates the same object (a type whose view has columns of its own).
+
+A database file is not trusted to hold the views this flowaudit installs: a copied file can
+carry any SQL under their names, and `store.meta.views_digest` can lie too. So the
+definitions DuckDB actually holds are compared with those the files produce in a fresh
+in-memory database (`differing_objects`): a run reinstalls what differs, a reader refuses
+the file (`check_public_schema`)."""
 
 from __future__ import annotations
 
@@ -23,7 +29,12 @@ from functools import cache
 import duckdb
 
 from flowaudit.assets import queries_dir, read_query
+from flowaudit.errors import DatabaseError
+from flowaudit.logs import get_logger
 from flowaudit.registry import RESOURCE_TYPES, ResourceType
+
+log = get_logger(__name__)
+INSTALLED_SCHEMAS = ("main", "store")
 
 VIEWS_FOLDER = "views"
 TEMPLATES_FOLDER = "views/each_type"
@@ -137,7 +148,14 @@ def install_public_schema(con: duckdb.DuckDBPyConnection, *, force: bool = False
     digest = views_digest()
     current = con.execute("SELECT value FROM store.meta WHERE key = 'views_digest'").fetchall()
     if current and current[0][0] == digest and not force:
-        return False
+        differing = differing_objects(con)
+        if not differing:
+            return False
+        log.warning(
+            "the database's views differ from this flowaudit's (%s): reinstalling them",
+            _names(differing),
+        )
+        _drop_foreign(con, differing)
     con.execute("DELETE FROM store.schema_docs")
     for view in view_files():
         con.execute(view.sql)
@@ -146,6 +164,92 @@ def install_public_schema(con: duckdb.DuckDBPyConnection, *, force: bool = False
         "INSERT OR REPLACE INTO store.meta VALUES ('views_digest', $digest)", {"digest": digest}
     )
     return True
+
+
+Definition = tuple[str, str, str, str]  # kind, schema, name, definition as DuckDB holds it
+
+
+def installed_definitions(con: duckdb.DuckDBPyConnection) -> set[Definition]:
+    """Every view and macro of the database's main and store schemas, as DuckDB holds it."""
+    rows = con.execute(
+        "SELECT 'view', schema_name, view_name, sql FROM duckdb_views() "
+        "WHERE NOT internal AND database_name = current_database() AND schema_name IN $schemas "
+        "UNION ALL "
+        "SELECT 'macro', schema_name, function_name, "
+        "function_type || '(' || parameters::VARCHAR || ') ' || coalesce(macro_definition, '') "
+        "FROM duckdb_functions() WHERE function_type IN ('macro', 'table_macro') "
+        "AND NOT internal AND database_name = current_database() AND schema_name IN $schemas",
+        {"schemas": list(INSTALLED_SCHEMAS)},
+    ).fetchall()
+    return {tuple(row) for row in rows}
+
+
+@cache
+def expected_definitions() -> frozenset[Definition]:
+    """What this flowaudit's migrations and views install, read back from a fresh in-memory
+    database (so the comparison is with DuckDB's own rendering of the same files)."""
+    from flowaudit.load.migrations import migrate  # the migrations install this schema
+
+    scratch = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+    try:
+        migrate(scratch, announce=False)
+        return frozenset(installed_definitions(scratch))
+    finally:
+        scratch.close()
+
+
+def differing_objects(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(kind, schema, name) of every object whose definition differs from this flowaudit's:
+    one of its own changed or missing, an unknown one in schema store, or a macro in main
+    named like a built-in function (it would replace the function in every query)."""
+    expected = expected_definitions()
+    installed = installed_definitions(con)
+    ours = {(kind, schema, name) for kind, schema, name, _ in expected}
+    builtins = _builtin_function_names(con)
+    differing = {(kind, schema, name) for kind, schema, name, _ in expected ^ installed
+                 if (kind, schema, name) in ours or schema == "store"
+                 or (kind == "macro" and name in builtins)}  # fmt: skip
+    return sorted(differing)
+
+
+def _builtin_function_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "SELECT DISTINCT function_name FROM duckdb_functions() WHERE internal"
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def check_public_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """For readers: refuse a database whose views or macros are not this flowaudit's."""
+    differing = differing_objects(con)
+    if differing:
+        raise DatabaseError(
+            f"the database's views differ from what this flowaudit installs ({_names(differing)}): "
+            "refusing to run SQL stored in the file; run `flowaudit extract` on it to reinstall "
+            "them (and check where the file came from)"
+        )
+
+
+def _drop_foreign(con: duckdb.DuckDBPyConnection, differing: list[tuple[str, str, str]]) -> None:
+    """Drop the differing objects that reinstalling would not replace."""
+    ours = {(kind, schema, name) for kind, schema, name, _ in expected_definitions()}
+    for kind, schema, name in differing:
+        if (kind, schema, name) in ours:
+            continue
+        target = f'{schema}."{name}"'
+        if kind == "view":
+            con.execute(f"DROP VIEW IF EXISTS {target}")
+        else:
+            con.execute(f"DROP MACRO IF EXISTS {target}")
+            con.execute(f"DROP MACRO TABLE IF EXISTS {target}")
+
+
+def _names(objects: list[tuple[str, str, str]], limit: int = 5) -> str:
+    shown = [name if schema == "main" else f"{schema}.{name}" for _, schema, name in objects]
+    more = len(shown) - limit
+    return ", ".join(shown[:limit]) + (f" and {more} more" if more > 0 else "")
 
 
 def _document(con: duckdb.DuckDBPyConnection, doc: ObjectDoc) -> None:

@@ -4,6 +4,7 @@ left by a killed process is marked failed when the next run of that account begi
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 import duckdb
@@ -20,8 +21,18 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def begin_run(con: duckdb.DuckDBPyConnection, account: str, mode: str, version: str) -> int:
-    """Record a new `running` run of account (after failing any stale one); return its id."""
+def begin_run(
+    con: duckdb.DuckDBPyConnection,
+    account: str,
+    mode: str,
+    version: str,
+    *,
+    distrusted_watermark: datetime | None = None,
+) -> int:
+    """Record a new `running` run of account (after failing any stale one); return its id.
+
+    distrusted_watermark: a stored watermark this run found too far in the future to trust
+    (its load then replaces it instead of keeping the later of the two)."""
     if mode not in RUN_MODES:
         raise ValueError(f"run mode must be one of {RUN_MODES}, not {mode!r}")
     con.execute("BEGIN TRANSACTION")
@@ -34,17 +45,23 @@ def begin_run(con: duckdb.DuckDBPyConnection, account: str, mode: str, version: 
         )
         run_id = con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM store.runs").fetchall()[0][0]
         con.execute(
-            "INSERT INTO store.runs (run_id, account, started_at, status, mode, flowaudit_version) "
-            "VALUES ($run_id, $account, $now, 'running', $mode, $version)",
-            {"run_id": run_id, "account": account, "now": now, "mode": mode, "version": version},
-        )
+            "INSERT INTO store.runs (run_id, account, started_at, status, mode, flowaudit_version, "
+            "watermark_distrusted) VALUES ($run_id, $account, $now, 'running', $mode, $version, $distrusted)",
+            {"run_id": run_id, "account": account, "now": now, "mode": mode, "version": version,
+             "distrusted": distrusted_watermark},
+        )  # fmt: skip
         con.execute("COMMIT")
     except duckdb.Error as exc:
-        con.execute("ROLLBACK")
-        raise DatabaseError(
-            f"cannot record the start of a run: {str(exc).splitlines()[0]}"
-        ) from None
+        rollback(con)
+        raise DatabaseError(f"cannot record the start of a run: {str(exc).splitlines()[0]}") from None
     return int(run_id)
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back the open transaction, if DuckDB still has one: after a failed COMMIT (a full
+    disk) there is none, and "cannot rollback" must not hide the failure that matters."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")
 
 
 def fail_run(con: duckdb.DuckDBPyConnection, run_id: int, error: str) -> None:
@@ -67,6 +84,14 @@ def audit_watermark(con: duckdb.DuckDBPyConnection, account: str) -> datetime | 
     rows = con.execute(
         "SELECT audit_high_water FROM store.watermarks WHERE account = $account",
         {"account": account},
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def newest_audit_record(con: duckdb.DuckDBPyConnection, account: str) -> datetime | None:
+    """The time of account's newest stored audit record (UTC), or None."""
+    rows = con.execute(
+        "SELECT max(time) FROM store.audit_records WHERE account = $account", {"account": account}
     ).fetchall()
     return rows[0][0] if rows else None
 

@@ -6,6 +6,7 @@ fails it rolls back, so the store keeps its previous state whole."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterable
@@ -17,8 +18,8 @@ import duckdb
 from flowaudit.config import DEFAULT_VOLATILE_FIELDS
 from flowaudit.errors import DatabaseError, FlowauditError
 from flowaudit.load.audit import save_audit, save_audit_windows
-from flowaudit.load.db import describe_duckdb_error, run_sql_file
-from flowaudit.load.runs import run_account, utc_now
+from flowaudit.load.db import current_path, describe_duckdb_error, run_sql_file
+from flowaudit.load.runs import rollback, run_account, utc_now
 from flowaudit.load.staging_reader import AUDIT_FILE, StagingError, read_manifest
 from flowaudit.load.versions import Hashers, observe, rebuild, stage_listing_lines
 from flowaudit.logs import get_logger
@@ -71,17 +72,19 @@ def load_staging(
             con.execute("COMMIT")
         except BaseException:
             if began:
-                con.execute("ROLLBACK")
+                rollback(con)  # never "cannot rollback" in place of what went wrong
             raise
         finally:
-            for table in _TEMP_TABLES:
-                con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+            _quietly(con, [f"DROP TABLE IF EXISTS temp.{table}" for table in _TEMP_TABLES])
     except FlowauditError:
         raise
     except duckdb.Error as exc:
-        raise DatabaseError(describe_duckdb_error(_database_name(con), exc)) from None
+        raise DatabaseError(describe_duckdb_error(current_path(con), exc)) from None
+    except OSError as exc:  # a file of the staging area (the disk filled up)
+        reason = exc.strerror or exc.__class__.__name__
+        raise DatabaseError(f"cannot load {exc.filename or staging_dir}: {reason}") from None
     finally:
-        _apply_settings(con, previous)
+        _quietly(con, [f"SET {name} = {value}" for name, value in previous.items()])
     log.info(
         "loaded run %s: %s new audit records, %s new versions, %s deleted",
         run_id,
@@ -122,6 +125,7 @@ def _load(
     laps.lap("history")
     log.debug("load stages (seconds): %s", laps.seconds)
     counts["load_seconds"] = laps.seconds
+    counts["invalid_text"] = int(manifest.raw.get("invalid_text") or 0)
     save_audit_windows(con, manifest, account=account, run_id=run_id)
     if manifest.audit_complete and manifest.audit_to is not None:
         run_sql_file(
@@ -147,6 +151,7 @@ def _load(
         counts=json.dumps(counts, sort_keys=True),
         requests=manifest.requests,
         retries=manifest.retries,
+        clock=json.dumps(manifest.raw["clock"]) if isinstance(manifest.raw.get("clock"), dict) else None,
     )
     return counts
 
@@ -169,6 +174,12 @@ def _deleted_now(con: duckdb.DuckDBPyConnection, account: str, run_id: int) -> i
             {"account": account, "run_id": run_id},
         ).fetchall()[0][0]
     )
+def _quietly(con: duckdb.DuckDBPyConnection, statements: list[str]) -> None:
+    """Clean-up statements after a load: one that fails (the load was interrupted, the disk
+    is full) must not replace the error that ended the load."""
+    for statement in statements:
+        with contextlib.suppress(duckdb.Error):
+            con.execute(statement)
 
 
 def _apply_settings(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) -> dict[str, str]:
@@ -182,12 +193,3 @@ def _apply_settings(con: duckdb.DuckDBPyConnection, settings: dict[str, str]) ->
         con.execute(f"SET {name} = {value}")
     return previous
 
-
-def _database_name(con: duckdb.DuckDBPyConnection) -> str:
-    try:
-        rows = con.execute(
-            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-        ).fetchall()
-        return rows[0][0] or "the database"
-    except duckdb.Error:
-        return "the database"

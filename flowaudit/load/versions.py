@@ -8,13 +8,15 @@ resource (inside the caller's transaction).
    temp table `touched`.
 3. `rebuild`: the history of every touched resource is rebuilt whole from its observations
    and audit records (flowaudit.load.history), streamed from DuckDB one resource after
-   another and written back through Parquet files in one insert per table, so memory stays
-   flat on large accounts. The directory and the attribution of steps to flows follow."""
+   another and written back through Parquet files (written and read back by pyarrow, so
+   the connection needs no file access) in one insert per table, so memory stays flat on
+   large accounts. The directory and the attribution of steps to flows follow."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -335,9 +337,11 @@ def rebuild(
         counts["rebuilt_resources"] += 1
         counts["versions"] += len(timeline.versions)
         counts["unreplayable_changes"] += timeline.unreplayable_changes
+    batches.close()  # the feed's result holds DuckDB memory until it is closed
     writer.close()
     counts["unexplained_changes"] = writer.unexplained_rows
-    run_sql_file(con, "load/versions_replace.sql", account=account, **writer.paths())
+    with writer.registered(con):
+        run_sql_file(con, "load/versions_replace.sql", account=account)
     writer.remove()
     if writer.steps:
         columns = list(zip(*sorted(writer.steps), strict=True))
@@ -514,12 +518,31 @@ class _HistoryWriter:
         for table in self.files.values():
             table.close()
 
-    def paths(self) -> dict[str, str]:
-        return {name: str(table.path) for name, table in self.files.items()}
+    @contextmanager
+    def registered(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        """The written files as the tables rebuilt_versions, rebuilt_changes and
+        rebuilt_unexplained, streamed a row group at a time."""
+        names = [f"rebuilt_{name}" for name in self.files]
+        for name, table in zip(names, self.files.values(), strict=True):
+            source = pq.ParquetFile(table.path)
+            con.register(name, pa.RecordBatchReader.from_batches(source.schema_arrow, _row_groups(source)))
+        try:
+            yield
+        finally:
+            for name in names:
+                with suppress(duckdb.Error):  # after a failed insert: keep its error
+                    con.unregister(name)
 
     def remove(self) -> None:
         for table in self.files.values():
             table.path.unlink(missing_ok=True)
+
+
+def _row_groups(source: pq.ParquetFile) -> Iterator[pa.RecordBatch]:
+    """The file's batches one row group at a time (the writer cuts them at WRITE_BYTES of
+    text): what DuckDB converts at once stays small however large a few documents are."""
+    for index in range(source.num_row_groups):
+        yield from source.read_row_group(index).to_batches()
 
 
 def _unexplained_row(

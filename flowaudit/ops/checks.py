@@ -1,5 +1,6 @@
-"""One check of `flowaudit doctor`: its name, ok/FAIL/skip, one line of words, and the exit
-code a failure stands for (the same table as every command, flowaudit.errors)."""
+"""One check of `flowaudit doctor`: its name, ok/warn/FAIL/skip, one line of words, and the
+exit code a failure stands for (the same table as every command, flowaudit.errors). A
+warning says what to fix but does not fail the doctor."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from flowaudit.errors import ExitCode, FlowauditError
 from flowaudit.secrets import scrub
 
-OK, FAIL, SKIP = "ok", "FAIL", "skip"
+OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class Check:
 
 def ok(name: str, message: str, details: tuple[str, ...] = ()) -> Check:
     return Check(name, OK, message, ExitCode.OK, details)
+
+
+def warn(name: str, message: str) -> Check:
+    return Check(name, WARN, message, ExitCode.OK)
 
 
 def skip(name: str, message: str) -> Check:

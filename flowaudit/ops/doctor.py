@@ -14,10 +14,15 @@ from typing import Any
 
 import httpx
 
-from flowaudit.config import Settings, find_config_file, resolve_settings_with_origins
+from flowaudit.config import (
+    Settings,
+    find_config_file,
+    resolve_settings_with_origins,
+    token_file_warning,
+)
 from flowaudit.errors import ConfigError, ExitCode
 from flowaudit.ops.api_check import check_api_and_token
-from flowaudit.ops.checks import FAIL, Check, fail_from, ok, skip
+from flowaudit.ops.checks import FAIL, Check, fail_from, ok, skip, warn
 from flowaudit.ops.local_checks import check_database, check_report_dir
 
 # The order in which settings are listed (the dataclass order, token last).
@@ -63,6 +68,9 @@ def diagnose(
         return report
     env = dict(os.environ if environ is None else environ)
     report.checks.append(describe_config(settings, origins, find_config_file(config_file, env)))
+    warning = token_file_warning(settings.token_file)
+    if warning:
+        report.checks.append(warn("tokenfile", warning))
     report.checks.extend(check_api_and_token(settings, transport=transport))
     report.checks.append(check_database(settings.db))
     report.checks.append(check_report_dir(settings.out))

@@ -13,6 +13,7 @@ from flowaudit.errors import ExitCode, FlowauditError
 from flowaudit.load.checks import run_checks
 from flowaudit.load.db import connect, describe_duckdb_error
 from flowaudit.load.migrations import SCHEMA_VERSION, check_schema
+from flowaudit.load.public_schema import check_public_schema
 from flowaudit.ops.checks import Check, fail, fail_from, ok, skip
 
 
@@ -29,6 +30,7 @@ def check_database(db: Path) -> Check:
         return fail_from("database", exc)
     try:
         check_schema(con)
+        check_public_schema(con)
         failing = [check for check in run_checks(con, sample=1) if not check.holds]
         summary = _summary(con)
     except FlowauditError as exc:

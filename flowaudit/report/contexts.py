@@ -144,6 +144,7 @@ class IndexPage:
     audit_covered_since: datetime | None
     history_links: tuple[Link, ...]
     flow_links: tuple[Link, ...]
+    clock_notes: tuple[str, ...] = ()  # a server clock far ahead, a watermark not trusted
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from flowaudit.report.masking import MAX_NAME_CHARS, cap_text
 from flowaudit.report.queries import report_frame
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -117,7 +118,8 @@ def load_report_data(con: duckdb.DuckDBPyConnection, account: str) -> ReportData
     runs = report_frame(con, "runs", account=account).to_dicts()
     resources = {
         (row["resource_type"], row["resource_id"]): Resource(
-            row["resource_type"], row["resource_id"], row["name"] or row["resource_id"],
+            row["resource_type"], row["resource_id"],
+            cap_text(row["name"] or row["resource_id"], MAX_NAME_CHARS),
             row["integration_id"], bool(row["present"]),
         )
         for row in report_frame(con, "resource_directory", account=account).iter_rows(named=True)
@@ -126,11 +128,35 @@ def load_report_data(con: duckdb.DuckDBPyConnection, account: str) -> ReportData
     for flow_id, rtype, rid in report_frame(con, "flow_steps", account=account).iter_rows():
         flows_of[(rtype, rid)].add(flow_id)
     window = {"account": account, "from": None, "to": FAR_FUTURE}
-    events = report_frame(con, "audit_events_between", **window)
+    events = capped_names(report_frame(con, "audit_events_between", **window))
     changes = report_frame(con, "field_changes_between", **window)
     data = ReportData(account, runs, resources, dict(flows_of), events, changes)
     data.events = with_labels(events, data)
     return data
+
+
+# Text columns of audit events that pages print as they are (a name, a person).
+_NAME_COLUMNS = ("resource_name", "user_name", "user_email", "source", "event")
+
+
+def capped_names(events: pl.DataFrame) -> pl.DataFrame:
+    """Names and people of audit events cut at MAX_NAME_CHARS, saying what was left out."""
+    columns = [c for c in _NAME_COLUMNS if c in events.columns and events.schema[c] == pl.String]
+    if not columns or events.height == 0:
+        return events
+    return events.with_columns(
+        pl.when(pl.col(c).str.len_chars() > MAX_NAME_CHARS)
+        .then(
+            pl.concat_str([
+                pl.col(c).str.slice(0, MAX_NAME_CHARS), pl.lit("… "),
+                (pl.col(c).str.len_chars() - MAX_NAME_CHARS).cast(pl.String),
+                pl.lit(" more characters"),
+            ])
+        )
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in columns
+    )  # fmt: skip
 
 
 def with_labels(events: pl.DataFrame, data: ReportData) -> pl.DataFrame:

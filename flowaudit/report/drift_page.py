@@ -18,6 +18,7 @@ from flowaudit.report.contexts import (
     Page,
 )
 from flowaudit.report.dataset import ReportData, flow_file_name
+from flowaudit.report.masking import MAX_DEPTH, MAX_NAME_CHARS, cap_text, shallow_json_text
 from flowaudit.report.queries import report_frame
 from flowaudit.report.reconcile import EXPLAINED, SYSTEM, UNEXPLAINED, differences_table, reconcile
 from flowaudit.report.views import diff_field_changes, flow_link
@@ -33,6 +34,19 @@ class Baseline:
 
     label: str
     at: datetime
+
+
+def shallow_documents(frame: pl.DataFrame) -> pl.DataFrame:
+    """The `doc` column with documents nested below the page's depth limit summarised there
+    (flowaudit.report.masking.too_deep): the comparison walks documents recursively."""
+    if frame.height == 0:
+        return frame
+    deep = frame["doc"].str.count_matches(r"[\[{]", literal=False).fill_null(0) > MAX_DEPTH
+    if not deep.any():
+        return frame
+    docs = [shallow_json_text(doc) if is_deep and doc is not None else doc
+            for doc, is_deep in zip(frame["doc"].to_list(), deep.to_list(), strict=True)]  # fmt: skip
+    return frame.with_columns(pl.Series("doc", docs, dtype=pl.String))
 
 
 def build_drift_page(
@@ -60,8 +74,12 @@ def build_drift_page(
             note="No baseline yet: drift needs two successful runs, or a baseline pinned with "
             "`flowaudit baseline set NAME`.",
         )
-    before = report_frame(con, "configuration_as_of", account=data.account, at=baseline.at)
-    after = report_frame(con, "configuration_as_of", account=data.account, at=None)
+    before = shallow_documents(
+        report_frame(con, "configuration_as_of", account=data.account, at=baseline.at)
+    )
+    after = shallow_documents(
+        report_frame(con, "configuration_as_of", account=data.account, at=None)
+    )
     drift = compute_drift(before.lazy(), after.lazy(), volatile_fields=volatile_fields)
     differences, index = differences_table(drift)
     outcome = reconcile(con, data.account, differences, baseline.at, current_at)
@@ -120,7 +138,7 @@ def _resource_view(
     return DriftResource(
         resource_type=resource.resource_type,
         resource_id=resource.resource_id,
-        name=resource.name,
+        name=cap_text(resource.name, MAX_NAME_CHARS),
         status=resource.status,
         href=href,
         fields=diff_field_changes(resource.changes, pattern, labels),

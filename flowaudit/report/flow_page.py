@@ -5,7 +5,6 @@ flow's change history, its exports' and imports' records included."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,7 +13,7 @@ from flowaudit.documents.steps import flow_steps
 from flowaudit.report.contexts import FlowPage, FlowVersion, Page, Step
 from flowaudit.report.dataset import ReportData
 from flowaudit.report.filters import format_iso
-from flowaudit.report.masking import mask_document
+from flowaudit.report.masking import display_document, load_shown_json
 from flowaudit.report.views import change_events, diff_field_changes, filter_options, shown_document
 from flowaudit.transform.diff import diff_documents
 from flowaudit.transform.patches import make_patch
@@ -37,14 +36,15 @@ def flow_versions(stored: list[dict]) -> list[Version]:
     """A flow's stored versions, oldest first: the loader already rebuilt those from before
     its first observation by replaying the audit log backwards."""
     return [
-        Version(r["valid_from"], r["valid_to"], json.loads(r["doc"]), r["origin"]) for r in stored
+        Version(r["valid_from"], r["valid_to"], load_shown_json(r["doc"]), r["origin"])
+        for r in stored
     ]
 
 
 def version_patches(versions: list[Version], pattern: str) -> dict[str, Any]:
     """Newest first: each version's dates and the patch from it back to the one before,
-    over masked documents (what the page may show)."""
-    masked = [mask_document(v.doc, pattern) for v in versions]
+    over masked documents as the page shows them (long strings cut)."""
+    masked = [display_document(v.doc, pattern) for v in versions]
     entries = []
     for number in range(len(versions), 0, -1):
         version = versions[number - 1]

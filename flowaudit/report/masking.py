@@ -1,16 +1,29 @@
-"""Masking of secret-looking values before they reach a report.
+"""Masking of secret-looking values before they reach a report, and the limits of what a
+report shows of one value.
 
 A field whose key matches `Settings.secret_field_pattern` (password, token, secret, ...)
 has its value replaced, wherever it sits in a document, and an audit field change whose
-path names such a key has both its old and new value replaced."""
+path names such a key has both its old and new value replaced.
+
+Every walk here is iterative: a document nested hundreds of levels deep (the API serves
+what it was given) must not exhaust Python's stack night after night. What a page shows is
+bounded too: a string longer than MAX_STRING_CHARS is cut with "… N more characters", and
+containers deeper than MAX_DEPTH are shown as one line saying how deep they go (the
+database keeps every document whole)."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from typing import Any
 
+from flowaudit import jsonfast
+
 MASK = "********"
+MAX_STRING_CHARS = 2_000  # one string value on a page
+MAX_NAME_CHARS = 200  # a name, wherever a page prints it (lists, titles, links)
+MAX_DEPTH = 64  # levels of a document a page shows (real configurations are ~10 deep)
 
 
 @lru_cache(maxsize=8)
@@ -24,27 +37,67 @@ def is_secret_key(key: str, pattern: str) -> bool:
     return bool(_compiled(pattern).search(key))
 
 
-def mask_value(value: Any) -> Any:
-    """The masked form of a secret value: every scalar hidden, the shape kept."""
-    if isinstance(value, dict):
-        return {k: mask_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_value(v) for v in value]
+def cap_text(text: str, limit: int = MAX_STRING_CHARS) -> str:
+    """text, cut at limit characters with what was left out said at the end."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… {len(text) - limit} more characters"
+
+
+def _masked_leaf(value: Any) -> Any:
     if value is None or value == "" or isinstance(value, bool):
         return value  # "not set" / "on-off" are not secrets, and they help a reader
     return MASK
 
 
+def _walk(
+    value: Any,
+    pattern: str | None,
+    *,
+    masked: bool,
+    max_chars: int | None = None,
+    max_depth: int | None = None,
+) -> Any:
+    """A copy of a JSON value: masked below secret-named keys (all of it when masked),
+    strings capped at max_chars, containers below max_depth summarised."""
+    holder: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any, bool, int]] = [(value, holder, 0, masked, 0)]
+    while stack:
+        item, parent, key, hidden, depth = stack.pop()
+        if isinstance(item, dict | list) and max_depth is not None and depth >= max_depth:
+            parent[key] = too_deep(item)
+        elif isinstance(item, dict):
+            out: Any = dict.fromkeys(item)  # keys in their order; values filled below
+            parent[key] = out
+            for k, child in item.items():
+                secret = hidden or (pattern is not None and is_secret_key(str(k), pattern))
+                stack.append((child, out, k, secret, depth + 1))
+        elif isinstance(item, list):
+            out = [None] * len(item)
+            parent[key] = out
+            stack.extend((child, out, i, hidden, depth + 1) for i, child in enumerate(item))
+        elif hidden:
+            parent[key] = _masked_leaf(item)
+        elif max_chars is not None and isinstance(item, str):
+            parent[key] = cap_text(item, max_chars)
+        else:
+            parent[key] = item
+    return holder[0]
+
+
+def mask_value(value: Any) -> Any:
+    """The masked form of a secret value: every scalar hidden, the shape kept."""
+    return _walk(value, None, masked=True)
+
+
 def mask_document(value: Any, pattern: str) -> Any:
     """A copy of a JSON value with every secret-named field masked, at any depth."""
-    if isinstance(value, dict):
-        return {
-            k: mask_value(v) if is_secret_key(str(k), pattern) else mask_document(v, pattern)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [mask_document(v, pattern) for v in value]
-    return value
+    return _walk(value, pattern, masked=False)
+
+
+def display_document(value: Any, pattern: str) -> Any:
+    """What a page shows of a JSON value: masked, long strings cut, deep nesting summarised."""
+    return _walk(value, pattern, masked=False, max_chars=MAX_STRING_CHARS, max_depth=MAX_DEPTH)
 
 
 def is_secret_path(path: str, pattern: str) -> bool:
@@ -59,3 +112,66 @@ def mask_field_value(path: str, value: Any, pattern: str) -> Any:
     if is_secret_path(path, pattern):
         return mask_value(value)
     return mask_document(value, pattern)
+
+
+def display_field_value(path: str, value: Any, pattern: str) -> Any:
+    """What a page shows of an audit old/new value (or a diff value)."""
+    return _walk(
+        value, pattern, masked=is_secret_path(path, pattern),
+        max_chars=MAX_STRING_CHARS, max_depth=MAX_DEPTH,
+    )  # fmt: skip
+
+
+# -- deep documents ---------------------------------------------------------------------
+
+
+def too_deep(value: dict | list) -> str:
+    """The one line a page shows for a container nested below MAX_DEPTH: how much deeper it
+    goes, and a fingerprint of its content (so that a change inside still shows as one)."""
+    depth, fingerprint = _depth_and_fingerprint(value)
+    kind = "object" if isinstance(value, dict) else "array"
+    return f"({kind} nested {depth} more level(s) deep, not shown; fingerprint {fingerprint})"
+
+
+def _depth_and_fingerprint(value: Any) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            deepest = max(deepest, depth)
+            digest.update(b"{%d" % len(item))
+            for key in sorted(item, key=str, reverse=True):
+                stack.append((item[key], depth + 1))
+                stack.append((str(key), depth))
+        elif isinstance(item, list):
+            deepest = max(deepest, depth)
+            digest.update(b"[%d" % len(item))
+            stack.extend((child, depth + 1) for child in reversed(item))
+        else:
+            digest.update(repr(item).encode("utf-8", "replace") + b"\0")
+    return deepest, digest.hexdigest()[:12]
+
+
+def load_shown_json(text: str | bytes) -> Any:
+    """Parse a stored JSON text for a page: nesting below MAX_DEPTH is summarised (see
+    too_deep), so nothing that walks the value later can run out of stack."""
+    value = jsonfast.loads(text)
+    if _may_be_deeper(text, MAX_DEPTH):
+        value = _walk(value, None, masked=False, max_depth=MAX_DEPTH)
+    return value
+
+
+def shallow_json_text(text: str) -> str:
+    """A stored JSON text, re-written summarised below MAX_DEPTH when it nests deeper."""
+    if not _may_be_deeper(text, MAX_DEPTH):
+        return text
+    return jsonfast.dumps(load_shown_json(text)).decode("utf-8")
+
+
+def _may_be_deeper(text: str | bytes, depth: int) -> bool:
+    # Cheap and exact enough: nesting N deep needs N opening brackets somewhere.
+    if isinstance(text, bytes):
+        return text.count(b"{") + text.count(b"[") > depth
+    return text.count("{") + text.count("[") > depth

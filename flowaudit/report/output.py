@@ -2,7 +2,11 @@
 exists), a stable `OUT/latest/` copy (not a symlink, so it works on file shares), and
 retention that prunes old dated folders. Pages carried over unchanged from an earlier
 folder are hard links where the file system allows (copies otherwise), so thirty nights
-of reports cost little more than one. Any failure to write is a ReportOutputError."""
+of reports cost little more than one. Any failure to write is a ReportOutputError.
+
+Only folders whose name is a real date are flowaudit's (a stray `0000-00-00` is left
+alone), and the half-written folders of a rendering that was killed (`.<date>.partial-PID`,
+`.latest.new-PID`, `.latest.old-PID`) are removed by the next one once that process is gone."""
 
 from __future__ import annotations
 
@@ -10,13 +14,27 @@ import os
 import re
 import shutil
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flowaudit.errors import ReportOutputError
 
 DATED = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})(-\d{6}(-\d+)?)?$")
 LATEST = "latest"
+_LEFTOVER = re.compile(
+    r"^\.(?:\d{4}-\d{2}-\d{2}(?:-\d{6}(?:-\d+)?)?\.partial|latest\.new|latest\.old)-(?P<pid>\d+)$"
+)
+
+
+def folder_date(name: str) -> date | None:
+    """The date a report folder is named after; None for any other name (`0000-00-00` too)."""
+    match = DATED.match(name)
+    if match is None:
+        return None
+    try:
+        return datetime.strptime(match["date"], "%Y-%m-%d").date()
+    except ValueError:
+        return None
 
 
 def _fail(action: str, path: Path, exc: OSError) -> ReportOutputError:
@@ -41,7 +59,7 @@ def dated_folders(out_dir: Path) -> list[Path]:
     """The dated report folders under out_dir (any order)."""
     if not out_dir.is_dir():
         return []
-    return [child for child in out_dir.iterdir() if DATED.match(child.name) and child.is_dir()]
+    return [child for child in out_dir.iterdir() if folder_date(child.name) and child.is_dir()]
 
 
 def link_or_copy(source: Path, target: Path) -> None:
@@ -63,6 +81,7 @@ def write_report_folder(
         raise _fail("create report directory", out_dir, exc) from None
     if not os.access(out_dir, os.W_OK):
         raise ReportOutputError(f"cannot write to report directory {out_dir}: permission denied")
+    remove_leftovers(out_dir)
     target = choose_run_folder(out_dir, now)
     staging = out_dir / f".{target.name}.partial-{os.getpid()}"
     try:
@@ -95,15 +114,40 @@ def _replace_latest(out_dir: Path, source: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
+def remove_leftovers(out_dir: Path) -> list[Path]:
+    """Remove the half-written folders of renderings whose process is gone; return them."""
+    removed = []
+    for child in out_dir.iterdir():
+        match = _LEFTOVER.match(child.name)
+        if match and child.is_dir() and not _process_alive(int(match["pid"])):
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process is not writing it: it is starting a new rendering
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: leave its folder alone
+    except OverflowError:
+        return False
+    return True
+
+
 def prune_old_folders(out_dir: Path, retention_days: int, now: datetime) -> list[Path]:
     """Remove dated folders older than retention_days; return what was removed."""
     cutoff = (now - timedelta(days=retention_days)).date()
     removed = []
     for child in sorted(out_dir.iterdir()) if out_dir.is_dir() else []:
-        match = DATED.match(child.name)
-        if not match or not child.is_dir():
+        day = folder_date(child.name)
+        if day is None or not child.is_dir():
             continue
-        if datetime.strptime(match["date"], "%Y-%m-%d").date() < cutoff:
+        if day < cutoff:
             shutil.rmtree(child, ignore_errors=True)
             removed.append(child)
     return removed

@@ -5,6 +5,7 @@ every page says what it left out (flow pages: flowaudit.report.flow_page)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -57,7 +58,7 @@ def audit_gaps(con: duckdb.DuckDBPyConnection, data: ReportData) -> tuple[tuple[
     Only complete windows of the whole account's /audit read by succeeded runs count
     (queries/reports/audit_coverage.sql); the history is claimed up to the newest succeeded
     run's audit end, so a stretch only a per-flow or a capped run read is named."""
-    claimed = [r["audit_to"] for r in data.successful_runs if r["audit_to"] is not None]
+    claimed = [read_until(r) for r in data.successful_runs if r["audit_to"] is not None]
     if not claimed:
         return (), None
     until = max(claimed)
@@ -78,6 +79,52 @@ def audit_gaps(con: duckdb.DuckDBPyConnection, data: ReportData) -> tuple[tuple[
     if start == _BEGINNING:
         start = data.events["time"].min() if data.events.height else None
     return tuple(gaps), start
+
+
+def read_until(run: dict) -> datetime:
+    """How far a run's audit reading can vouch for: its end, but for a run loaded before
+    flowaudit bounded the observation time by the local clock (no `clock` recorded), no
+    later than the run's own finish (queries/reports/audit_coverage.sql does the same)."""
+    if run.get("clock") is None and run.get("finished_at") is not None:
+        return min(run["audit_to"], run["finished_at"])
+    return run["audit_to"]
+
+
+def clock_notes(data: ReportData) -> tuple[str, ...]:
+    """What the newest successful run says about clocks: a server clock far ahead (its
+    observation time bounded) and a stored watermark it did not trust."""
+    runs = data.successful_runs
+    if not runs:
+        return ()
+    run, notes = runs[0], []
+    clock = _json_object(run.get("clock"))
+    if clock.get("bounded"):
+        notes.append(
+            f"Run #{run['run_id']}: the API's clock ran {clock.get('skew_seconds')} s ahead of this "
+            f"machine's (its Date said {clock.get('server_last')}); the run's observation time was "
+            f"held to {run['observed_at']:%Y-%m-%d %H:%M:%S} UTC (clock_tolerance_seconds)."
+        )
+    if run.get("watermark_distrusted") is not None:
+        start = run["audit_from"]
+        notes.append(
+            f"Run #{run['run_id']} did not trust the stored audit watermark "
+            f"{run['watermark_distrusted']:%Y-%m-%d %H:%M:%S} UTC (later than this machine's clock "
+            "allows) and re-read the audit log "
+            + ("from the beginning." if start is None else f"from {start:%Y-%m-%d %H:%M:%S} UTC.")
+        )
+    return tuple(notes)
+
+
+def _json_object(value) -> dict:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return {}
 
 
 def _period(begin: datetime, end: datetime) -> str:
@@ -119,6 +166,7 @@ def build_index(
         drift=drift,
         audit_gaps=gaps,
         audit_covered_since=covered_since,
+        clock_notes=clock_notes(data),
         history_links=history_links,
         flow_links=tuple(flow_link(data, fid, "") for fid in data.flow_ids()),
     )

@@ -13,6 +13,7 @@ import polars as pl
 
 from flowaudit.assets import read_query
 from flowaudit.errors import DatabaseError
+from flowaudit.load.db import current_path, describe_duckdb_error, is_damage
 
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
@@ -33,5 +34,7 @@ def report_frame(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pl
     try:
         return con.sql(text, params={k: params[k] for k in used}).pl()
     except duckdb.Error as exc:
+        if is_damage(exc):
+            raise DatabaseError(describe_duckdb_error(current_path(con), exc)) from None
         first = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         raise DatabaseError(f"report query {name} failed: {first}") from None

@@ -12,8 +12,10 @@ from typing import Any
 import duckdb
 
 from flowaudit.config import Settings
-from flowaudit.load.db import connect
+from flowaudit.errors import DatabaseError
+from flowaudit.load.db import connect, describe_duckdb_error
 from flowaudit.load.migrations import check_schema
+from flowaudit.load.public_schema import check_public_schema
 from flowaudit.logs import get_logger
 from flowaudit.report.baselines import find_baseline
 from flowaudit.report.contexts import Link, Page
@@ -72,10 +74,13 @@ def render_reports(
         try:
             return render_reports(con, out_dir, settings, since=since, baseline=baseline,
                                   stale_since=stale_since, now=now)
+        except duckdb.Error as exc:  # a damaged file fails its first real read, not its opening
+            raise DatabaseError(describe_duckdb_error(con_or_path, exc)) from None
         finally:
             con.close()
     con = con_or_path
     check_schema(con)  # a database from a newer flowaudit is refused, not misread
+    check_public_schema(con)  # and so is SQL stored in the file that this flowaudit did not write
     now, since = as_utc(now) or datetime.now(UTC), as_utc(since)
     out_dir = Path(out_dir)
     previous = find_previous_report(dated_folders(out_dir))
@@ -179,7 +184,7 @@ def render_pages(
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
-    """An aware UTC time (a naive one is UTC, as every time flowaudit stores)."""
+    """An aware UTC time (a naive one is read as UTC)."""
     if moment is None:
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -3,7 +3,6 @@ pretty, marked absent), change events, filter options and bar charts."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -20,28 +19,37 @@ from flowaudit.report.contexts import (
 )
 from flowaudit.report.dataset import ReportData, flow_file_name
 from flowaudit.report.filters import pretty_json
-from flowaudit.report.masking import mask_document, mask_field_value
+from flowaudit.report.masking import (
+    cap_text,
+    display_document,
+    display_field_value,
+    load_shown_json,
+)
 from flowaudit.transform.diff import MISSING, Change
+
+# One value's whole text on a page (a document of many long strings), after each string's cap.
+MAX_VALUE_CHARS = 200_000
 
 
 def shown_value(value: Any, path: str, pattern: str) -> Value:
-    """A JSON value as a reader sees it: masked if secret, pretty-printed; MISSING = absent."""
+    """A JSON value as a reader sees it: masked if secret, pretty-printed, within the page's
+    limits (flowaudit.report.masking); MISSING = absent."""
     if value is MISSING:
         return ABSENT
-    return Value(pretty_json(mask_field_value(path, value, pattern)))
+    return Value(cap_text(pretty_json(display_field_value(path, value, pattern)), MAX_VALUE_CHARS))
 
 
 def shown_document(doc: dict[str, Any] | None, pattern: str) -> Value:
-    """A whole resource document, masked and pretty-printed."""
+    """A whole resource document, masked and pretty-printed, within the page's limits."""
     if doc is None:
         return ABSENT
-    return Value(pretty_json(mask_document(doc, pattern)))
+    return Value(cap_text(pretty_json(display_document(doc, pattern)), MAX_VALUE_CHARS))
 
 
 def _json_or_missing(text: str | None, present: bool) -> Any:
     if not present:
         return MISSING
-    return None if text is None else json.loads(text)
+    return None if text is None else load_shown_json(text)
 
 
 def audit_field_changes(rows: Iterable[dict[str, Any]], pattern: str) -> tuple[FieldChange, ...]:

@@ -14,5 +14,6 @@ SET status = 'succeeded',
     counts = CAST($counts AS JSON),
     requests = $requests,
     retries = $retries,
+    clock = CAST($clock AS JSON),
     error = NULL
 WHERE run_id = $run_id;

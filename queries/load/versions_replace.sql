@@ -1,6 +1,6 @@
--- Replace the history of the resources in `touched` with the rebuilt one (written by the
--- loader to Parquet files: versions $versions, their audited changes $changes, their
--- unexplained differences $unexplained).
+-- Replace the history of the resources in `touched` with the rebuilt one (registered by the
+-- loader: rebuilt_versions, their audited changes rebuilt_changes, their unexplained
+-- differences rebuilt_unexplained).
 DELETE FROM store.resource_versions AS v
 WHERE v.account = $account
   AND EXISTS (SELECT 1 FROM touched AS t WHERE t.resource_type = v.resource_type AND t.resource_id = v.resource_id);
@@ -20,11 +20,11 @@ SELECT
     origin, closed_by, event_id, closed_event_id,
     make_timestamp(changed_after_us) AT TIME ZONE 'UTC', make_timestamp(changed_before_us) AT TIME ZONE 'UTC',
     name, content_hash, run_id, doc
-FROM read_parquet($versions);
+FROM rebuilt_versions;
 
 INSERT INTO store.version_changes
 SELECT $account, resource_type, resource_id, version, event_id, position
-FROM read_parquet($changes);
+FROM rebuilt_changes;
 
 INSERT INTO store.unexplained_changes
 SELECT
@@ -32,4 +32,4 @@ SELECT
     make_timestamp(changed_after_us) AT TIME ZONE 'UTC', make_timestamp(changed_before_us) AT TIME ZONE 'UTC',
     position, field_path, change, old_present, CAST(old_value AS JSON), new_present,
     CAST(new_value AS JSON), run_id
-FROM read_parquet($unexplained);
+FROM rebuilt_unexplained;

@@ -30,9 +30,16 @@
 -- @column counts: What the run loaded (JSON: new audit records, new versions, deleted, ...).
 -- @column error: Why the run failed (one line); NULL otherwise.
 -- @column flowaudit_version: The flowaudit version that ran it.
+-- @column clock: What the run saw of the API's clock and this machine's (JSON:
+--    {"server_first", "server_last", "local", "skew_seconds", "bounded"}); bounded is true
+--    when the API's clock ran more than clock_tolerance_seconds ahead, so the observation
+--    time was held to the local clock plus that tolerance. NULL before flowaudit recorded it.
+-- @column watermark_distrusted: A stored audit watermark this run found later than the local
+--    clock allows (left by a run that trusted a server clock far ahead); the run did not trust
+--    it and re-read the audit log from its newest stored record. NULL normally.
 CREATE OR REPLACE VIEW runs AS
 SELECT
     run_id, account, started_at, finished_at, status, mode, observed_at, observed_from, audit_from,
     audit_to, audit_complete, audit_gaps, audit_records, listings, requests, retries, counts,
-    error, flowaudit_version
+    error, flowaudit_version, clock, watermark_distrusted
 FROM store.runs;

@@ -19,6 +19,8 @@ from tests.extract.fakes import BASE, TOKEN, FakeApi, FakeTime, json_response, r
 
 NOW = datetime(2026, 11, 28, 2, 0, 0, tzinfo=UTC)
 NOW_HEADER = "Sat, 28 Nov 2026 02:00:00 GMT"
+# The observation time: one second after the server's latest `Date` (whole seconds).
+OBSERVED = NOW + timedelta(seconds=1)
 KINDS = ("integrations", "flows", "exports", "imports", "connections")
 
 
@@ -80,11 +82,19 @@ def staged_ids(staging: Path, name: str) -> list[str]:
     return [json.loads(line)["_id"] for line in text.splitlines()]
 
 
-def test_the_observation_time_is_the_servers_date_and_ends_the_audit(tmp_path):
+def test_the_observation_time_is_a_second_after_the_servers_date_and_ends_the_audit(tmp_path):
     manifest = fetch(FakeAccount([]), tmp_path / "s")
-    assert manifest["observed_at"] == "2026-11-28T02:00:00.000Z"
-    assert manifest["audit"]["to"] == "2026-11-28T02:00:00.000Z"
-    assert max(w["to"] for w in manifest["audit"]["windows"]) == "2026-11-28T02:00:00.000Z"
+    assert manifest["observed_at"] == "2026-11-28T02:00:01.000Z"
+    assert manifest["audit"]["to"] == "2026-11-28T02:00:01.000Z"
+    assert max(w["to"] for w in manifest["audit"]["windows"]) == "2026-11-28T02:00:01.000Z"
+    # The windows planned from the first answer end at its Date; a tail window reaches on.
+    tail = [w for w in manifest["audit"]["windows"] if w["from"] == "2026-11-28T02:00:00.000Z"]
+    assert [(w["from"], w["to"]) for w in tail] == [(api_time(NOW), api_time(OBSERVED))]
+    assert manifest["clock"] == {
+        "server_first": api_time(NOW), "server_last": api_time(NOW),
+        "local": manifest["clock"]["local"], "skew_seconds": manifest["clock"]["skew_seconds"],
+        "bounded": False,
+    }  # fmt: skip
 
 
 def test_without_a_date_header_the_local_clock_is_the_observation_time(tmp_path):
@@ -99,11 +109,12 @@ def test_a_full_read_covers_thirteen_months_in_windows_plus_everything_older(tmp
     manifest = fetch(account, tmp_path / "s")
     assert sorted(staged_ids(tmp_path / "s", "audit.ndjson")) == sorted(r["_id"] for r in records)
     params = account.audit_params()
-    assert len(params) == 2 * 2 + 1  # 2 * concurrency windows and the open-ended older one
+    # 2 * concurrency windows, the open-ended older one, and the tail to the observation time
+    assert len(params) == 2 * 2 + 1 + 1
     open_ended = [p for p in params if "from" not in p]
     assert open_ended == [{"to": "2025-10-28T02:00:00.000Z", "limit": "1000"}]
     bounded = sorted((p["from"], p["to"]) for p in params if "from" in p)
-    assert bounded[0][0] == "2025-10-28T02:00:00.000Z" and bounded[-1][1] == api_time(NOW)
+    assert bounded[0][0] == "2025-10-28T02:00:00.000Z" and bounded[-1][1] == api_time(OBSERVED)
     assert all(a[1] == b[0] for a, b in itertools.pairwise(bounded))  # no gaps
     assert manifest["audit"]["mode"] == "full" and manifest["audit"]["from"] is None
     assert sum(w["records"] for w in manifest["audit"]["windows"]) == 30
@@ -114,8 +125,9 @@ def test_an_incremental_read_starts_at_the_watermark_minus_the_overlap(tmp_path)
     manifest = fetch(
         account, tmp_path / "s", audit_since=NOW - timedelta(hours=20), overlap=timedelta(hours=6)
     )
-    assert account.audit_params() == [
-        {"from": "2026-11-27T00:00:00.000Z", "to": "2026-11-28T02:00:00.000Z", "limit": "1000"}
+    assert sorted(account.audit_params(), key=lambda p: p["from"]) == [
+        {"from": "2026-11-27T00:00:00.000Z", "to": "2026-11-28T02:00:00.000Z", "limit": "1000"},
+        {"from": "2026-11-28T02:00:00.000Z", "to": "2026-11-28T02:00:01.000Z", "limit": "1000"},
     ]
     assert manifest["audit"]["mode"] == "incremental"
     assert manifest["audit"]["from"] == "2026-11-27T00:00:00.000Z"
@@ -134,7 +146,7 @@ def test_the_manifest_records_listings_windows_and_requests(tmp_path):
     manifest = fetch(FakeAccount([audit_record(1, NOW - timedelta(days=2))]), tmp_path / "s")
     assert manifest["listings"]["flows"] == {"complete": True, "count": 2, "pages": 1}
     assert manifest["listings"]["connections"] == {"complete": True, "count": 0, "pages": 1}
-    assert manifest["requests"] == 5 + 5 and manifest["retries"] == 0
+    assert manifest["requests"] == 5 + 6 and manifest["retries"] == 0
     assert all({"from", "to", "records", "pages"} <= set(w) for w in manifest["audit"]["windows"])
     assert staged_ids(tmp_path / "s", "flows.ndjson") == ["f1", "f2"]
     assert (tmp_path / "s" / "exports.ndjson").read_text() == ""
@@ -244,7 +256,7 @@ def test_a_client_reused_for_a_second_fetch_observes_the_time_anew(tmp_path):
             return first, second
 
     first, second = run(main())
-    assert first["observed_at"] == "2026-11-28T02:00:00.000Z"
-    assert second["observed_at"] == "2026-11-29T02:00:00.000Z"
+    assert first["observed_at"] == "2026-11-28T02:00:01.000Z"
+    assert second["observed_at"] == "2026-11-29T02:00:01.000Z"
     assert second["requests"] == first["requests"]  # counted per fetch
     assert second["by_status"] == first["by_status"] == {"200": first["requests"]}

@@ -271,7 +271,7 @@ def test_a_file_that_is_not_a_duckdb_database(tmp_path: Path):
     with pytest.raises(FlowauditError) as caught:
         _run(db, _account())
     assert caught.value.exit_code == ExitCode.DATABASE
-    assert caught.value.message == f"{db} is not a DuckDB database file"
+    assert caught.value.message == f"{db} is not a DuckDB database file (it is a zip file)"
     assert db.read_bytes() == content
 
 

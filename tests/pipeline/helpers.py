@@ -23,7 +23,11 @@ def extract(db: Path, account: SimulatedAccount, *, full: bool = False, **flags:
         {"db": db, "api_url": account.base_url, **flags},
         environ={"FLOWAUDIT_TOKEN": account.token},
     )
-    return run_extract(settings, full=full, transport=account.async_transport())
+    # This machine's clock is the simulator's: the run bounds its observation time by it, and
+    # a simulated account may be set (or advanced) anywhere in time.
+    return run_extract(
+        settings, full=full, transport=account.async_transport(), wall_clock=lambda: account.now
+    )
 
 
 def store_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
