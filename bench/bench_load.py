@@ -33,9 +33,9 @@ from pathlib import Path
 import duckdb
 import httpx
 
+from flowaudit.load.loader import load_staging
 from flowaudit.load.migrations import migrate
 from flowaudit.load.runs import begin_run
-from flowaudit.load.save import load_staging
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "bench-token-not-secret"

@@ -42,9 +42,9 @@ from flowaudit.errors import (
 from flowaudit.extract.client import ApiClient
 from flowaudit.extract.fetch import fetch_account
 from flowaudit.load.db import connect, describe_duckdb_error
+from flowaudit.load.loader import load_staging
 from flowaudit.load.migrations import migrate
 from flowaudit.load.runs import audit_watermark, begin_run, fail_run, newest_audit_record
-from flowaudit.load.save import load_staging
 from flowaudit.logs import get_logger
 from flowaudit.runlock import run_lock
 from flowaudit.secrets import scrub

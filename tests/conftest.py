@@ -13,9 +13,9 @@ import duckdb
 import pytest
 
 from flowaudit.load.db import connect
+from flowaudit.load.loader import load_staging
 from flowaudit.load.migrations import migrate
 from flowaudit.load.runs import begin_run
-from flowaudit.load.save import load_staging
 from tests.load.staging import write_staging
 
 

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from flowaudit.errors import ApiContractError
+from flowaudit.load.loader import load_staging
 from flowaudit.load.runs import begin_run
-from flowaudit.load.save import load_staging
 
 from .staging import audit_record, flow, oid, write_staging
 

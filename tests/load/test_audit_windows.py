@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from flowaudit.load.loader import load_staging
 from flowaudit.load.runs import audit_watermark, begin_run
-from flowaudit.load.save import load_staging
 from flowaudit.load.staging_reader import StagingError
 
 from .staging import flow, oid, write_staging

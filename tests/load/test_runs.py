@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from flowaudit.errors import DatabaseError
+from flowaudit.load.loader import load_staging
 from flowaudit.load.runs import INTERRUPTED_MESSAGE, audit_watermark, begin_run, fail_run
-from flowaudit.load.save import load_staging
 from flowaudit.load.staging_reader import StagingError
 from flowaudit.secrets import register_secret
 

@@ -11,8 +11,8 @@ import pytest
 
 from flowaudit.errors import ApiContractError
 from flowaudit.load.checks import run_checks
+from flowaudit.load.loader import load_staging
 from flowaudit.load.runs import begin_run
-from flowaudit.load.save import load_staging
 
 from .staging import audit_record, flow, oid, resource, write_staging
 

@@ -26,9 +26,9 @@ from flowaudit.errors import DatabaseError, ExitCode, FlowauditError, RunInProgr
 from flowaudit.extract import ApiClient, fetch_account
 from flowaudit.extract.staging import StagingArea, StagingWriteError
 from flowaudit.load.db import connect
+from flowaudit.load.loader import load_staging
 from flowaudit.load.public_schema import differing_objects
 from flowaudit.load.runs import begin_run
-from flowaudit.load.save import load_staging
 from flowaudit.ops import diagnose
 from flowaudit.report.render import render_reports
 from flowaudit.runlock import lock_path_for, run_lock
@@ -354,10 +354,10 @@ def test_an_os_error_anywhere_in_a_run_is_recorded_and_is_a_database_error(
 
 SLOW_LOAD = """
 import sys
-import flowaudit.load.save as save
+import flowaudit.load.loader as loader
 from flowaudit.cli import main
 
-original = save.save_audit
+original = loader.save_audit
 
 def slow(con, *args, **kwargs):
     print("loading", flush=True)
@@ -365,7 +365,7 @@ def slow(con, *args, **kwargs):
     con.execute("SELECT count(*) FROM range(20000000000)").fetchall()
     return original(con, *args, **kwargs)
 
-save.save_audit = slow
+loader.save_audit = slow
 main(["extract", "--api-url", sys.argv[1], "--db", sys.argv[2]])
 """
 

@@ -164,3 +164,15 @@ def test_a_flow_page_rebuilds_every_earlier_version_from_its_patches(latest: Pat
         assert doc == mask_document(stored[entry["number"] - 1], pattern), entry["number"] - 1
     # Carrying patches instead of documents keeps the page small.
     assert (latest / "flows" / flow_file_name(flow_id)).stat().st_size < 200_000
+
+
+def test_the_demos_rename_through_the_api_is_explained_by_its_record(demo_out: Path):
+    """The rename is made right after a run, in that run's last second: it is the next
+    run's change, explained by its audit record, never unexplained."""
+    rows = sql(demo_out, "SELECT label, event_ids, source FROM version_changes "
+                         "WHERE field_path = 'name' AND new_value ->> '$' = ?", [HOSTILE_NAME])
+    assert len(rows) == 1
+    label, event_ids, source = rows[0]
+    assert (label, source) == ("explained", "api") and len(event_ids) == 1
+    assert sql(demo_out, "SELECT count(*) FROM unexplained_changes WHERE new_value ->> '$' = ?",
+               [HOSTILE_NAME]) == [(0,)]
