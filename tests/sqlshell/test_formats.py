@@ -30,10 +30,10 @@ def test_json_output_keeps_json_types(invoke, fixture_db):
     rows = json.loads(result.stdout)
     first = rows[0]
     assert first["doc"] == {"name": "Orders → ERP", "pageSize": 20, "filters": [1, 2.5, None]}
-    assert first["changed_at"] == "2026-03-01T12:30:00"
+    assert first["changed_at"] == "2026-03-01T12:30:00Z"
     assert first["enabled"] is True and first["note"] is None
     assert first["tags"] == ["sync", "prod"]
-    assert rows[1]["changed_at"] == "2026-03-02T00:00:00.125000"
+    assert rows[1]["changed_at"] == "2026-03-02T00:00:00.125Z"
     # JSON 'null' stored in a JSON column and SQL NULL are both JSON null.
     assert rows[2]["doc"] is None and rows[1]["doc"] is None
 
