@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -48,7 +49,11 @@ def sql_command(
         None, metavar="[QUERY]", help="SQL text; '-' reads it from stdin.", show_default=False
     ),
     file: Path | None = typer.Option(
-        None, "-f", "--file", help="Read the SQL from this file ('-' for stdin).", show_default=False
+        None,
+        "-f",
+        "--file",
+        help="Read the SQL from this file ('-' for stdin).",
+        show_default=False,
     ),
     param: list[str] = typer.Option(
         [],
@@ -58,9 +63,7 @@ def sql_command(
         help="Bind $NAME to VALUE (text; cast in SQL, e.g. $days::INTEGER). Repeatable.",
         show_default=False,
     ),
-    fmt: str = typer.Option(
-        "table", "--format", help=f"Output format: {', '.join(FORMATS)}."
-    ),
+    fmt: str = typer.Option("table", "--format", help=f"Output format: {', '.join(FORMATS)}."),
     output: Path | None = typer.Option(
         None,
         "-o",
@@ -126,11 +129,10 @@ def sql_command(
 
 def _stdout_gone() -> None:
     """`flowaudit sql ... | head`: the reader went away, which is no error (exit 0, as Unix tools do)."""
-    try:
-        # Nothing more can reach the reader; later flushes (at exit too) must not fail.
+    # Nothing more can reach the reader; later flushes (at exit too) must not fail. In-process
+    # tests give a stdout that is no file descriptor: nothing to do there.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass  # stdout is not a file descriptor (in-process tests)
 
 
 def _report_query_error(exc: QueryError) -> None:
@@ -152,7 +154,7 @@ def _read_sql(query: str | None, file: Path | None) -> str:
     if query == "-" or file is not None:
         return sys.stdin.read()
     if query is None:
-        raise UsageError("no SQL given: flowaudit sql \"SELECT ...\", flowaudit sql -, or -f FILE")
+        raise UsageError('no SQL given: flowaudit sql "SELECT ...", flowaudit sql -, or -f FILE')
     return query
 
 

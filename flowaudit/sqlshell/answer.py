@@ -34,7 +34,9 @@ def answer_query(
     if fmt == "parquet" and output is None:
         raise UsageError("--format parquet needs --output FILE (parquet is a binary file)")
     with open_destination(output, stdout, database=db) as destination:
-        with open_readonly(db, wait_seconds=wait_seconds, writes_to=destination.duckdb_path) as connection:
+        with open_readonly(
+            db, wait_seconds=wait_seconds, writes_to=destination.duckdb_path
+        ) as connection:
             result = run_query(connection, sql, params)
             summary = write_result(result, fmt, destination, limit=limit, style=style)
         # After the session is closed: DuckDB has let go of the file or pipe it wrote.

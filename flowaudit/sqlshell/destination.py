@@ -61,7 +61,9 @@ class Destination:
         self.discard()
 
 
-def open_destination(output: Path | None, stdout: BinaryIO, *, database: Path | None = None) -> Destination:
+def open_destination(
+    output: Path | None, stdout: BinaryIO, *, database: Path | None = None
+) -> Destination:
     """The destination for --output `output`, or stdout when None."""
     if output is None:
         return StreamDestination(stdout, name="stdout")
@@ -131,7 +133,9 @@ class StreamDestination(Destination):
     def finish(self) -> None:
         self._close_pipe(None)
         if self._failure is not None:
-            raise UsageError(f"cannot write {self._name}: {self._failure.strerror or self._failure}")
+            raise UsageError(
+                f"cannot write {self._name}: {self._failure.strerror or self._failure}"
+            )
         if self._gone:
             raise BrokenPipeError(errno.EPIPE, "the reader of the output went away")
         self._stream.flush()
@@ -155,7 +159,9 @@ class FileDestination(Destination):
         existing = _stat_or_none(target)
         mode = stat.S_IMODE(existing.st_mode) if existing else None
         # Renaming would give the file a new inode: not when others share it or another owns it.
-        self._copy_into = bool(existing) and (existing.st_nlink > 1 or existing.st_uid != os.geteuid())
+        self._copy_into = bool(existing) and (
+            existing.st_nlink > 1 or existing.st_uid != os.geteuid()
+        )
         try:
             self._temporary = self._create_temporary(target.parent, mode)
         except PermissionError:

@@ -27,8 +27,21 @@ _TIMESTAMP_TZ = "timestamp with time zone"
 _NESTED = {"list", "array", "struct", "map"}
 _HUGE_INTEGERS = {"hugeint", "uhugeint"}
 _NUMERIC = {
-    "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
-    "uinteger", "ubigint", "uhugeint", "float", "double", "decimal", "varint", "bignum",
+    "tinyint",
+    "smallint",
+    "integer",
+    "bigint",
+    "hugeint",
+    "utinyint",
+    "usmallint",
+    "uinteger",
+    "ubigint",
+    "uhugeint",
+    "float",
+    "double",
+    "decimal",
+    "varint",
+    "bignum",
 }
 
 # Given a scalar's SQL and type, the SQL that replaces it, or None to keep it as it is.
@@ -130,7 +143,9 @@ def _compact_json(sql: str, column_type: duckdb.DuckDBPyType) -> str:
     return f"CAST(to_json({json_expr(sql, column_type)}) AS VARCHAR)"
 
 
-def _transform(sql: str, column_type: duckdb.DuckDBPyType, leaf: Leaf, depth: int = 0) -> str | None:
+def _transform(
+    sql: str, column_type: duckdb.DuckDBPyType, leaf: Leaf, depth: int = 0
+) -> str | None:
     """`sql` rebuilt with `leaf` applied to every scalar inside it; None when nothing changes."""
     kind = column_type.id
     if kind in {"list", "array"}:

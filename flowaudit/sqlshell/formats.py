@@ -131,14 +131,18 @@ def _encoded(fmt: str, sql: str, column_type: duckdb.DuckDBPyType, name: str) ->
 
 def _count(result: QueryResult) -> int:
     try:
-        return result.connection.execute(result.select(["count(*)"]), result.params or None).fetchall()[0][0]
+        return result.connection.execute(
+            result.select(["count(*)"]), result.params or None
+        ).fetchall()[0][0]
     except duckdb.Error as exc:
         raise result.error(exc) from None
 
 
 def _write_table(result: QueryResult, out: BinaryIO, limit: int, style: TableStyle) -> WriteSummary:
     connection = result.connection
-    expressions = [text_expr(f"#{i}", column.type) for i, column in enumerate(result.columns, start=1)]
+    expressions = [
+        text_expr(f"#{i}", column.type) for i, column in enumerate(result.columns, start=1)
+    ]
     select = result.select(expressions)
     names = [column.name for column in result.columns]
     right = [is_numeric(column.type) for column in result.columns]

@@ -49,7 +49,9 @@ class QueryResult:
     def source(self) -> str:
         """A FROM item that reads the answer (the statement as a subquery, as relations do)."""
         # The text starts on the first line, so DuckDB's "LINE n" counts the person's lines.
-        return f"({self.query}\n) AS answer" if self.query is not None else f"{_ANSWER_VIEW} AS answer"
+        return (
+            f"({self.query}\n) AS answer" if self.query is not None else f"{_ANSWER_VIEW} AS answer"
+        )
 
     @property
     def hidden_prefix(self) -> str:
@@ -106,7 +108,9 @@ def run_query(
     values = {name: in_utc(value) for name, value in {**declared_parameters(sql), **given}.items()}
     used = set().union(*(statement.named_parameters for statement in statements))
     if any(name.isdigit() for name in used):
-        raise UsageError("positional parameters (? or $1) are not supported: use $name and -p name VALUE")
+        raise UsageError(
+            "positional parameters (? or $1) are not supported: use $name and -p name VALUE"
+        )
     missing = sorted(used - values.keys())
     if missing:
         raise UsageError(
@@ -146,7 +150,9 @@ def _answer_of(
         return QueryResult(connection, [], statement=number)
     # A relation binds the statement (names and types) without running it yet.
     relation = connection.sql(statement.query, params=bound or None)
-    columns = [Column(name, kind) for name, kind in zip(relation.columns, relation.types, strict=True)]
+    columns = [
+        Column(name, kind) for name, kind in zip(relation.columns, relation.types, strict=True)
+    ]
     if statement.type == duckdb.StatementType.SELECT:
         # Read as a subquery (as DuckDB's relations do), so the answer streams into its writer.
         return QueryResult(connection, columns, statement.query.rstrip(" \t\r\n;"), bound, number)

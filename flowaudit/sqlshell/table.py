@@ -46,7 +46,10 @@ def plan_table(
     """The layout that fits the header and `first_rows`."""
     header = [_one_line(name) for name in names]
     natural = [
-        max([cell_width(header[i])] + [cell_width(_one_line(row[i] or "NULL")) for row in first_rows])
+        max(
+            [cell_width(header[i])]
+            + [cell_width(_one_line(row[i] or "NULL")) for row in first_rows]
+        )
         for i in range(len(header))
     ]
     return TableLayout(_fit(natural, style), list(right_aligned), style)
@@ -64,7 +67,10 @@ def render_rows(rows: Rows, layout: TableLayout) -> str:
 
 
 def render_table(
-    names: Sequence[str], right_aligned: Sequence[bool], rows: Rows, style: TableStyle = TableStyle()
+    names: Sequence[str],
+    right_aligned: Sequence[bool],
+    rows: Rows,
+    style: TableStyle = TableStyle(),
 ) -> str:
     """A whole table, laid out to fit every row."""
     layout = plan_table(names, right_aligned, rows, style)

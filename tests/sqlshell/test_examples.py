@@ -57,9 +57,14 @@ def _person(record: dict) -> str:
 
 def test_every_example_is_covered_here():
     tested = {
-        "who_changed_what_last_week", "flows_disabled_recently", "changes_outside_business_hours",
-        "changes_through_the_api", "flows_that_change_most", "settings_toggled_back_and_forth",
-        "what_a_person_changed", "flow_on_a_date",
+        "who_changed_what_last_week",
+        "flows_disabled_recently",
+        "changes_outside_business_hours",
+        "changes_through_the_api",
+        "flows_that_change_most",
+        "settings_toggled_back_and_forth",
+        "what_a_person_changed",
+        "flow_on_a_date",
     }
     assert {p.stem for p in EXAMPLES.glob("*.sql")} == tested
 
@@ -72,7 +77,9 @@ def test_who_changed_what_last_week(simulated):
     assert {r["event_id"]: (r["person"], r["source"], r["event"]) for r in rows} == {
         r["_id"]: (_person(r), r["source"], r["event"]) for r in expected
     }
-    fields = {r["_id"]: sorted({c["fieldPath"] for c in r.get("fieldChanges") or []}) for r in expected}
+    fields = {
+        r["_id"]: sorted({c["fieldPath"] for c in r.get("fieldChanges") or []}) for r in expected
+    }
     assert {r["event_id"]: r["fields"] for r in rows} == fields
     assert [r["time"] for r in rows] == sorted((r["time"] for r in rows), reverse=True)
 
@@ -90,8 +97,10 @@ def test_flows_disabled_recently(simulated):
         r["_id"]: (r["_resourceId"], _person(r))
         for r in _records_in_last(account, 30)
         if r["resourceType"] == "flow"
-        and any(c.get("fieldPath") == "disabled" and c.get("newValue") is True
-                for c in r.get("fieldChanges") or [])
+        and any(
+            c.get("fieldPath") == "disabled" and c.get("newValue") is True
+            for c in r.get("fieldChanges") or []
+        )
     }
     assert expected
     assert {r["event_id"]: (r["flow_id"], r["disabled_by"]) for r in rows} == expected
@@ -104,7 +113,11 @@ def test_changes_outside_business_hours(simulated):
     account, db = simulated
     zone = ZoneInfo("Europe/Berlin")
     rows = _run_example(
-        db, "changes_outside_business_hours", timezone="Europe/Berlin", day_starts="9", day_ends="17"
+        db,
+        "changes_outside_business_hours",
+        timezone="Europe/Berlin",
+        day_starts="9",
+        day_ends="17",
     )
     expected = set()
     for record in _records_in_last(account, 30):
@@ -113,8 +126,10 @@ def test_changes_outside_business_hours(simulated):
             expected.add(record["_id"])
     assert expected
     assert {r["event_id"] for r in rows} == expected
-    assert all(r["why"] == ("weekend" if r["weekday"] in {"Saturday", "Sunday"} else "outside hours")
-               for r in rows)
+    assert all(
+        r["why"] == ("weekend" if r["weekday"] in {"Saturday", "Sunday"} else "outside hours")
+        for r in rows
+    )
 
 
 def test_changes_through_the_api(simulated):

@@ -12,14 +12,24 @@ from tests.sqlshell.conftest import run_flowaudit
 
 
 def test_sql_is_read_from_stdin_with_a_dash(invoke, fixture_db):
-    result = invoke("sql", "--db", str(fixture_db), "--format", "csv", "-", stdin="SELECT count(*) AS n FROM samples")
+    result = invoke(
+        "sql",
+        "--db",
+        str(fixture_db),
+        "--format",
+        "csv",
+        "-",
+        stdin="SELECT count(*) AS n FROM samples",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "n\n4\n"
 
 
 def test_sql_is_read_from_a_file(invoke, fixture_db, tmp_path: Path):
     script = tmp_path / "q.sql"
-    script.write_text("-- how many samples are enabled\nSELECT count(*) AS n FROM samples WHERE enabled;\n")
+    script.write_text(
+        "-- how many samples are enabled\nSELECT count(*) AS n FROM samples WHERE enabled;\n"
+    )
     result = invoke("sql", "--db", str(fixture_db), "--format", "csv", "-f", str(script))
     assert result.exit_code == 0, result.stderr
     assert result.stdout == "n\n2\n"
@@ -35,7 +45,14 @@ def test_several_statements_run_in_order_and_the_last_one_is_printed(invoke, fix
 def test_parameters_are_bound_not_pasted_into_the_sql(invoke, fixture_db):
     hostile = "x' OR '1'='1"
     result = invoke(
-        "sql", "--db", str(fixture_db), "--format", "csv", "-p", "label", hostile,
+        "sql",
+        "--db",
+        str(fixture_db),
+        "--format",
+        "csv",
+        "-p",
+        "label",
+        hostile,
         "SELECT count(*) AS n FROM samples WHERE label = $label",
     )
     assert result.exit_code == 0, result.stderr
@@ -44,13 +61,25 @@ def test_parameters_are_bound_not_pasted_into_the_sql(invoke, fixture_db):
 
 def test_parameters_are_text_that_sql_can_cast(invoke, fixture_db):
     result = invoke(
-        "sql", "--db", str(fixture_db), "--format", "csv", "-p", "low", "2", "-p", "since", "2026-03-02",
+        "sql",
+        "--db",
+        str(fixture_db),
+        "--format",
+        "csv",
+        "-p",
+        "low",
+        "2",
+        "-p",
+        "since",
+        "2026-03-02",
         "SELECT id FROM samples WHERE id >= $low::INTEGER AND changed_at >= $since::TIMESTAMP ORDER BY id",
     )
     assert result.stdout == "id\n2\n4\n"
 
 
-def test_a_file_can_declare_parameter_defaults_that_flags_override(invoke, fixture_db, tmp_path: Path):
+def test_a_file_can_declare_parameter_defaults_that_flags_override(
+    invoke, fixture_db, tmp_path: Path
+):
     script = tmp_path / "q.sql"
     script.write_text(
         "-- @param low = 3\n-- @param who = 'it''s, quoted'\n"
@@ -58,7 +87,9 @@ def test_a_file_can_declare_parameter_defaults_that_flags_override(invoke, fixtu
     )
     defaults = invoke("sql", "--db", str(fixture_db), "--format", "csv", "-f", str(script))
     assert defaults.stdout == "n\n3\n"
-    given = invoke("sql", "--db", str(fixture_db), "--format", "csv", "-f", str(script), "-p", "low", "5")
+    given = invoke(
+        "sql", "--db", str(fixture_db), "--format", "csv", "-f", str(script), "-p", "low", "5"
+    )
     assert given.stdout == "n\n1\n"
 
 
@@ -79,7 +110,16 @@ def test_limit_zero_shows_every_row_and_no_notice(invoke, fixture_db):
 def test_other_formats_are_not_limited_unless_asked(invoke, fixture_db):
     unlimited = invoke("sql", "--db", str(fixture_db), "--format", "jsonl", "SELECT n FROM counter")
     assert len(unlimited.stdout.splitlines()) == 2500
-    limited = invoke("sql", "--db", str(fixture_db), "--format", "jsonl", "--limit", "3", "SELECT n FROM counter ORDER BY n")
+    limited = invoke(
+        "sql",
+        "--db",
+        str(fixture_db),
+        "--format",
+        "jsonl",
+        "--limit",
+        "3",
+        "SELECT n FROM counter ORDER BY n",
+    )
     assert limited.stdout.splitlines() == ['{"n":0}', '{"n":1}', '{"n":2}']
     assert "first 3 of 2,500 rows" in limited.stderr
 
@@ -105,7 +145,10 @@ def test_a_query_error_keeps_duckdbs_whole_message(fixture_db):
     # DuckDB's hint and its caret under the faulty word follow the usual first line.
     done = run_flowaudit("sql", "--db", str(fixture_db), "SELECT nope FROM samples")
     lines = done.stderr.splitlines()
-    assert lines[0] == 'flowaudit: error: Binder Error: Referenced column "nope" not found in FROM clause!'
+    assert (
+        lines[0]
+        == 'flowaudit: error: Binder Error: Referenced column "nope" not found in FROM clause!'
+    )
     assert lines[1].startswith("Candidate bindings:") and '"note"' in lines[1]
     done = run_flowaudit("sql", "--db", str(fixture_db), "SELEC 1")
     assert (done.returncode, done.stdout) == (ExitCode.QUERY, "")
@@ -125,7 +168,9 @@ def test_an_error_while_writing_points_into_the_persons_sql(fixture_db, fmt):
     done = run_flowaudit("sql", "--db", str(fixture_db), "--format", fmt, sql)
     assert (done.returncode, done.stdout) == (ExitCode.QUERY, "")
     lines = done.stderr.splitlines()
-    assert lines[0].startswith("flowaudit: error: statement 2: Conversion Error: Could not convert string")
+    assert lines[0].startswith(
+        "flowaudit: error: statement 2: Conversion Error: Could not convert string"
+    )
     assert lines[-2:] == ["LINE 3:   CAST(label AS INTEGER) AS n FROM samples", " " * 10 + "^" * 22]
     assert "#1" not in done.stderr and "COPY" not in done.stderr
 

@@ -40,7 +40,10 @@ def test_decimals_and_hugeints_keep_every_digit_as_json_numbers(fixture_db):
 
 def test_csv_and_table_keep_a_decimals_scale(fixture_db):
     assert _answer(fixture_db, "SELECT 0.10::DECIMAL(4, 2) AS small", "csv") == "small\n0.10\n"
-    assert _answer(fixture_db, "SELECT 0.10::DECIMAL(4, 2) AS small", "table").splitlines()[-1] == " 0.10"
+    assert (
+        _answer(fixture_db, "SELECT 0.10::DECIMAL(4, 2) AS small", "table").splitlines()[-1]
+        == " 0.10"
+    )
 
 
 def test_json_nested_in_lists_structs_and_maps_is_embedded_not_quoted(fixture_db):
@@ -110,7 +113,7 @@ def test_timestamps_inside_lists_structs_and_maps_are_utc_too(fixture_db):
         "SELECT [TIMESTAMP '2026-01-01 12:00:00', NULL] AS times, "
         "{'at': TIMESTAMPTZ '2026-01-01 12:00:00+01', 'n': 'nan'::DOUBLE} AS event, "
         "MAP {'start': TIMESTAMP '2026-01-01 12:00:00'} AS marks, "
-        "NULL::STRUCT(\"at\" TIMESTAMP) AS nothing"
+        'NULL::STRUCT("at" TIMESTAMP) AS nothing'
     )
     expected = {
         "times": ["2026-01-01T12:00:00Z", None],
@@ -119,7 +122,7 @@ def test_timestamps_inside_lists_structs_and_maps_are_utc_too(fixture_db):
         "nothing": None,
     }
     assert json.loads(_answer(fixture_db, sql)) == expected
-    header, row = _answer(fixture_db, sql, "csv").splitlines()
+    _header, row = _answer(fixture_db, sql, "csv").splitlines()
     assert row == (
         '"[""2026-01-01T12:00:00Z"",null]",'
         '"{""at"":""2026-01-01T11:00:00Z"",""n"":null}",'
@@ -153,7 +156,10 @@ def test_parquet_keeps_huge_integers_exact(fixture_db, tmp_path: Path):
     sql = "SELECT sum(n) * 100000000000 AS big, 170141183460469231731687303715884105::HUGEINT AS h FROM counter"
     answer_query(fixture_db, sql, fmt="parquet", output=target, stdout=io.BytesIO())
     row = pq.read_table(target).to_pylist()[0]
-    assert row == {"big": Decimal(3123750 * 100000000000), "h": Decimal("170141183460469231731687303715884105")}
+    assert row == {
+        "big": Decimal(3123750 * 100000000000),
+        "h": Decimal("170141183460469231731687303715884105"),
+    }
 
 
 @pytest.mark.parametrize("sql", ["SELECT INTERVAL 1 DAY AS iv", "SELECT [INTERVAL 1 DAY] AS iv"])
@@ -161,7 +167,9 @@ def test_parquet_refuses_intervals_with_a_hint(fixture_db, tmp_path: Path, sql):
     folder = tmp_path / "out"
     folder.mkdir()
     with pytest.raises(QueryError, match=r"CAST\(iv AS VARCHAR\)"):
-        answer_query(fixture_db, sql, fmt="parquet", output=folder / "x.parquet", stdout=io.BytesIO())
+        answer_query(
+            fixture_db, sql, fmt="parquet", output=folder / "x.parquet", stdout=io.BytesIO()
+        )
     assert not list(folder.iterdir())
 
 
@@ -187,7 +195,11 @@ def test_a_date_time_parameter_with_an_offset_is_converted_to_utc(given, expecte
 def test_an_offset_parameter_selects_the_same_instant_in_sql(fixture_db):
     sql = "SELECT $from::TIMESTAMP AS naive, $from::TIMESTAMPTZ AS zoned, $from::DATE AS day"
     row = json.loads(_answer(fixture_db, sql, **{"from": "2026-01-01T00:00+05:00"}))
-    assert row == {"naive": "2025-12-31T19:00:00Z", "zoned": "2025-12-31T19:00:00Z", "day": "2025-12-31"}
+    assert row == {
+        "naive": "2025-12-31T19:00:00Z",
+        "zoned": "2025-12-31T19:00:00Z",
+        "day": "2025-12-31",
+    }
 
 
 def test_positional_parameters_are_refused_with_a_hint():
@@ -207,7 +219,11 @@ def test_the_failing_statement_of_a_script_is_named():
 
 def test_statements_other_than_select_answer_through_every_format(fixture_db):
     # PRAGMA, CALL and EXPLAIN are run at once and read back; SHOW and DESCRIBE are subqueries.
-    assert _answer(fixture_db, "PRAGMA table_info('counter')", "csv").splitlines()[1].startswith("0,n,BIGINT")
+    assert (
+        _answer(fixture_db, "PRAGMA table_info('counter')", "csv")
+        .splitlines()[1]
+        .startswith("0,n,BIGINT")
+    )
     assert json.loads(_answer(fixture_db, "CALL pragma_version()"))["library_version"]
     assert "sample_view" in _answer(fixture_db, "SHOW TABLES", "csv").splitlines()
     assert "flowaudit_answer" not in _answer(fixture_db, "SHOW TABLES", "csv")
