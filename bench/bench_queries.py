@@ -23,7 +23,7 @@ import duckdb
 
 from flowaudit.assets import queries_dir
 from flowaudit.config import resolve_settings
-from flowaudit.sqlshell import open_readonly, run_query, write_result
+from flowaudit.sqlshell import answer_query, open_readonly, run_query
 
 # Parameters an example requires (the others use the defaults declared in the files).
 REQUIRED = {
@@ -62,14 +62,13 @@ def time_examples(db: Path, repeat: int) -> list[tuple[str, int, float, float, f
         for _ in range(repeat):
             started = time.perf_counter()
             with open_readonly(db) as connection:
-                run_query(connection, sql, params)
-                connection.to_arrow_table()
+                result = run_query(connection, sql, params)
+                connection.sql(result.select(["*"]), params=result.params or None).to_arrow_table()
             query_seconds.append(time.perf_counter() - started)
             # A new connection each time, as each `flowaudit sql` invocation opens one.
             started = time.perf_counter()
-            with open_readonly(db) as connection:
-                out = io.BytesIO()
-                rows = write_result(run_query(connection, sql, params), "csv", out).rows_written
+            out = io.BytesIO()
+            rows = answer_query(db, sql, params, fmt="csv", stdout=out).rows_written
             seconds.append(time.perf_counter() - started)
         results.append(
             (path.stem, rows, statistics.median(query_seconds), statistics.median(seconds), max(seconds))

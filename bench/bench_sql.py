@@ -1,0 +1,178 @@
+"""`flowaudit sql` output against DuckDB's own COPY of the same query, side by side (issue 13).
+
+    .venv/bin/python bench/bench_sql.py [--db PATH | --size large] [--repeat 5]
+                                        [--query SQL] [--before DIR]
+
+The database is a full extract of the simulated account (--size, seed 1), built once into
+bench/results/sql-<size>.duckdb (git-ignored), unless --db names one. Every timing is a
+whole process, started fresh, one kind right after the other, repeated --repeat times
+(min and median shown); each process's peak memory is its own (wait4's ru_maxrss):
+
+- "DuckDB COPY": `python -c` opening the file read-only and running DuckDB's own
+  `COPY (<query>) TO FILE (FORMAT ...)`, the speed to match (no flowaudit rules: DuckDB's
+  own timestamp text, nested values, NaN).
+- "sql -o FILE": `flowaudit sql --format F -o FILE <query>`, as a person runs it.
+- "sql > FILE": the same with stdout redirected to the file (the streamed path).
+- "first row": from start until the first data row can be read from `flowaudit sql`'s
+  stdout pipe (table and csv), after which the pipe is closed; "| head -2" is the whole
+  `flowaudit sql --format csv <query> | head -2` pipeline and its exit code.
+
+--before DIR runs the same flowaudit commands with an older copy of the `flowaudit` package
+(e.g. `git archive <commit> flowaudit | tar -x -C DIR`) for before/after numbers."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from bench_queries import build_database  # noqa: E402
+
+FORMATS = {"csv": "csv", "json": "json, ARRAY true", "jsonl": "json", "parquet": "parquet"}
+COPY_SCRIPT = (
+    "import sys, duckdb\n"
+    "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+    "con.execute(\"SET TimeZone = 'UTC'\")\n"
+    "con.execute(f'COPY ({sys.argv[2]}) TO \\'{sys.argv[3]}\\' (FORMAT {sys.argv[4]})')\n"
+)
+
+
+def database(args: argparse.Namespace) -> Path:
+    if args.db:
+        return args.db
+    path = HERE / "results" / f"sql-{args.size}.duckdb"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as scratch:
+            built = build_database(args.size, 1, Path(scratch))
+            built.rename(path)
+    return path
+
+
+def flowaudit_command(package_dir: Path | None) -> tuple[list[str], dict[str, str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWAUDIT_")}
+    if package_dir is not None:
+        env["PYTHONPATH"] = str(package_dir)
+    return [sys.executable, "-m", "flowaudit"], env
+
+
+def timed(command: list[str], env: dict[str, str] | None = None, stdout=subprocess.DEVNULL) -> tuple[float, int]:
+    """Wall seconds and peak memory (MB) of one process; it must succeed."""
+    started = time.perf_counter()
+    # Run outside the repository: the current folder comes first on sys.path.
+    process = subprocess.Popen(command, env=env, stdout=stdout, stderr=subprocess.PIPE, cwd="/")
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{command[:6]} failed: {process.stderr.read().decode()}")
+    process.stderr.close()
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def first_row_seconds(command: list[str], env: dict[str, str], row_line: int) -> float:
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd="/")
+    for _ in range(row_line):
+        process.stdout.readline()
+    elapsed = time.perf_counter() - started
+    process.stdout.close()
+    process.wait()
+    return elapsed
+
+
+def summary(values: list[float]) -> str:
+    return f"{min(values):.2f} / {statistics.median(values):.2f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, help="an existing database (skips the build)")
+    parser.add_argument("--size", default="large")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--query", default="SELECT * FROM field_changes")
+    parser.add_argument("--before", type=Path, help="folder holding an older flowaudit package")
+    args = parser.parse_args()
+    db = database(args)
+    with duckdb.connect(str(db), read_only=True) as connection:
+        rows = connection.execute(f"SELECT count(*) FROM ({args.query})").fetchall()[0][0]
+
+    versions = {"now": flowaudit_command(None)}
+    if args.before:
+        versions["before"] = flowaudit_command(args.before)
+    results: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    scratch = Path(tempfile.mkdtemp(prefix="bench-sql-"))
+    for _ in range(args.repeat):
+        for fmt, copy_format in FORMATS.items():
+            target = scratch / f"out.{fmt}"
+            copy = [sys.executable, "-c", COPY_SCRIPT, str(db), args.query, str(target), copy_format]
+            results.setdefault((fmt, "DuckDB COPY"), []).append(timed(copy))
+            for version, (command, env) in versions.items():
+                base = [*command, "sql", "--db", str(db), "--format", fmt, args.query]
+                results.setdefault((fmt, f"sql -o FILE ({version})"), []).append(
+                    timed([*base, "-o", str(target)], env)
+                )
+                if fmt != "parquet":
+                    with open(target, "wb") as sink:
+                        results.setdefault((fmt, f"sql > FILE ({version})"), []).append(
+                            timed(base, env, stdout=sink)
+                        )
+            target.unlink()
+    latency: dict[tuple[str, str], list[float]] = {}
+    for _ in range(args.repeat):
+        for version, (command, env) in versions.items():
+            for fmt, row_line in (("table", 3), ("csv", 2)):
+                base = [*command, "sql", "--db", str(db), "--format", fmt, args.query]
+                latency.setdefault((fmt, version), []).append(first_row_seconds(base, env, row_line))
+    heads = {}
+    for version, (command, env) in versions.items():
+        quoted = " ".join(f"'{word}'" for word in [*command, "sql", "--db", str(db), "--format", "csv"])
+        started = time.perf_counter()
+        done = subprocess.run(
+            ["bash", "-c", f"set -o pipefail; {quoted} '{args.query}' | head -2 > /dev/null"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd="/",
+        )
+        heads[version] = (time.perf_counter() - started, done.returncode, done.stderr.strip()[:80])
+    scratch.rmdir()
+
+    print(
+        f"\n{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}; `{args.query}`: "
+        f"{rows:,} rows; {args.repeat} runs each, interleaved; seconds min / median\n"
+    )
+    print("| format | writer | seconds | peak MB | speed vs COPY (min) |")
+    print("|---|---|---:|---:|---:|")
+    for fmt in FORMATS:
+        copy_min = min(seconds for seconds, _ in results[(fmt, "DuckDB COPY")])
+        for (result_fmt, writer), runs in results.items():
+            if result_fmt != fmt:
+                continue
+            seconds = [s for s, _ in runs]
+            peak = max(m for _, m in runs)
+            print(f"| {fmt} | {writer} | {summary(seconds)} | {peak} | {copy_min / min(seconds):.0%} |")
+    print("\n| first data row on stdout | version | seconds min / median |")
+    print("|---|---|---:|")
+    for (fmt, version), values in latency.items():
+        print(f"| {fmt} | {version} | {summary(values)} |")
+    print("\n| `sql --format csv ... \\| head -2` | seconds | exit code | stderr |")
+    print("|---|---:|---:|---|")
+    for version, (seconds, code, stderr) in heads.items():
+        print(f"| {version} | {seconds:.2f} | {code} | {stderr or '(empty)'} |")
+
+
+if __name__ == "__main__":
+    main()
