@@ -34,7 +34,9 @@ REQUIRED = {
     },
     "flow_on_a_date": lambda con: {
         "flow": con.execute("SELECT flow_id FROM flows ORDER BY flow_id LIMIT 1").fetchall()[0][0],
-        "at": str(con.execute("SELECT max(observed_at) - INTERVAL 60 DAY FROM runs").fetchall()[0][0]),
+        "at": str(
+            con.execute("SELECT max(observed_at) - INTERVAL 60 DAY FROM runs").fetchall()[0][0]
+        ),
     },
 }
 
@@ -71,7 +73,13 @@ def time_examples(db: Path, repeat: int) -> list[tuple[str, int, float, float, f
             rows = answer_query(db, sql, params, fmt="csv", stdout=out).rows_written
             seconds.append(time.perf_counter() - started)
         results.append(
-            (path.stem, rows, statistics.median(query_seconds), statistics.median(seconds), max(seconds))
+            (
+                path.stem,
+                rows,
+                statistics.median(query_seconds),
+                statistics.median(seconds),
+                max(seconds),
+            )
         )
     return results
 
@@ -102,7 +110,9 @@ def main() -> None:
     print("| example | rows | query ms | median ms | max ms |")
     print("|---|---:|---:|---:|---:|")
     for name, rows, query, median, slowest in results:
-        print(f"| {name} | {rows:,} | {query * 1000:.0f} | {median * 1000:.0f} | {slowest * 1000:.0f} |")
+        print(
+            f"| {name} | {rows:,} | {query * 1000:.0f} | {median * 1000:.0f} | {slowest * 1000:.0f} |"
+        )
 
 
 if __name__ == "__main__":

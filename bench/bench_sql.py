@@ -68,7 +68,9 @@ def flowaudit_command(package_dir: Path | None) -> tuple[list[str], dict[str, st
     return [sys.executable, "-m", "flowaudit"], env
 
 
-def timed(command: list[str], env: dict[str, str] | None = None, stdout=subprocess.DEVNULL) -> tuple[float, int]:
+def timed(
+    command: list[str], env: dict[str, str] | None = None, stdout=subprocess.DEVNULL
+) -> tuple[float, int]:
     """Wall seconds and peak memory (MB) of one process; it must succeed."""
     started = time.perf_counter()
     # Run outside the repository: the current folder comes first on sys.path.
@@ -83,7 +85,9 @@ def timed(command: list[str], env: dict[str, str] | None = None, stdout=subproce
 
 def first_row_seconds(command: list[str], env: dict[str, str], row_line: int) -> float:
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd="/")
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd="/"
+    )
     for _ in range(row_line):
         process.stdout.readline()
     elapsed = time.perf_counter() - started
@@ -116,7 +120,15 @@ def main() -> None:
     for _ in range(args.repeat):
         for fmt, copy_format in FORMATS.items():
             target = scratch / f"out.{fmt}"
-            copy = [sys.executable, "-c", COPY_SCRIPT, str(db), args.query, str(target), copy_format]
+            copy = [
+                sys.executable,
+                "-c",
+                COPY_SCRIPT,
+                str(db),
+                args.query,
+                str(target),
+                copy_format,
+            ]
             results.setdefault((fmt, "DuckDB COPY"), []).append(timed(copy))
             for version, (command, env) in versions.items():
                 base = [*command, "sql", "--db", str(db), "--format", fmt, args.query]
@@ -134,10 +146,14 @@ def main() -> None:
         for version, (command, env) in versions.items():
             for fmt, row_line in (("table", 3), ("csv", 2)):
                 base = [*command, "sql", "--db", str(db), "--format", fmt, args.query]
-                latency.setdefault((fmt, version), []).append(first_row_seconds(base, env, row_line))
+                latency.setdefault((fmt, version), []).append(
+                    first_row_seconds(base, env, row_line)
+                )
     heads = {}
     for version, (command, env) in versions.items():
-        quoted = " ".join(f"'{word}'" for word in [*command, "sql", "--db", str(db), "--format", "csv"])
+        quoted = " ".join(
+            f"'{word}'" for word in [*command, "sql", "--db", str(db), "--format", "csv"]
+        )
         started = time.perf_counter()
         done = subprocess.run(
             ["bash", "-c", f"set -o pipefail; {quoted} '{args.query}' | head -2 > /dev/null"],
@@ -163,7 +179,9 @@ def main() -> None:
                 continue
             seconds = [s for s, _ in runs]
             peak = max(m for _, m in runs)
-            print(f"| {fmt} | {writer} | {summary(seconds)} | {peak} | {copy_min / min(seconds):.0%} |")
+            print(
+                f"| {fmt} | {writer} | {summary(seconds)} | {peak} | {copy_min / min(seconds):.0%} |"
+            )
     print("\n| first data row on stdout | version | seconds min / median |")
     print("|---|---|---:|")
     for (fmt, version), values in latency.items():

@@ -92,7 +92,7 @@ class StreamDestination(Destination):
         self._read_end, self._write_end = os.pipe()
         with contextlib.suppress(OSError, AttributeError):
             fcntl.fcntl(self._write_end, fcntl.F_SETPIPE_SZ, _CHUNK)  # fewer, larger copies
-        self.duckdb_path = f"/dev/fd/{self._write_end}"
+        self.duckdb_path = _fd_path(self._write_end)
         self._gone = False
         self._failure: OSError | None = None
         self._pump = threading.Thread(target=self._copy, name="flowaudit-sql-output", daemon=True)
@@ -157,6 +157,8 @@ class FileDestination(Destination):
         self._handle: BinaryIO | None = None
         self._finished = False
         existing = _stat_or_none(target)
+        if existing is not None and not os.access(target, os.W_OK):
+            raise UsageError(f"cannot write {name}: permission denied")  # as `>` would refuse
         mode = stat.S_IMODE(existing.st_mode) if existing else None
         # Renaming would give the file a new inode: not when others share it or another owns it.
         self._copy_into = bool(existing) and (
@@ -219,6 +221,14 @@ class FileDestination(Destination):
         if not self._finished:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._temporary)
+
+
+def _fd_path(descriptor: int) -> str:
+    """A path that opens the same pipe (Linux and macOS have /dev/fd; /proc is the fallback)."""
+    for path in (f"/dev/fd/{descriptor}", f"/proc/self/fd/{descriptor}"):
+        if os.path.exists(path):
+            return path
+    raise UsageError("cannot stream the answer: neither /dev/fd nor /proc is available")
 
 
 def _through_fd_link(path: Path) -> bool:

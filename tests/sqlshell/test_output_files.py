@@ -182,3 +182,14 @@ def test_a_file_of_another_owner_keeps_its_owner_and_inode(fixture_db, tmp_path:
     assert _sql_to(fixture_db, target).returncode == ExitCode.OK
     assert (target.stat().st_uid, target.stat().st_ino) == (65534, inode)
     assert target.read_text() == ANSWER
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write any file")
+def test_a_file_without_write_permission_is_refused_as_the_shell_would(fixture_db, tmp_path: Path):
+    target = tmp_path / "answer.csv"
+    target.write_text("old\n")
+    target.chmod(0o444)
+    done = _sql_to(fixture_db, target)
+    assert (done.returncode, done.stdout) == (ExitCode.USAGE, "")
+    assert "permission denied" in done.stderr
+    assert target.read_text() == "old\n"
