@@ -6,7 +6,8 @@
 The database is a full extract of the simulated account (--size, seed 1), built once into
 bench/results/sql-<size>.duckdb (git-ignored), unless --db names one. Every timing is a
 whole process, started fresh, one kind right after the other, repeated --repeat times
-(min and median shown); each process's peak memory is its own (wait4's ru_maxrss):
+(min and median shown); each process's CPU time (user + system, all its threads) and
+peak memory are its own (wait4's rusage), so a busy machine blurs wall time more than CPU:
 
 - "DuckDB COPY": `python -c` opening the file read-only and running DuckDB's own
   `COPY (<query>) TO FILE (FORMAT ...)`, the speed to match (no flowaudit rules: DuckDB's
@@ -70,8 +71,8 @@ def flowaudit_command(package_dir: Path | None) -> tuple[list[str], dict[str, st
 
 def timed(
     command: list[str], env: dict[str, str] | None = None, stdout=subprocess.DEVNULL
-) -> tuple[float, int]:
-    """Wall seconds and peak memory (MB) of one process; it must succeed."""
+) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and peak memory (MB) of one process; it must succeed."""
     started = time.perf_counter()
     # Run outside the repository: the current folder comes first on sys.path.
     process = subprocess.Popen(command, env=env, stdout=stdout, stderr=subprocess.PIPE, cwd="/")
@@ -80,7 +81,7 @@ def timed(
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{command[:6]} failed: {process.stderr.read().decode()}")
     process.stderr.close()
-    return elapsed, usage.ru_maxrss // 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
 def first_row_seconds(command: list[str], env: dict[str, str], row_line: int) -> float:
@@ -170,17 +171,24 @@ def main() -> None:
         f"Python {platform.python_version()}, DuckDB {duckdb.__version__}; `{args.query}`: "
         f"{rows:,} rows; {args.repeat} runs each, interleaved; seconds min / median\n"
     )
-    print("| format | writer | seconds | peak MB | speed vs COPY (min) |")
-    print("|---|---|---:|---:|---:|")
+    print(
+        "| format | writer | wall s | CPU s | peak MB | speed vs COPY: wall (min / median) | CPU |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|")
     for fmt in FORMATS:
-        copy_min = min(seconds for seconds, _ in results[(fmt, "DuckDB COPY")])
+        copy_runs = results[(fmt, "DuckDB COPY")]
+        copy_wall = [wall for wall, _, _ in copy_runs]
+        copy_cpu = min(cpu for _, cpu, _ in copy_runs)
         for (result_fmt, writer), runs in results.items():
             if result_fmt != fmt:
                 continue
-            seconds = [s for s, _ in runs]
-            peak = max(m for _, m in runs)
+            wall = [w for w, _, _ in runs]
+            cpu = [c for _, c, _ in runs]
+            peak = max(m for _, _, m in runs)
+            ratio = f"{min(copy_wall) / min(wall):.0%} / {statistics.median(copy_wall) / statistics.median(wall):.0%}"
             print(
-                f"| {fmt} | {writer} | {summary(seconds)} | {peak} | {copy_min / min(seconds):.0%} |"
+                f"| {fmt} | {writer} | {summary(wall)} | {summary(cpu)} | {peak} | {ratio} | "
+                f"{copy_cpu / min(cpu):.0%} |"
             )
     print("\n| first data row on stdout | version | seconds min / median |")
     print("|---|---|---:|")
