@@ -91,6 +91,7 @@ def answers_by_zone(zoned_db, tmp_path_factory) -> dict[str, dict[str, object]]:
     return {zone: _answers(zoned_db, folder, zone) for zone in ZONES}
 
 
+@pytest.mark.slow
 def test_the_answer_is_the_same_under_every_time_zone(answers_by_zone):
     first = answers_by_zone["UTC"]
     for zone in ZONES[1:]:
@@ -98,6 +99,7 @@ def test_the_answer_is_the_same_under_every_time_zone(answers_by_zone):
             assert answer == first[fmt], f"{fmt} under TZ={zone} differs from UTC"
 
 
+@pytest.mark.slow
 def test_the_answer_is_in_utc(answers_by_zone):
     answers = answers_by_zone["Pacific/Auckland"]
     assert answers["csv"].splitlines() == [
