@@ -109,9 +109,10 @@ class StreamDestination(Destination):
 
     def _copy(self) -> None:
         try:
-            while chunk := os.read(self._read_end, _CHUNK):
-                self._stream.write(chunk)
-                self._stream.flush()  # the reader sees rows as they come
+            if not self._splice_all():
+                while chunk := os.read(self._read_end, _CHUNK):
+                    self._stream.write(chunk)
+                    self._stream.flush()  # the reader sees rows as they come
         except BrokenPipeError:
             self._gone = True
         except OSError as exc:
@@ -122,6 +123,27 @@ class StreamDestination(Destination):
         finally:
             # Closing our end makes DuckDB's next write fail at once instead of blocking.
             os.close(self._read_end)
+
+    def _splice_all(self) -> bool:
+        """Move the pipe's bytes to a real file descriptor in the kernel; False if it cannot."""
+        try:
+            target = self._stream.fileno()
+        except (OSError, ValueError, AttributeError):
+            return False  # an in-memory stream
+        if not hasattr(os, "splice"):
+            return False  # not Linux
+        self._stream.flush()
+        while True:
+            try:
+                moved = os.splice(self._read_end, target, _CHUNK)
+            except OSError as exc:
+                # EINVAL: this file takes no splice (opened for appending, some devices); the
+                # failing call moved nothing, so plain copying carries on from there.
+                if exc.errno in (errno.EINVAL, errno.ENOSYS):
+                    return False
+                raise
+            if moved == 0:
+                return True
 
     def _close_pipe(self, timeout: float | None) -> None:
         if self._done:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -17,7 +19,7 @@ import duckdb
 import pytest
 
 from flowaudit.errors import ExitCode
-from tests.sqlshell.conftest import run_flowaudit
+from tests.sqlshell.conftest import flowaudit_env, run_flowaudit
 
 QUERY = "SELECT id, label FROM samples WHERE id IN (2, 3) ORDER BY id"
 ANSWER = 'id,label\n2,""\n3,東京 ✓\n'
@@ -193,3 +195,32 @@ def test_a_file_without_write_permission_is_refused_as_the_shell_would(fixture_d
     assert (done.returncode, done.stdout) == (ExitCode.USAGE, "")
     assert "permission denied" in done.stderr
     assert target.read_text() == "old\n"
+
+
+@pytest.mark.parametrize(("mode", "before"), [("wb", ""), ("ab", "earlier lines\n")])
+def test_stdout_redirected_to_a_file_gets_the_answer_where_the_shell_put_it(
+    fixture_db, tmp_path: Path, mode, before
+):
+    # `> file` and `>> file`: the answer goes where stdout's own offset is, after what is there.
+    target = tmp_path / "answers.csv"
+    target.write_text("earlier lines\n")
+    with open(target, mode) as sink:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "flowaudit",
+                "sql",
+                "--db",
+                str(fixture_db),
+                "--format",
+                "csv",
+                QUERY,
+            ],
+            stdout=sink,
+            stderr=subprocess.PIPE,
+            env=flowaudit_env(),
+            timeout=60,
+        )
+    assert (done.returncode, done.stderr) == (ExitCode.OK, b"")
+    assert target.read_text() == before + ANSWER
