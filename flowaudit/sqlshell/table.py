@@ -79,6 +79,8 @@ def render_table(
 
 def cell_width(text: str) -> int:
     """Columns the text takes in a terminal (wide East Asian characters take two)."""
+    if text.isascii():
+        return len(text)  # the usual case, without a look at each character
     return sum(
         0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
         for ch in text
@@ -118,6 +120,8 @@ def _fit(natural: list[int], style: TableStyle) -> list[int]:
 def _truncate(text: str, width: int) -> str:
     if cell_width(text) <= width:
         return text
+    if text.isascii():
+        return text[: width - 1] + "…"
     kept, used = [], 0
     for ch in text:
         size = cell_width(ch)
