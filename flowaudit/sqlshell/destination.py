@@ -9,8 +9,9 @@
   opened as the shell opens it and written as the rows come: a reader sees the first rows
   while the query still runs, and a query failing half-way leaves the rows before it.
 
-DuckDB writes csv, json, jsonl and parquet itself: into the temporary file, or into a pipe
-whose other end a thread copies to the stream. `duckdb_path` is that one path, the only one
+DuckDB writes csv, json, jsonl and parquet itself: into the temporary file, into stdout's
+file when stdout is a new empty file (`> out.csv`), or else into a pipe whose other end a
+thread copies (splices) to the stream. `duckdb_path` is that one path, the only one
 the read-only session may write; `stream` takes what Python writes (the table format)."""
 
 from __future__ import annotations
@@ -66,6 +67,8 @@ def open_destination(
 ) -> Destination:
     """The destination for --output `output`, or stdout when None."""
     if output is None:
+        if _is_fresh_file(stdout):
+            return FreshFileDestination(stdout)
         return StreamDestination(stdout, name="stdout")
     path = Path(os.path.abspath(output))
     if _through_fd_link(path) or _is_special(path):
@@ -94,10 +97,10 @@ class StreamDestination(Destination):
             fcntl.fcntl(self._write_end, fcntl.F_SETPIPE_SZ, _CHUNK)  # fewer, larger copies
         self.duckdb_path = _fd_path(self._write_end)
         self._gone = False
+        self._done = False
         self._failure: OSError | None = None
         self._pump = threading.Thread(target=self._copy, name="flowaudit-sql-output", daemon=True)
         self._pump.start()
-        self._done = False
 
     @property
     def stream(self) -> BinaryIO:
@@ -169,6 +172,32 @@ class StreamDestination(Destination):
         if self._owned:
             with contextlib.suppress(OSError):
                 self._stream.close()
+
+
+class FreshFileDestination(Destination):
+    """stdout redirected to a new, empty file (`> out.csv`): DuckDB writes it directly.
+
+    DuckDB opens the file through /dev/fd with a handle of its own, so the shared offset of
+    stdout is moved to the end of what it wrote afterwards: whatever the shell writes there
+    next (`(flowaudit sql ...; echo done) > f`) comes after the answer."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+        self._descriptor = stream.fileno()
+        self.duckdb_path = _fd_path(self._descriptor)
+
+    @property
+    def stream(self) -> BinaryIO:
+        return self._stream
+
+    def finish(self) -> None:
+        self._stream.flush()
+        os.lseek(self._descriptor, 0, os.SEEK_END)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self._stream.flush()
+            os.lseek(self._descriptor, 0, os.SEEK_END)  # an error message goes after the rows
 
 
 class FileDestination(Destination):
@@ -243,6 +272,23 @@ class FileDestination(Destination):
         if not self._finished:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._temporary)
+
+
+def _is_fresh_file(stream: BinaryIO) -> bool:
+    """True for a stream on an empty regular file, at its start and not appending (`> f`)."""
+    try:
+        descriptor = stream.fileno()
+        found = os.fstat(descriptor)
+        return (
+            stat.S_ISREG(found.st_mode)
+            and found.st_size == 0
+            and os.lseek(descriptor, 0, os.SEEK_CUR) == 0
+            and not fcntl.fcntl(descriptor, fcntl.F_GETFL) & os.O_APPEND
+            # DuckDB reopens the file by name: that must be allowed too (not only the handle).
+            and os.access(f"/proc/self/fd/{descriptor}", os.W_OK)
+        )
+    except (OSError, ValueError, AttributeError):
+        return False  # an in-memory stream, or a descriptor that cannot seek
 
 
 def _fd_path(descriptor: int) -> str:

@@ -224,3 +224,20 @@ def test_stdout_redirected_to_a_file_gets_the_answer_where_the_shell_put_it(
         )
     assert (done.returncode, done.stderr) == (ExitCode.OK, b"")
     assert target.read_text() == before + ANSWER
+
+
+@pytest.mark.parametrize("fmt", ["csv", "table"])
+def test_what_the_shell_writes_after_the_answer_comes_after_it(fixture_db, tmp_path: Path, fmt):
+    # `(flowaudit sql ...; echo done) > f 2>&1`: stdout's offset ends after the answer, also
+    # when DuckDB wrote the answer through a handle of its own.
+    target = tmp_path / "log.txt"
+    flowaudit = f"'{sys.executable}' -m flowaudit sql --db '{fixture_db}' --format {fmt}"
+    script = f"({flowaudit} \"{QUERY}\"; echo done; {flowaudit} 'SELECT nope'; echo end) > '{target}' 2>&1"
+    done = subprocess.run(["bash", "-c", script], env=flowaudit_env(), timeout=60)
+    assert done.returncode == 0
+    answer = ANSWER if fmt == "csv" else "id | label\n---+-------\n 2 |\n 3 | 東京 ✓\n"
+    lines = target.read_text().splitlines(keepends=True)
+    assert "".join(lines[: answer.count("\n")]) == answer
+    assert lines[answer.count("\n")] == "done\n"
+    assert lines[answer.count("\n") + 1].startswith("flowaudit: error: Binder Error:")
+    assert lines[-1] == "end\n"
