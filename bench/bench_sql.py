@@ -13,7 +13,9 @@ peak memory are its own (wait4's rusage), so a busy machine blurs wall time more
   `COPY (<query>) TO FILE (FORMAT ...)`, the speed to match (no flowaudit rules: DuckDB's
   own timestamp text, nested values, NaN).
 - "sql -o FILE": `flowaudit sql --format F -o FILE <query>`, as a person runs it.
-- "sql > FILE": the same with stdout redirected to the file (the streamed path).
+- "sql > FILE": the same with stdout redirected to a new file (DuckDB writes it directly).
+- "sql | reader": stdout is a pipe this script drains (the answer goes through flowaudit's
+  own pipe and is spliced on: the streamed path of `| head`, `| gzip` ...).
 - "first row": from start until the first data row can be read from `flowaudit sql`'s
   stdout pipe (table and csv), after which the pipe is closed; "| head -2" is the whole
   `flowaudit sql --format csv <query> | head -2` pipeline and its exit code.
@@ -84,6 +86,22 @@ def timed(
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
+def timed_into_pipe(command: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """As `timed`, with stdout a pipe that this process drains (`flowaudit sql ... | reader`)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd="/"
+    )
+    while process.stdout.read1(1 << 20):
+        pass
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{command[:6]} failed")
+    process.stdout.close()
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
+
+
 def first_row_seconds(command: list[str], env: dict[str, str], row_line: int) -> float:
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -116,11 +134,13 @@ def main() -> None:
     versions = {"now": flowaudit_command(None)}
     if args.before:
         versions["before"] = flowaudit_command(args.before)
-    results: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    results: dict[tuple[str, str], list[tuple[float, float, int]]] = {}
     scratch = Path(tempfile.mkdtemp(prefix="bench-sql-"))
     for _ in range(args.repeat):
         for fmt, copy_format in FORMATS.items():
             target = scratch / f"out.{fmt}"
+            # Every writer gets a path where nothing is (freeing the last answer's 200 MB is
+            # not part of writing this one).
             copy = [
                 sys.executable,
                 "-c",
@@ -131,17 +151,22 @@ def main() -> None:
                 copy_format,
             ]
             results.setdefault((fmt, "DuckDB COPY"), []).append(timed(copy))
+            target.unlink()
             for version, (command, env) in versions.items():
                 base = [*command, "sql", "--db", str(db), "--format", fmt, args.query]
                 results.setdefault((fmt, f"sql -o FILE ({version})"), []).append(
                     timed([*base, "-o", str(target)], env)
                 )
+                target.unlink()
                 if fmt != "parquet":
                     with open(target, "wb") as sink:
                         results.setdefault((fmt, f"sql > FILE ({version})"), []).append(
                             timed(base, env, stdout=sink)
                         )
-            target.unlink()
+                    target.unlink()
+                    results.setdefault((fmt, f"sql | reader ({version})"), []).append(
+                        timed_into_pipe(base, env)
+                    )
     latency: dict[tuple[str, str], list[float]] = {}
     for _ in range(args.repeat):
         for version, (command, env) in versions.items():
