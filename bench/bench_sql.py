@@ -20,6 +20,9 @@ peak memory are its own (wait4's rusage), so a busy machine blurs wall time more
   stdout pipe (table and csv), after which the pipe is closed; "| head -2" is the whole
   `flowaudit sql --format csv <query> | head -2` pipeline and its exit code.
 
+The same comparison runs once more inside this process (DuckDB's COPY against
+`flowaudit.sqlshell.answer_query`), without any interpreter start.
+
 --before DIR runs the same flowaudit commands with an older copy of the `flowaudit` package
 (e.g. `git archive <commit> flowaudit | tar -x -C DIR`) for before/after numbers."""
 
@@ -102,6 +105,30 @@ def timed_into_pipe(command: list[str], env: dict[str, str]) -> tuple[float, flo
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024
 
 
+def in_process(
+    db: Path, query: str, repeat: int, scratch: Path
+) -> dict[tuple[str, str], list[float]]:
+    """Wall seconds of DuckDB's COPY and of answer_query in this process: no startup at all."""
+    from flowaudit.sqlshell import answer_query
+
+    seconds: dict[tuple[str, str], list[float]] = {}
+    for _ in range(repeat):
+        for fmt, copy_format in FORMATS.items():
+            target = scratch / f"in-process.{fmt}"
+            started = time.perf_counter()
+            with duckdb.connect(str(db), read_only=True) as connection:
+                connection.execute(f"COPY ({query}) TO '{target}' (FORMAT {copy_format})")
+            seconds.setdefault((fmt, "DuckDB COPY"), []).append(time.perf_counter() - started)
+            target.unlink()
+            started = time.perf_counter()
+            answer_query(db, query, fmt=fmt, output=target, stdout=sys.stdout.buffer)
+            seconds.setdefault((fmt, "answer_query -o FILE"), []).append(
+                time.perf_counter() - started
+            )
+            target.unlink()
+    return seconds
+
+
 def first_row_seconds(command: list[str], env: dict[str, str], row_line: int) -> float:
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -167,6 +194,7 @@ def main() -> None:
                     results.setdefault((fmt, f"sql | reader ({version})"), []).append(
                         timed_into_pipe(base, env)
                     )
+    library = in_process(db, args.query, args.repeat, scratch)
     latency: dict[tuple[str, str], list[float]] = {}
     for _ in range(args.repeat):
         for version, (command, env) in versions.items():
@@ -215,6 +243,12 @@ def main() -> None:
                 f"| {fmt} | {writer} | {summary(wall)} | {summary(cpu)} | {peak} | {ratio} | "
                 f"{copy_cpu / min(cpu):.0%} |"
             )
+    print("\n| in one process (no startup) | writer | wall s | speed vs COPY (min / median) |")
+    print("|---|---|---:|---:|")
+    for (fmt, writer), values in library.items():
+        copy = library[(fmt, "DuckDB COPY")]
+        ratio = f"{min(copy) / min(values):.0%} / {statistics.median(copy) / statistics.median(values):.0%}"
+        print(f"| {fmt} | {writer} | {summary(values)} | {ratio} |")
     print("\n| first data row on stdout | version | seconds min / median |")
     print("|---|---|---:|")
     for (fmt, version), values in latency.items():
