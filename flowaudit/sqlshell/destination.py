@@ -9,9 +9,9 @@
   opened as the shell opens it and written as the rows come: a reader sees the first rows
   while the query still runs, and a query failing half-way leaves the rows before it.
 
-DuckDB writes csv, json, jsonl and parquet itself: into the temporary file, into stdout's
-file when stdout is a new empty file (`> out.csv`), or else into a pipe whose other end a
-thread copies (splices) to the stream. `duckdb_path` is that one path, the only one
+DuckDB writes csv, json, jsonl and parquet itself: into the temporary file; straight into
+a pipe, FIFO, device or new empty file it can open through /dev/fd; or else (an appending
+file, a socket, an in-memory stream) into a pipe whose other end a thread copies to it. `duckdb_path` is that one path, the only one
 the read-only session may write; `stream` takes what Python writes (the table format)."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import select
 import shutil
 import stat
 import tempfile
@@ -67,8 +68,8 @@ def open_destination(
 ) -> Destination:
     """The destination for --output `output`, or stdout when None."""
     if output is None:
-        if _is_fresh_file(stdout):
-            return FreshFileDestination(stdout)
+        if _duckdb_can_open(stdout):
+            return DirectDestination(stdout)
         return StreamDestination(stdout, name="stdout")
     path = Path(os.path.abspath(output))
     if _through_fd_link(path) or _is_special(path):
@@ -76,6 +77,8 @@ def open_destination(
             handle = open(path, "wb")  # noqa: SIM115  (the destination owns and closes it)
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+        if _duckdb_can_open(handle):
+            return DirectDestination(handle, owned=True)
         return StreamDestination(handle, name=str(output), owned=True)
     target = Path(os.path.realpath(path))  # a symlink stays; the file it names is written
     if target.is_dir():
@@ -174,30 +177,46 @@ class StreamDestination(Destination):
                 self._stream.close()
 
 
-class FreshFileDestination(Destination):
-    """stdout redirected to a new, empty file (`> out.csv`): DuckDB writes it directly.
+class DirectDestination(Destination):
+    """A stream DuckDB opens and writes itself through /dev/fd, with no copy in between: a
+    pipe, a FIFO, a terminal or another device, or a new empty file (`> out.csv`).
 
-    DuckDB opens the file through /dev/fd with a handle of its own, so the shared offset of
-    stdout is moved to the end of what it wrote afterwards: whatever the shell writes there
-    next (`(flowaudit sql ...; echo done) > f`) comes after the answer."""
+    DuckDB writes a regular file through a handle of its own, so stdout's shared offset is
+    moved past the answer afterwards: what the shell writes next (`(flowaudit sql ...; echo
+    done) > f`) comes after it."""
 
-    def __init__(self, stream: BinaryIO):
-        self._stream = stream
+    def __init__(self, stream: BinaryIO, *, owned: bool = False):
+        self._stream, self._owned = stream, owned
         self._descriptor = stream.fileno()
+        self._regular = stat.S_ISREG(os.fstat(self._descriptor).st_mode)
         self.duckdb_path = _fd_path(self._descriptor)
 
     @property
     def stream(self) -> BinaryIO:
         return self._stream
 
+    @property
+    def reader_gone(self) -> bool:
+        # The write end of a pipe or FIFO whose readers all left polls as an error.
+        poller = select.poll()
+        poller.register(self._descriptor, select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+
     def finish(self) -> None:
         self._stream.flush()
-        os.lseek(self._descriptor, 0, os.SEEK_END)
+        if self._regular:
+            os.lseek(self._descriptor, 0, os.SEEK_END)
+        if self._owned:
+            self._stream.close()
 
     def discard(self) -> None:
         with contextlib.suppress(OSError, ValueError):
             self._stream.flush()
-            os.lseek(self._descriptor, 0, os.SEEK_END)  # an error message goes after the rows
+            if self._regular:
+                os.lseek(self._descriptor, 0, os.SEEK_END)  # an error message goes after the rows
+        if self._owned:
+            with contextlib.suppress(OSError):
+                self._stream.close()
 
 
 class FileDestination(Destination):
@@ -274,21 +293,25 @@ class FileDestination(Destination):
                 os.unlink(self._temporary)
 
 
-def _is_fresh_file(stream: BinaryIO) -> bool:
-    """True for a stream on an empty regular file, at its start and not appending (`> f`)."""
+def _duckdb_can_open(stream: BinaryIO) -> bool:
+    """True when DuckDB can write the stream's file itself through /dev/fd, as `>` would."""
     try:
         descriptor = stream.fileno()
         found = os.fstat(descriptor)
+        # DuckDB reopens it by name: that must be allowed too (not only the open handle).
+        if not os.access(f"/proc/self/fd/{descriptor}", os.W_OK):
+            return False
+        if stat.S_ISFIFO(found.st_mode) or stat.S_ISCHR(found.st_mode):
+            return True
+        # A regular file only when new and empty: reopening truncates it and writes from 0.
         return (
             stat.S_ISREG(found.st_mode)
             and found.st_size == 0
             and os.lseek(descriptor, 0, os.SEEK_CUR) == 0
             and not fcntl.fcntl(descriptor, fcntl.F_GETFL) & os.O_APPEND
-            # DuckDB reopens the file by name: that must be allowed too (not only the handle).
-            and os.access(f"/proc/self/fd/{descriptor}", os.W_OK)
         )
     except (OSError, ValueError, AttributeError):
-        return False  # an in-memory stream, or a descriptor that cannot seek
+        return False  # an in-memory stream, a socket, no /proc
 
 
 def _fd_path(descriptor: int) -> str:

@@ -7,6 +7,7 @@ print a row."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -80,3 +81,36 @@ def test_rows_before_a_late_error_reach_stdout_and_the_exit_code_says_it_failed(
     lines = stdout.splitlines()
     assert json.loads(lines[0]) == {"n": 0}  # streamed before the failure
     assert all(json.loads(line)["n"] < 1500000 for line in lines[:-1])
+
+
+def test_a_socket_as_stdout_gets_the_rows_through_flowaudits_own_pipe_and_may_close(fixture_db):
+    # DuckDB cannot open a socket by name: the answer goes through flowaudit's pipe and thread.
+    ours, theirs = socket.socketpair()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flowaudit",
+            "sql",
+            "--db",
+            str(fixture_db),
+            "--format",
+            "csv",
+            ENDLESS,
+        ],
+        stdout=theirs,
+        stderr=subprocess.PIPE,
+        env=flowaudit_env(),
+    )
+    theirs.close()
+    ours.settimeout(60)  # no rows within a minute: the answer does not stream
+    try:
+        reader = ours.makefile("rb")
+        assert [reader.readline() for _ in range(2)] == [b"n,label\n", b"0,row 0\n"]
+        reader.close()
+        ours.close()
+        assert process.wait(timeout=60) == ExitCode.OK
+        assert process.stderr.read() == b""
+    finally:
+        process.kill()
+        process.wait()
