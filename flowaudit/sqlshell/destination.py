@@ -10,8 +10,9 @@
   while the query still runs, and a query failing half-way leaves the rows before it.
 
 DuckDB writes csv, json, jsonl and parquet itself: into the temporary file; straight into
-a pipe, FIFO, device or new empty file it can open through /dev/fd; or else (an appending
-file, a socket, an in-memory stream) into a pipe whose other end a thread copies to it. `duckdb_path` is that one path, the only one
+a pipe, FIFO, device or new empty file it can open through /dev/fd; or else (a terminal,
+an appending file, a socket, an in-memory stream) into a pipe whose other end a thread
+copies to it. `duckdb_path` is that one path, the only one
 the read-only session may write; `stream` takes what Python writes (the table format)."""
 
 from __future__ import annotations
@@ -179,7 +180,7 @@ class StreamDestination(Destination):
 
 class DirectDestination(Destination):
     """A stream DuckDB opens and writes itself through /dev/fd, with no copy in between: a
-    pipe, a FIFO, a terminal or another device, or a new empty file (`> out.csv`).
+    pipe, a FIFO, a device other than a terminal, or a new empty file (`> out.csv`).
 
     DuckDB writes a regular file through a handle of its own, so stdout's shared offset is
     moved past the answer afterwards: what the shell writes next (`(flowaudit sql ...; echo
@@ -301,8 +302,12 @@ def _duckdb_can_open(stream: BinaryIO) -> bool:
         # DuckDB reopens it by name: that must be allowed too (not only the open handle).
         if not os.access(f"/proc/self/fd/{descriptor}", os.W_OK):
             return False
-        if stat.S_ISFIFO(found.st_mode) or stat.S_ISCHR(found.st_mode):
+        if stat.S_ISFIFO(found.st_mode):
             return True
+        if stat.S_ISCHR(found.st_mode):
+            # Not a terminal: a query may read the paths it may write, and what a person types
+            # is not for it (a terminal's output is small anyway).
+            return not os.isatty(descriptor)
         # A regular file only when new and empty: reopening truncates it and writes from 0.
         return (
             stat.S_ISREG(found.st_mode)

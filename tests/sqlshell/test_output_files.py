@@ -8,7 +8,9 @@ a symlink to /proc/self/fd/1) so that a regression could never replace the machi
 
 from __future__ import annotations
 
+import io
 import os
+import pty
 import stat
 import subprocess
 import sys
@@ -19,6 +21,7 @@ import duckdb
 import pytest
 
 from flowaudit.errors import ExitCode
+from flowaudit.sqlshell import open_destination
 from tests.sqlshell.conftest import flowaudit_env, run_flowaudit
 
 QUERY = "SELECT id, label FROM samples WHERE id IN (2, 3) ORDER BY id"
@@ -241,3 +244,27 @@ def test_what_the_shell_writes_after_the_answer_comes_after_it(fixture_db, tmp_p
     assert lines[answer.count("\n")] == "done\n"
     assert lines[answer.count("\n") + 1].startswith("flowaudit: error: Binder Error:")
     assert lines[-1] == "end\n"
+
+
+def _kind_of_destination_for(stream) -> str:
+    with open_destination(None, stream) as destination:
+        return type(destination).__name__
+
+
+def test_duckdb_writes_itself_only_into_what_a_shell_redirection_could_reopen(tmp_path: Path):
+    read_end, write_end = os.pipe()
+    leader, follower = pty.openpty()
+    try:
+        with open(write_end, "wb", closefd=False) as pipe:
+            assert _kind_of_destination_for(pipe) == "DirectDestination"
+        with open(tmp_path / "new.csv", "wb") as fresh:
+            assert _kind_of_destination_for(fresh) == "DirectDestination"
+        (tmp_path / "old.csv").write_text("kept\n")
+        with open(tmp_path / "old.csv", "ab") as appending:
+            assert _kind_of_destination_for(appending) == "StreamDestination"
+        with open(follower, "wb", closefd=False) as terminal:
+            assert _kind_of_destination_for(terminal) == "StreamDestination"
+        assert _kind_of_destination_for(io.BytesIO()) == "StreamDestination"
+    finally:
+        for descriptor in (read_end, write_end, leader, follower):
+            os.close(descriptor)

@@ -7,6 +7,9 @@ print a row."""
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
 import socket
 import subprocess
 import sys
@@ -114,3 +117,42 @@ def test_a_socket_as_stdout_gets_the_rows_through_flowaudits_own_pipe_and_may_cl
     finally:
         process.kill()
         process.wait()
+
+
+def test_a_terminal_gets_the_rows_through_flowaudits_own_pipe(fixture_db):
+    # DuckDB is not given the terminal's name (a query may read what it may write).
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flowaudit",
+            "sql",
+            "--db",
+            str(fixture_db),
+            "--format",
+            "csv",
+            "SELECT n FROM range(3) t(n)",
+        ],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env=flowaudit_env(),
+    )
+    os.close(follower)
+    received = b""
+    try:
+        while select.select([leader], [], [], 60)[0]:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed: the command is done
+                break
+            if not chunk:
+                break
+            received += chunk
+        assert process.wait(timeout=60) == ExitCode.OK
+        assert process.stderr.read() == b""
+    finally:
+        os.close(leader)
+        process.kill()
+        process.wait()
+    assert received.replace(b"\r\n", b"\n") == b"n\n0\n1\n2\n"
