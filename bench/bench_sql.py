@@ -1,7 +1,7 @@
 """`flowaudit sql` output against DuckDB's own COPY of the same query, side by side (issue 13).
 
     .venv/bin/python bench/bench_sql.py [--db PATH | --size large] [--repeat 5]
-                                        [--query SQL] [--before DIR]
+                                        [--query SQL] [--before DIR] [--parts a,b]
 
 The database is a full extract of the simulated account (--size, seed 1), built once into
 bench/results/sql-<size>.duckdb (git-ignored), unless --db names one. Every timing is a
@@ -146,6 +146,93 @@ def summary(values: list[float]) -> str:
     return f"{min(values):.2f} / {statistics.median(values):.2f}"
 
 
+Versions = dict[str, tuple[list[str], dict[str, str]]]
+Runs = dict[tuple[str, str], list[tuple[float, float, int]]]
+
+
+def measure_writers(db: Path, query: str, repeat: int, versions: Versions, scratch: Path) -> Runs:
+    """Whole processes: DuckDB's COPY, then each flowaudit writer, per format, interleaved."""
+    runs: Runs = {}
+    for _ in range(repeat):
+        for fmt, copy_format in FORMATS.items():
+            # Every writer gets a path where nothing is (freeing the last answer's 200 MB is
+            # not part of writing this one).
+            target = scratch / f"out.{fmt}"
+            copy = [sys.executable, "-c", COPY_SCRIPT, str(db), query, str(target), copy_format]
+            runs.setdefault((fmt, "DuckDB COPY"), []).append(timed(copy))
+            target.unlink()
+            for version, (command, env) in versions.items():
+                base = [*command, "sql", "--db", str(db), "--format", fmt, query]
+                runs.setdefault((fmt, f"sql -o FILE ({version})"), []).append(
+                    timed([*base, "-o", str(target)], env)
+                )
+                target.unlink()
+                if fmt == "parquet":
+                    continue
+                with open(target, "wb") as sink:
+                    runs.setdefault((fmt, f"sql > FILE ({version})"), []).append(
+                        timed(base, env, stdout=sink)
+                    )
+                target.unlink()
+                runs.setdefault((fmt, f"sql | reader ({version})"), []).append(
+                    timed_into_pipe(base, env)
+                )
+    return runs
+
+
+def measure_first_rows(db: Path, query: str, repeat: int, versions: Versions) -> dict:
+    latency: dict[tuple[str, str], list[float]] = {}
+    for _ in range(repeat):
+        for version, (command, env) in versions.items():
+            for fmt, row_line in (("table", 3), ("csv", 2)):
+                base = [*command, "sql", "--db", str(db), "--format", fmt, query]
+                latency.setdefault((fmt, version), []).append(
+                    first_row_seconds(base, env, row_line)
+                )
+    return latency
+
+
+def measure_head(db: Path, query: str, versions: Versions) -> dict:
+    heads = {}
+    for version, (command, env) in versions.items():
+        words = [*command, "sql", "--db", str(db), "--format", "csv", query]
+        quoted = " ".join(f"'{word}'" for word in words)
+        started = time.perf_counter()
+        done = subprocess.run(
+            ["bash", "-c", f"set -o pipefail; {quoted} | head -2 > /dev/null"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd="/",
+        )
+        heads[version] = (time.perf_counter() - started, done.returncode, done.stderr.strip()[:80])
+    return heads
+
+
+def print_writers(runs: Runs) -> None:
+    print(
+        "| format | writer | wall s | CPU s | peak MB | speed vs COPY: wall (min / median) | CPU |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for fmt in FORMATS:
+        copy_wall = [wall for wall, _, _ in runs[(fmt, "DuckDB COPY")]]
+        copy_cpu = min(cpu for _, cpu, _ in runs[(fmt, "DuckDB COPY")])
+        for (result_fmt, writer), values in runs.items():
+            if result_fmt != fmt:
+                continue
+            wall = [w for w, _, _ in values]
+            cpu = [c for _, c, _ in values]
+            peak = max(m for _, _, m in values)
+            print(
+                f"| {fmt} | {writer} | {summary(wall)} | {summary(cpu)} | {peak} | "
+                f"{ratios(copy_wall, wall)} | {copy_cpu / min(cpu):.0%} |"
+            )
+
+
+def ratios(copy: list[float], ours: list[float]) -> str:
+    return f"{min(copy) / min(ours):.0%} / {statistics.median(copy) / statistics.median(ours):.0%}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, help="an existing database (skips the build)")
@@ -153,110 +240,49 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--query", default="SELECT * FROM field_changes")
     parser.add_argument("--before", type=Path, help="folder holding an older flowaudit package")
+    parser.add_argument(
+        "--parts", default="writers,library,first-row,head", help="which measurements to make"
+    )
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     db = database(args)
     with duckdb.connect(str(db), read_only=True) as connection:
         rows = connection.execute(f"SELECT count(*) FROM ({args.query})").fetchall()[0][0]
-
-    versions = {"now": flowaudit_command(None)}
+    versions: Versions = {"now": flowaudit_command(None)}
     if args.before:
         versions["before"] = flowaudit_command(args.before)
-    results: dict[tuple[str, str], list[tuple[float, float, int]]] = {}
-    scratch = Path(tempfile.mkdtemp(prefix="bench-sql-"))
-    for _ in range(args.repeat):
-        for fmt, copy_format in FORMATS.items():
-            target = scratch / f"out.{fmt}"
-            # Every writer gets a path where nothing is (freeing the last answer's 200 MB is
-            # not part of writing this one).
-            copy = [
-                sys.executable,
-                "-c",
-                COPY_SCRIPT,
-                str(db),
-                args.query,
-                str(target),
-                copy_format,
-            ]
-            results.setdefault((fmt, "DuckDB COPY"), []).append(timed(copy))
-            target.unlink()
-            for version, (command, env) in versions.items():
-                base = [*command, "sql", "--db", str(db), "--format", fmt, args.query]
-                results.setdefault((fmt, f"sql -o FILE ({version})"), []).append(
-                    timed([*base, "-o", str(target)], env)
-                )
-                target.unlink()
-                if fmt != "parquet":
-                    with open(target, "wb") as sink:
-                        results.setdefault((fmt, f"sql > FILE ({version})"), []).append(
-                            timed(base, env, stdout=sink)
-                        )
-                    target.unlink()
-                    results.setdefault((fmt, f"sql | reader ({version})"), []).append(
-                        timed_into_pipe(base, env)
-                    )
-    library = in_process(db, args.query, args.repeat, scratch)
-    latency: dict[tuple[str, str], list[float]] = {}
-    for _ in range(args.repeat):
-        for version, (command, env) in versions.items():
-            for fmt, row_line in (("table", 3), ("csv", 2)):
-                base = [*command, "sql", "--db", str(db), "--format", fmt, args.query]
-                latency.setdefault((fmt, version), []).append(
-                    first_row_seconds(base, env, row_line)
-                )
-    heads = {}
-    for version, (command, env) in versions.items():
-        quoted = " ".join(
-            f"'{word}'" for word in [*command, "sql", "--db", str(db), "--format", "csv"]
-        )
-        started = time.perf_counter()
-        done = subprocess.run(
-            ["bash", "-c", f"set -o pipefail; {quoted} '{args.query}' | head -2 > /dev/null"],
-            env=env,
-            capture_output=True,
-            text=True,
-            cwd="/",
-        )
-        heads[version] = (time.perf_counter() - started, done.returncode, done.stderr.strip()[:80])
-    scratch.rmdir()
 
     print(
         f"\n{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, DuckDB {duckdb.__version__}; `{args.query}`: "
-        f"{rows:,} rows; {args.repeat} runs each, interleaved; seconds min / median\n"
+        f"{rows:,} rows; {args.repeat} runs each, interleaved; seconds min / median; "
+        f"load average before: {os.getloadavg()[0]:.1f}\n"
     )
-    print(
-        "| format | writer | wall s | CPU s | peak MB | speed vs COPY: wall (min / median) | CPU |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for fmt in FORMATS:
-        copy_runs = results[(fmt, "DuckDB COPY")]
-        copy_wall = [wall for wall, _, _ in copy_runs]
-        copy_cpu = min(cpu for _, cpu, _ in copy_runs)
-        for (result_fmt, writer), runs in results.items():
-            if result_fmt != fmt:
-                continue
-            wall = [w for w, _, _ in runs]
-            cpu = [c for _, c, _ in runs]
-            peak = max(m for _, _, m in runs)
-            ratio = f"{min(copy_wall) / min(wall):.0%} / {statistics.median(copy_wall) / statistics.median(wall):.0%}"
+    scratch = Path(tempfile.mkdtemp(prefix="bench-sql-"))
+    if "writers" in parts:
+        print_writers(measure_writers(db, args.query, args.repeat, versions, scratch))
+    if "library" in parts:
+        library = in_process(db, args.query, args.repeat, scratch)
+        print("\n| in one process (no startup) | writer | wall s | speed vs COPY (min / median) |")
+        print("|---|---|---:|---:|")
+        for (fmt, writer), values in library.items():
             print(
-                f"| {fmt} | {writer} | {summary(wall)} | {summary(cpu)} | {peak} | {ratio} | "
-                f"{copy_cpu / min(cpu):.0%} |"
+                f"| {fmt} | {writer} | {summary(values)} | {ratios(library[(fmt, 'DuckDB COPY')], values)} |"
             )
-    print("\n| in one process (no startup) | writer | wall s | speed vs COPY (min / median) |")
-    print("|---|---|---:|---:|")
-    for (fmt, writer), values in library.items():
-        copy = library[(fmt, "DuckDB COPY")]
-        ratio = f"{min(copy) / min(values):.0%} / {statistics.median(copy) / statistics.median(values):.0%}"
-        print(f"| {fmt} | {writer} | {summary(values)} | {ratio} |")
-    print("\n| first data row on stdout | version | seconds min / median |")
-    print("|---|---|---:|")
-    for (fmt, version), values in latency.items():
-        print(f"| {fmt} | {version} | {summary(values)} |")
-    print("\n| `sql --format csv ... \\| head -2` | seconds | exit code | stderr |")
-    print("|---|---:|---:|---|")
-    for version, (seconds, code, stderr) in heads.items():
-        print(f"| {version} | {seconds:.2f} | {code} | {stderr or '(empty)'} |")
+    scratch.rmdir()
+    if "first-row" in parts:
+        print("\n| first data row on stdout | version | seconds min / median |")
+        print("|---|---|---:|")
+        for (fmt, version), values in measure_first_rows(
+            db, args.query, args.repeat, versions
+        ).items():
+            print(f"| {fmt} | {version} | {summary(values)} |")
+    if "head" in parts:
+        print("\n| `sql --format csv ... \\| head -2` | seconds | exit code | stderr |")
+        print("|---|---:|---:|---|")
+        for version, (seconds, code, stderr) in measure_head(db, args.query, versions).items():
+            print(f"| {version} | {seconds:.2f} | {code} | {stderr or '(empty)'} |")
+    print(f"\nload average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
