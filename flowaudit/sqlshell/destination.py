@@ -36,7 +36,8 @@ _FD_LINK_PREFIXES = ("/proc/", "/dev/fd/")
 
 
 class Destination:
-    """Where one answer goes. Use as a context manager; call `finish()` once all is written."""
+    """Where one answer goes. Use as a context manager; call `finish()` once all is written
+    (leaving the block by an exception discards what was not delivered)."""
 
     duckdb_path: str
 
@@ -61,7 +62,8 @@ class Destination:
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
-        self.discard()
+        if kind is not None:  # on success the caller has called finish()
+            self.discard()
 
 
 def open_destination(
