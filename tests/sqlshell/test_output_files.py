@@ -268,3 +268,11 @@ def test_duckdb_writes_itself_only_into_what_a_shell_redirection_could_reopen(tm
     finally:
         for descriptor in (read_end, write_end, leader, follower):
             os.close(descriptor)
+
+
+def test_a_database_that_cannot_be_opened_leaves_no_file_behind(tmp_path: Path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    done = _sql_to(tmp_path / "absent.duckdb", folder / "answer.csv")
+    assert (done.returncode, done.stdout) == (ExitCode.DATABASE, "")
+    assert list(folder.iterdir()) == []
