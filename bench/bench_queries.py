@@ -23,7 +23,7 @@ import duckdb
 
 from flowaudit.assets import queries_dir
 from flowaudit.config import resolve_settings
-from flowaudit.sqlshell import open_readonly, run_query, write_result
+from flowaudit.sqlshell import answer_query, open_readonly, run_query
 
 # Parameters an example requires (the others use the defaults declared in the files).
 REQUIRED = {
@@ -34,7 +34,9 @@ REQUIRED = {
     },
     "flow_on_a_date": lambda con: {
         "flow": con.execute("SELECT flow_id FROM flows ORDER BY flow_id LIMIT 1").fetchall()[0][0],
-        "at": str(con.execute("SELECT max(observed_at) - INTERVAL 60 DAY FROM runs").fetchall()[0][0]),
+        "at": str(
+            con.execute("SELECT max(observed_at) - INTERVAL 60 DAY FROM runs").fetchall()[0][0]
+        ),
     },
 }
 
@@ -62,17 +64,22 @@ def time_examples(db: Path, repeat: int) -> list[tuple[str, int, float, float, f
         for _ in range(repeat):
             started = time.perf_counter()
             with open_readonly(db) as connection:
-                run_query(connection, sql, params)
-                connection.to_arrow_table()
+                result = run_query(connection, sql, params)
+                connection.sql(result.select(["*"]), params=result.params or None).to_arrow_table()
             query_seconds.append(time.perf_counter() - started)
             # A new connection each time, as each `flowaudit sql` invocation opens one.
             started = time.perf_counter()
-            with open_readonly(db) as connection:
-                out = io.BytesIO()
-                rows = write_result(run_query(connection, sql, params), "csv", out).rows_written
+            out = io.BytesIO()
+            rows = answer_query(db, sql, params, fmt="csv", stdout=out).rows_written
             seconds.append(time.perf_counter() - started)
         results.append(
-            (path.stem, rows, statistics.median(query_seconds), statistics.median(seconds), max(seconds))
+            (
+                path.stem,
+                rows,
+                statistics.median(query_seconds),
+                statistics.median(seconds),
+                max(seconds),
+            )
         )
     return results
 
@@ -103,7 +110,9 @@ def main() -> None:
     print("| example | rows | query ms | median ms | max ms |")
     print("|---|---:|---:|---:|---:|")
     for name, rows, query, median, slowest in results:
-        print(f"| {name} | {rows:,} | {query * 1000:.0f} | {median * 1000:.0f} | {slowest * 1000:.0f} |")
+        print(
+            f"| {name} | {rows:,} | {query * 1000:.0f} | {median * 1000:.0f} | {slowest * 1000:.0f} |"
+        )
 
 
 if __name__ == "__main__":

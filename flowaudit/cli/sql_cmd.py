@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -13,15 +14,9 @@ from typer.core import TyperCommand
 from flowaudit.cli import options
 from flowaudit.cli.app import app
 from flowaudit.config import resolve_settings
-from flowaudit.errors import UsageError
-from flowaudit.sqlshell import (
-    DEFAULT_TABLE_LIMIT,
-    FORMATS,
-    TableStyle,
-    open_readonly,
-    run_query,
-    save_result,
-)
+from flowaudit.errors import ExitCode, QueryError, UsageError
+from flowaudit.secrets import scrub
+from flowaudit.sqlshell import DEFAULT_TABLE_LIMIT, FORMATS, TableStyle, answer_query, open_readonly
 from flowaudit.sqlshell.schema import read_schema, render_markdown, render_text
 
 _PARAM_FLAGS = ("-p", "--param")
@@ -54,7 +49,11 @@ def sql_command(
         None, metavar="[QUERY]", help="SQL text; '-' reads it from stdin.", show_default=False
     ),
     file: Path | None = typer.Option(
-        None, "-f", "--file", help="Read the SQL from this file ('-' for stdin).", show_default=False
+        None,
+        "-f",
+        "--file",
+        help="Read the SQL from this file ('-' for stdin).",
+        show_default=False,
     ),
     param: list[str] = typer.Option(
         [],
@@ -64,11 +63,14 @@ def sql_command(
         help="Bind $NAME to VALUE (text; cast in SQL, e.g. $days::INTEGER). Repeatable.",
         show_default=False,
     ),
-    fmt: str = typer.Option(
-        "table", "--format", help=f"Output format: {', '.join(FORMATS)}."
-    ),
+    fmt: str = typer.Option("table", "--format", help=f"Output format: {', '.join(FORMATS)}."),
     output: Path | None = typer.Option(
-        None, "-o", "--output", help="Write to this file instead of stdout.", show_default=False
+        None,
+        "-o",
+        "--output",
+        help="Write to this file instead of stdout: a regular file appears only once the whole "
+        "answer is written; a device or FIFO is written as the rows come.",
+        show_default=False,
     ),
     db: Path | None = options.DB,
     limit: int | None = typer.Option(
@@ -86,9 +88,13 @@ def sql_command(
     Several statements run in order; the last one's result is printed. The database cannot
     be changed from here, nor can other files be read or written (use --output). Parameters:
     $name in the SQL, -p name value on the command line; a file may declare defaults in
-    comment lines `-- @param name = value`. Exit codes: 2 bad usage or missing parameter,
-    7 not a DuckDB file or missing database, 8 locked by a writer, 10 the query failed or
-    tried to change the database."""
+    comment lines `-- @param name = value`; a date-time with an offset is converted to UTC.
+    Times are written in UTC (ISO-8601 with Z). Output streams: rows reach stdout as they
+    come, so a query failing half-way may leave rows before its error (check the exit code);
+    --output FILE appears only whole. Exit codes: 0 also when the reader of stdout goes away
+    (| head), 2 bad usage or missing parameter, 7 not a DuckDB file or missing database,
+    8 locked by a writer, 10 the query failed or tried to change the database (DuckDB's whole
+    message follows the first line)."""
     settings = resolve_settings({"db": db})
     sql = _read_sql(query, file)
     params = dict(pair.split("=", 1) for pair in param)
@@ -96,21 +102,44 @@ def sql_command(
         raise UsageError("--limit must be 0 (no limit) or more")
     row_limit = limit if limit is not None else DEFAULT_TABLE_LIMIT if fmt == "table" else 0
 
-    with open_readonly(settings.db, wait_seconds=wait) as connection:
-        result = run_query(connection, sql, params)
-        summary = save_result(
-            result,
-            fmt,
+    try:
+        summary = answer_query(
+            settings.db,
+            sql,
+            params,
+            fmt=fmt,
             output=output,
             stdout=sys.stdout.buffer,
             limit=row_limit,
             style=_table_style(output),
+            wait_seconds=wait,
         )
+    except BrokenPipeError:
+        _stdout_gone()
+        return
+    except QueryError as exc:
+        _report_query_error(exc)
+        raise typer.Exit(ExitCode.QUERY) from None
     if summary.rows_left_out:
         sys.stderr.write(
             f"flowaudit: showed the first {summary.rows_written:,} of {summary.rows_total:,} rows "
             "(--limit 0 shows all)\n"
         )
+
+
+def _stdout_gone() -> None:
+    """`flowaudit sql ... | head`: the reader went away, which is no error (exit 0, as Unix tools do)."""
+    # Nothing more can reach the reader; later flushes (at exit too) must not fail. In-process
+    # tests give a stdout that is no file descriptor: nothing to do there.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _report_query_error(exc: QueryError) -> None:
+    """A failed query's whole message: the usual first line, then DuckDB's hints and caret."""
+    lines = scrub(exc.message).strip().splitlines() or ["the query failed"]
+    sys.stderr.write(f"flowaudit: error: {lines[0]}\n" + "".join(f"{line}\n" for line in lines[1:]))
+    sys.stderr.flush()
 
 
 def _read_sql(query: str | None, file: Path | None) -> str:
@@ -125,7 +154,7 @@ def _read_sql(query: str | None, file: Path | None) -> str:
     if query == "-" or file is not None:
         return sys.stdin.read()
     if query is None:
-        raise UsageError("no SQL given: flowaudit sql \"SELECT ...\", flowaudit sql -, or -f FILE")
+        raise UsageError('no SQL given: flowaudit sql "SELECT ...", flowaudit sql -, or -f FILE')
     return query
 
 

@@ -50,11 +50,12 @@ def connect(
     wait_seconds: float = 0.0,
     poll_seconds: float = 0.2,
     file_access: Sequence[Path] = (),
+    file_paths: Sequence[str] = (),
 ) -> duckdb.DuckDBPyConnection:
     """Open the database file; wait up to wait_seconds if another process holds its lock.
 
     The connection can read and write no file but the database, except in the folders of
-    file_access."""
+    file_access and the single files (or pipes) of file_paths."""
     path = Path(path)
     if read_only and not path.exists():
         raise DatabaseError(
@@ -83,14 +84,14 @@ def connect(
                 ) from None
             raise DatabaseError(describe_duckdb_error(path, exc)) from None
         try:
-            _restrict(con, file_access)
+            _restrict(con, file_access, file_paths)
         except BaseException:
             con.close()
             raise
         return con
 
 
-def _restrict(con: duckdb.DuckDBPyConnection, file_access: Sequence[Path]) -> None:
+def _restrict(con: duckdb.DuckDBPyConnection, file_access: Sequence[Path], file_paths: Sequence[str]) -> None:
     try:
         # Every time flowaudit reads or writes is UTC: the session's zone must not shift
         # naive parameters or `now()` (DuckDB's default is the machine's zone).
@@ -98,6 +99,8 @@ def _restrict(con: duckdb.DuckDBPyConnection, file_access: Sequence[Path]) -> No
         if file_access:
             folders = [str(Path(folder).resolve()) for folder in file_access]
             con.execute("SET allowed_directories = $folders", {"folders": folders})
+        if file_paths:
+            con.execute("SET allowed_paths = $paths", {"paths": list(file_paths)})
         # Cannot be switched back on while the connection is open.
         con.execute("SET enable_external_access = false")
     except duckdb.Error as exc:

@@ -72,7 +72,9 @@ def _macros(connection: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None
     ).fetchall()
 
 
-def _read_view(connection: duckdb.DuckDBPyConnection, name: str, comment: str | None) -> PublicObject:
+def _read_view(
+    connection: duckdb.DuckDBPyConnection, name: str, comment: str | None
+) -> PublicObject:
     columns = connection.execute(
         "SELECT column_name, data_type, comment FROM duckdb_columns() "
         "WHERE database_name = current_database() AND schema_name = 'main' "

@@ -2,28 +2,31 @@
 
 The guard is the connection, not a look at the SQL text: the file is opened read-only (any
 write fails inside DuckDB) and external access is switched off for the session, so a query
-can neither ATTACH another file read-write nor COPY/read files. External access cannot be
-switched back on while the connection is open. Every DuckDB error leaves as a QueryError."""
+can neither ATTACH another file read-write nor COPY/read files. The one exception is the
+path flowaudit itself writes the answer to (a fresh temporary file or a pipe), fixed before
+the first statement runs. Neither can be changed while the connection is open. Every DuckDB
+error leaves as a QueryError that keeps DuckDB's whole message (hints and caret included)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from flowaudit.errors import QueryError, UsageError
 from flowaudit.load.db import connect
+from flowaudit.sqlshell.parameters import check_names, declared_parameters, in_utc
 
 READ_ONLY_MESSAGE = "the database is opened read-only: this statement would change it"
 NO_FILES_MESSAGE = (
     "flowaudit sql reads only its database: ATTACH, COPY and reading or writing files are "
     "switched off (to save a result use --output FILE)"
 )
-_PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# The name a materialised answer (PRAGMA, EXPLAIN, CALL ...) is read back under.
+_ANSWER_VIEW = "flowaudit_answer"
 
 
 @dataclass(frozen=True)
@@ -34,29 +37,47 @@ class Column:
 
 @dataclass
 class QueryResult:
-    """The result of the last statement, still in DuckDB: fetch it with `fetch_rows`."""
+    """The last statement's answer, not yet read: `select` builds SQL that reads it."""
 
     connection: duckdb.DuckDBPyConnection
     columns: list[Column]
+    query: str | None = None  # the statement's text; None when its rows are held by name
+    params: dict[str, str] = field(default_factory=dict)
+    statement: int | None = None  # its number in a script of several, for error messages
 
-    def fetch_rows(self, batch_size: int = 2048) -> Iterator[list[tuple]]:
-        """Rows in batches, as DuckDB converts them to Python values."""
-        while True:
-            try:
-                rows = self.connection.fetchmany(batch_size)
-            except duckdb.Error as exc:
-                raise query_error(exc) from None
-            if not rows:
-                return
-            yield rows
+    @property
+    def source(self) -> str:
+        """A FROM item that reads the answer (the statement as a subquery, as relations do)."""
+        # The text starts on the first line, so DuckDB's "LINE n" counts the person's lines.
+        return (
+            f"({self.query}\n) AS answer" if self.query is not None else f"{_ANSWER_VIEW} AS answer"
+        )
+
+    @property
+    def hidden_prefix(self) -> str:
+        """What `select` puts before the person's text on its first line."""
+        return "FROM (" if self.query is not None else ""
+
+    def error(self, exc: BaseException) -> BaseException:
+        """The QueryError for a failure while reading the answer through `select`."""
+        return query_error(exc, statement=self.statement, hidden_prefix=self.hidden_prefix)
+
+    def select(self, expressions: list[str], *, limit: int = 0) -> str:
+        """SQL reading the answer through `expressions` (over #1, #2 ...); bind `params`."""
+        return f"FROM {self.source} SELECT {', '.join(expressions)}" + (
+            f" LIMIT {int(limit)}" if limit else ""
+        )
 
 
 @contextmanager
-def open_readonly(db: Path, *, wait_seconds: float = 0.0) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the database that cannot reach other files."""
-    connection = connect(db, read_only=True, wait_seconds=wait_seconds)
+def open_readonly(
+    db: Path, *, wait_seconds: float = 0.0, writes_to: str | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection that cannot reach other files (but `writes_to`, if given)."""
+    connection = connect(
+        db, read_only=True, wait_seconds=wait_seconds, file_paths=[writes_to] if writes_to is not None else ()
+    )  # external access is off (db.connect), but for writes_to
     try:
-        connection.execute("SET enable_external_access = false")
         # DuckDB draws a progress bar on stderr for long queries; stderr is for diagnostics.
         connection.execute("SET enable_progress_bar = false")
         yield connection
@@ -69,15 +90,13 @@ def run_query(
     sql: str,
     params: Mapping[str, str] | None = None,
 ) -> QueryResult:
-    """Run every statement of `sql` in order; the result is the last statement's.
+    """Run every statement of `sql` but the last in order; the result reads the last one's answer.
 
     `params` are bound as DuckDB `$name` parameters (as text; cast in SQL where a number or
-    timestamp is needed). Defaults declared in the text with `-- @param name = value` apply
-    to names not given."""
+    timestamp is needed; a date-time with an offset is given in UTC). Defaults declared in
+    the text with `-- @param name = value` apply to names not given."""
     given = dict(params or {})
-    for name in given:
-        if not _PARAMETER_NAME.match(name):
-            raise UsageError(f"invalid parameter name {name!r} (letters, digits, _)")
+    check_names(given)
     try:
         statements = connection.extract_statements(sql)
     except duckdb.Error as exc:
@@ -85,10 +104,12 @@ def run_query(
     if not statements:
         raise UsageError("no SQL statement given")
 
-    values = {**declared_parameters(sql), **given}
+    values = {name: in_utc(value) for name, value in {**declared_parameters(sql), **given}.items()}
     used = set().union(*(statement.named_parameters for statement in statements))
     if any(name.isdigit() for name in used):
-        raise UsageError("positional parameters (? or $1) are not supported: use $name and -p name VALUE")
+        raise UsageError(
+            "positional parameters (? or $1) are not supported: use $name and -p name VALUE"
+        )
     missing = sorted(used - values.keys())
     if missing:
         raise UsageError(
@@ -99,45 +120,53 @@ def run_query(
     if unused:
         raise UsageError(f"parameter(s) not used by the query: {', '.join(unused)}")
 
-    for position, statement in enumerate(statements, start=1):
+    numbered = len(statements) > 1
+    for position, statement in enumerate(statements[:-1], start=1):
         bound = {name: values[name] for name in statement.named_parameters}
         try:
             connection.execute(statement.query, bound or None)
             # Fetch earlier results fully: an error in a late row must surface here.
-            if position < len(statements) and connection.description is not None:
+            if connection.description is not None:
                 connection.fetchall()
         except duckdb.Error as exc:
-            raise query_error(exc, statement=position if len(statements) > 1 else None) from None
+            raise query_error(exc, statement=position if numbered else None) from None
 
-    # SET, USE ... answer with a placeholder "Success" column: there is nothing to show.
     last = statements[-1]
-    produces_rows = any(kind != duckdb.ExpectedResultType.NOTHING for kind in last.expected_result_type)
-    description = (connection.description or []) if produces_rows else []
-    return QueryResult(connection, [Column(name, kind) for name, kind, *_ in description])
+    bound = {name: values[name] for name in last.named_parameters}
+    number = len(statements) if numbered else None
+    try:
+        return _answer_of(connection, last, bound, number)
+    except duckdb.Error as exc:
+        raise query_error(exc, statement=number) from None
 
 
-_DECLARED = re.compile(
-    r"^[ \t]*--[ \t]*@param[ \t]+(?P<name>[A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*"
-    r"(?:'(?P<quoted>(?:[^']|'')*)'|(?P<bare>\S*))",
-    re.MULTILINE,
-)
+def _answer_of(
+    connection: duckdb.DuckDBPyConnection, statement, bound: dict[str, str], number: int | None
+) -> QueryResult:
+    # SET, USE ... answer with a placeholder "Success" column: there is nothing to show.
+    if all(kind == duckdb.ExpectedResultType.NOTHING for kind in statement.expected_result_type):
+        connection.execute(statement.query, bound or None)
+        return QueryResult(connection, [], statement=number)
+    # A relation binds the statement (names and types) without running it yet.
+    relation = connection.sql(statement.query, params=bound or None)
+    columns = [
+        Column(name, kind) for name, kind in zip(relation.columns, relation.types, strict=True)
+    ]
+    if statement.type == duckdb.StatementType.SELECT:
+        # Read as a subquery (as DuckDB's relations do), so the answer streams into its writer.
+        return QueryResult(connection, columns, statement.query.rstrip(" \t\r\n;"), bound, number)
+    # PRAGMA, EXPLAIN, CALL, PIVOT ... were run by `sql()`; their rows are read back by name.
+    connection.register(_ANSWER_VIEW, relation)
+    return QueryResult(connection, columns, statement=number)
 
 
-def declared_parameters(sql: str) -> dict[str, str]:
-    """Defaults declared in comment lines: `-- @param days = 7` or `-- @param who = 'a b'`.
+def query_error(
+    exc: BaseException, *, statement: int | None = None, hidden_prefix: str = ""
+) -> BaseException:
+    """The QueryError a person sees for a DuckDB failure: DuckDB's whole message.
 
-    An empty default (`-- @param person =`) declares a parameter that must be given."""
-    defaults: dict[str, str] = {}
-    for match in _DECLARED.finditer(sql):
-        if match["quoted"] is not None:
-            defaults[match["name"]] = match["quoted"].replace("''", "'")
-        elif match["bare"]:
-            defaults[match["name"]] = match["bare"]
-    return defaults
-
-
-def query_error(exc: BaseException, *, statement: int | None = None) -> BaseException:
-    """The one-line QueryError a person sees for a DuckDB failure."""
+    `hidden_prefix` is what flowaudit put before the person's SQL on its first line (to read
+    the answer through its writers); it is taken out of DuckDB's "LINE 1:" context."""
     if isinstance(exc, duckdb.InterruptException):
         return KeyboardInterrupt()
     text = str(exc)
@@ -146,6 +175,19 @@ def query_error(exc: BaseException, *, statement: int | None = None) -> BaseExce
     elif isinstance(exc, duckdb.PermissionException) or "disabled by configuration" in text:
         message = NO_FILES_MESSAGE
     else:
-        message = text.strip().splitlines()[0] if text.strip() else exc.__class__.__name__
+        message = _without_prefix(text.strip(), hidden_prefix) or exc.__class__.__name__
     where = f"statement {statement}: " if statement is not None else ""
     return QueryError(where + message)
+
+
+def _without_prefix(message: str, prefix: str) -> str:
+    marker = "LINE 1: " + prefix
+    lines = message.split("\n")
+    for i, line in enumerate(lines[:-1]):
+        caret = lines[i + 1]
+        indent = len(caret) - len(caret.lstrip(" "))
+        if prefix and line.startswith(marker) and indent >= len(marker):
+            lines[i] = "LINE 1: " + line[len(marker) :]
+            lines[i + 1] = caret[len(prefix) :]
+            break
+    return "\n".join(lines)

@@ -1,9 +1,11 @@
-"""A query result as an aligned text table for people.
+"""A query result as an aligned text table for people, written as the rows come.
 
 Cells are one line (newlines and tabs shown as \\n, \\t), truncated with '…' past a width,
-numbers right-aligned, NULL shown as NULL. `terminal=True` fits the table to the terminal's
-width and highlights the header and NULLs; otherwise the text is plain and does not depend
-on the machine, so it can be compared and piped."""
+numbers right-aligned, NULL shown as NULL. Column widths are fixed by the first block of rows
+(up to 1,000), so the table can be printed before the query has produced its last row; a
+later, wider value is truncated. `terminal=True` fits the table to the terminal's width and
+highlights the header and NULLs; otherwise the text is plain and does not depend on the
+machine, so it can be compared and piped."""
 
 from __future__ import annotations
 
@@ -14,12 +16,10 @@ from dataclasses import dataclass
 PLAIN_CELL_WIDTH = 40
 MIN_CELL_WIDTH = 8
 SEPARATOR = " | "
-_NUMERIC_TYPES = {
-    "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
-    "uinteger", "ubigint", "uhugeint", "float", "double", "decimal", "varint", "bignum",
-}
 _ESCAPES = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+
+Rows = Sequence[Sequence[str | None]]
 
 
 @dataclass(frozen=True)
@@ -31,44 +31,72 @@ class TableStyle:
     color: bool = False
 
 
-def render_table(
-    names: Sequence[str],
-    type_ids: Sequence[str],
-    rows: Sequence[Sequence[str | None]],
-    style: TableStyle = TableStyle(),
-) -> str:
-    """The table as text, one line per row after a header and a rule, ending in a newline."""
+@dataclass(frozen=True)
+class TableLayout:
+    """Column widths and alignment, fixed once from the header and the first rows."""
+
+    widths: list[int]
+    right: list[bool]
+    style: TableStyle
+
+
+def plan_table(
+    names: Sequence[str], right_aligned: Sequence[bool], first_rows: Rows, style: TableStyle
+) -> TableLayout:
+    """The layout that fits the header and `first_rows`."""
     header = [_one_line(name) for name in names]
-    cells = [[None if value is None else _one_line(value) for value in row] for row in rows]
     natural = [
-        max([cell_width(header[i])] + [cell_width(row[i] or "NULL") for row in cells])
+        max(
+            [cell_width(header[i])]
+            + [cell_width(_one_line(row[i] or "NULL")) for row in first_rows]
+        )
         for i in range(len(header))
     ]
-    widths = _fit(natural, style)
-    right = [type_id in _NUMERIC_TYPES for type_id in type_ids]
+    return TableLayout(_fit(natural, style), list(right_aligned), style)
 
-    def line(values: Sequence[str | None], *, is_header: bool = False) -> str:
-        parts = []
-        for value, width, align_right in zip(values, widths, right, strict=True):
-            text = "NULL" if value is None else value
-            text = _truncate(text, width)
-            pad = " " * (width - cell_width(text))
-            text = pad + text if align_right and not is_header else text + pad
-            if style.color and (is_header or value is None):
-                text = (_BOLD if is_header else _DIM) + text + _RESET
-            parts.append(text)
-        return SEPARATOR.join(parts).rstrip() + "\n"
 
-    rule = "-+-".join("-" * width for width in widths) + "\n"
-    return line(header, is_header=True) + rule + "".join(line(row) for row in cells)
+def render_header(names: Sequence[str], layout: TableLayout) -> str:
+    """The header line and the rule under it."""
+    rule = "-+-".join("-" * width for width in layout.widths) + "\n"
+    return _line(names, layout, is_header=True) + rule
+
+
+def render_rows(rows: Rows, layout: TableLayout) -> str:
+    """One line per row, each ending in a newline."""
+    return "".join(_line(row, layout) for row in rows)
+
+
+def render_table(
+    names: Sequence[str],
+    right_aligned: Sequence[bool],
+    rows: Rows,
+    style: TableStyle = TableStyle(),
+) -> str:
+    """A whole table, laid out to fit every row."""
+    layout = plan_table(names, right_aligned, rows, style)
+    return render_header(names, layout) + render_rows(rows, layout)
 
 
 def cell_width(text: str) -> int:
     """Columns the text takes in a terminal (wide East Asian characters take two)."""
+    if text.isascii():
+        return len(text)  # the usual case, without a look at each character
     return sum(
         0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
         for ch in text
     )
+
+
+def _line(values: Sequence[str | None], layout: TableLayout, *, is_header: bool = False) -> str:
+    parts = []
+    for value, width, align_right in zip(values, layout.widths, layout.right, strict=True):
+        text = _truncate("NULL" if value is None else _one_line(value), width)
+        pad = " " * (width - cell_width(text))
+        text = pad + text if align_right and not is_header else text + pad
+        if layout.style.color and (is_header or value is None):
+            text = (_BOLD if is_header else _DIM) + text + _RESET
+        parts.append(text)
+    return SEPARATOR.join(parts).rstrip() + "\n"
 
 
 def _one_line(text: str) -> str:
@@ -92,6 +120,8 @@ def _fit(natural: list[int], style: TableStyle) -> list[int]:
 def _truncate(text: str, width: int) -> str:
     if cell_width(text) <= width:
         return text
+    if text.isascii():
+        return text[: width - 1] + "…"
     kept, used = [], 0
     for ch in text:
         size = cell_width(ch)

@@ -41,17 +41,40 @@ def invoke():
     return run
 
 
-def run_flowaudit(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
-    """The real command line, as cron would run it: exit code, stdout and stderr."""
+def flowaudit_env(**extra: str) -> dict[str, str]:
+    """The environment of a real flowaudit process: no FLOWAUDIT_* from this machine."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWAUDIT_")}
+    return {**env, **extra}
+
+
+def run_flowaudit(
+    *args: str,
+    stdin: str | None = None,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
+    umask: int = -1,
+) -> subprocess.CompletedProcess:
+    """The real command line, as cron would run it: exit code, stdout and stderr."""
     return subprocess.run(
         [sys.executable, "-m", "flowaudit", *args],
         input=stdin,
         capture_output=True,
         text=True,
         encoding="utf-8",
-        env=env,
+        env=env or flowaudit_env(),
         timeout=timeout,
+        umask=umask,
+    )
+
+
+def start_flowaudit(*args: str, **popen: object) -> subprocess.Popen:
+    """The real command line, running: stdout and stderr are pipes read as bytes."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "flowaudit", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=flowaudit_env(),
+        **popen,
     )
 
 
@@ -60,5 +83,7 @@ def assert_matches_golden(name: str, actual: str) -> None:
     path = GOLDEN / name
     if os.environ.get("UPDATE_GOLDEN"):
         path.write_text(actual, encoding="utf-8", newline="")
-    assert path.exists(), f"golden file {path} missing (run once with UPDATE_GOLDEN=1, then review it)"
+    assert path.exists(), (
+        f"golden file {path} missing (run once with UPDATE_GOLDEN=1, then review it)"
+    )
     assert actual == path.read_text(encoding="utf-8"), f"output differs from {path}"

@@ -18,7 +18,7 @@ from flowaudit.assets import queries_dir
 from flowaudit.config import DEFAULT_VOLATILE_FIELDS, resolve_settings
 from flowaudit.pipeline import run_extract
 from flowaudit.simulate import SimulatedAccount
-from flowaudit.sqlshell import open_readonly, run_query, write_result
+from flowaudit.sqlshell import answer_query, open_readonly
 
 EXAMPLES = queries_dir() / "examples"
 
@@ -33,10 +33,9 @@ def simulated(tmp_path_factory) -> tuple[SimulatedAccount, Path]:
 
 
 def _run_example(db: Path, name: str, **params: str) -> list[dict]:
-    with open_readonly(db) as connection:
-        sql = (EXAMPLES / f"{name}.sql").read_text(encoding="utf-8")
-        out = io.BytesIO()
-        write_result(run_query(connection, sql, params), "jsonl", out)
+    sql = (EXAMPLES / f"{name}.sql").read_text(encoding="utf-8")
+    out = io.BytesIO()
+    answer_query(db, sql, params, fmt="jsonl", stdout=out)
     return [json.loads(line) for line in out.getvalue().decode("utf-8").splitlines()]
 
 

@@ -15,8 +15,12 @@ QUERY = "SELECT * FROM samples ORDER BY id"
 
 @pytest.mark.parametrize(
     ("fmt", "golden"),
-    [("table", "samples.table.txt"), ("csv", "samples.csv"), ("json", "samples.json"),
-     ("jsonl", "samples.jsonl")],
+    [
+        ("table", "samples.table.txt"),
+        ("csv", "samples.csv"),
+        ("json", "samples.json"),
+        ("jsonl", "samples.jsonl"),
+    ],
 )
 def test_each_text_format_matches_its_golden_file(invoke, fixture_db, fmt, golden):
     result = invoke("sql", "--db", str(fixture_db), "--format", fmt, QUERY)
@@ -30,10 +34,10 @@ def test_json_output_keeps_json_types(invoke, fixture_db):
     rows = json.loads(result.stdout)
     first = rows[0]
     assert first["doc"] == {"name": "Orders → ERP", "pageSize": 20, "filters": [1, 2.5, None]}
-    assert first["changed_at"] == "2026-03-01T12:30:00"
+    assert first["changed_at"] == "2026-03-01T12:30:00Z"
     assert first["enabled"] is True and first["note"] is None
     assert first["tags"] == ["sync", "prod"]
-    assert rows[1]["changed_at"] == "2026-03-02T00:00:00.125000"
+    assert rows[1]["changed_at"] == "2026-03-02T00:00:00.125Z"
     # JSON 'null' stored in a JSON column and SQL NULL are both JSON null.
     assert rows[2]["doc"] is None and rows[1]["doc"] is None
 
@@ -48,7 +52,11 @@ def test_jsonl_is_one_parseable_object_per_line(invoke, fixture_db):
 
 def test_csv_tells_null_from_empty_string(invoke, fixture_db):
     result = invoke(
-        "sql", "--db", str(fixture_db), "--format", "csv",
+        "sql",
+        "--db",
+        str(fixture_db),
+        "--format",
+        "csv",
         "SELECT note FROM samples WHERE id IN (1, 4) ORDER BY id",
     )
     assert result.stdout == 'note\n\n""\n'
@@ -82,7 +90,9 @@ def test_output_file_receives_what_stdout_would(invoke, fixture_db, tmp_path: Pa
 
 
 def test_duplicate_column_names_get_distinct_json_keys(invoke, fixture_db):
-    result = invoke("sql", "--db", str(fixture_db), "--format", "jsonl", "SELECT 1 AS a, 2 AS a, 3 AS a_2")
+    result = invoke(
+        "sql", "--db", str(fixture_db), "--format", "jsonl", "SELECT 1 AS a, 2 AS a, 3 AS a_2"
+    )
     assert json.loads(result.stdout) == {"a": 1, "a_3": 2, "a_2": 3}
 
 

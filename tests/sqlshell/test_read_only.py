@@ -138,7 +138,13 @@ def test_wait_succeeds_once_the_writer_releases_the_lock(fixture_db):
     started = time.monotonic()
     try:
         done = run_flowaudit(
-            "sql", "--db", str(fixture_db), "--wait", "30", "--format", "csv",
+            "sql",
+            "--db",
+            str(fixture_db),
+            "--wait",
+            "30",
+            "--format",
+            "csv",
             "SELECT x FROM writer_was_here",
         )
     finally:

@@ -35,10 +35,12 @@ def test_schema_lists_public_objects_only_with_types_and_meanings(schema_db):
     ]
     assert macro.signature == "things_between(t1, t2)"
     assert [(p.name, p.meaning) for p in macro.parameters] == [
-        ("t1", "start, inclusive"), ("t2", "end, exclusive")
+        ("t1", "start, inclusive"),
+        ("t2", "end, exclusive"),
     ]
     assert [(c.name, c.type, c.meaning) for c in macro.columns] == [
-        ("thing_id", "VARCHAR", "the thing"), ("size", "INTEGER", "its size")
+        ("thing_id", "VARCHAR", "the thing"),
+        ("size", "INTEGER", "its size"),
     ]
 
 
@@ -66,8 +68,14 @@ def test_every_public_column_and_parameter_has_a_meaning(tmp_path: Path):
     objects = read_schema(connection)
     connection.close()
     names = {o.name for o in objects}
-    assert {"flows", "audit_events", "field_changes", "flow_versions", "flows_as_of",
-            "changes_between"} <= names
+    assert {
+        "flows",
+        "audit_events",
+        "field_changes",
+        "flow_versions",
+        "flows_as_of",
+        "changes_between",
+    } <= names
     undocumented = [
         f"{o.name}.{f.name}" for o in objects for f in [*o.parameters, *o.columns] if not f.meaning
     ]
