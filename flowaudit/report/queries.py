@@ -27,12 +27,29 @@ def _report_sql(name: str) -> tuple[str, frozenset[str]]:
 
 def report_frame(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> pl.DataFrame:
     """The rows of `queries/reports/<name>.sql` as a polars DataFrame."""
+    return _run(name, params, lambda text, bound: con.sql(text, params=bound).pl(), con)
+
+
+def report_rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[tuple]:
+    """The rows of `queries/reports/<name>.sql` as tuples (for rows read one by one).
+
+    Through Arrow, a column at a time: several times faster than DuckDB's row-wise fetchall
+    for the hundred thousand rows of a large account's history."""
+
+    def rows(text: str, bound: dict[str, Any]) -> list[tuple]:
+        table = con.sql(text, params=bound).to_arrow_table()
+        return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+
+    return _run(name, params, rows, con)
+
+
+def _run(name: str, params: dict[str, Any], run: Any, con: duckdb.DuckDBPyConnection) -> Any:
     text, used = _report_sql(name)
     missing = used - params.keys()
     if missing:
         raise KeyError(f"report query {name} needs parameter(s): {', '.join(sorted(missing))}")
     try:
-        return con.sql(text, params={k: params[k] for k in used}).pl()
+        return run(text, {k: params[k] for k in used})
     except duckdb.Error as exc:
         if is_damage(exc):
             raise DatabaseError(describe_duckdb_error(current_path(con), exc)) from None

@@ -1,0 +1,148 @@
+"""The change-history pages: recent changes (changes.html: the last 7 days and everything
+since the previous run, newest first, at most MAX_EVENTS_PER_PAGE records; drawn on every
+rendering) and the monthly archive (history/<month>[-<part>].html: every record of a UTC
+month, in parts of MAX_EVENTS_PER_PAGE counted from the month's oldest, carried over while
+nothing a part shows changes)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from flowaudit.report.change_table import change_table
+from flowaudit.report.contexts import ChangesPage, Link
+from flowaudit.report.queries import report_rows
+from flowaudit.report.reuse import page_key
+from flowaudit.report.site import MAX_EVENTS_PER_PAGE, HistoryPart, Site
+from flowaudit.report.units import PagePlan
+
+
+@dataclass(frozen=True)
+class ChangeRows:
+    """Audit records (change_table.EVENT_COLUMNS rows, in the order shown) and their field
+    changes by event id."""
+
+    events: list[tuple]
+    changes: dict[str, list[tuple]]
+    in_period: int = 0  # records of the page's period (recent changes: maybe more than shown)
+
+
+class RecentChangesUnit:
+    template = "changes.html"
+
+    def plan(self, con: duckdb.DuckDBPyConnection, site: Site) -> list[PagePlan]:
+        return [PagePlan("changes.html", "Recent changes")]
+
+    def fetch(
+        self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]
+    ) -> Iterator[tuple[PagePlan, ChangeRows]]:
+        start, _period = recent_window(site)
+        found = report_rows(con, "recent_rows", account=site.account, limit=MAX_EVENTS_PER_PAGE,
+                            new_after=site.previous_success_at, **{"from": start})  # fmt: skip
+        in_period = int(found[0][-1]) if found else 0
+        events = [row[:-1] for row in found]
+        rows = ChangeRows(
+            events, field_changes_of(con, site.account, [e[0] for e in events]), in_period
+        )
+        for page in pages:
+            yield page, rows
+
+    def build(self, site: Site, page: PagePlan, data: ChangeRows) -> ChangesPage:
+        start, period = recent_window(site)
+        left_out = ""
+        if data.in_period > len(data.events):
+            left_out = (
+                f"This page shows the newest {len(data.events)} of {data.in_period} changes in the period; "
+                "the older ones are on the monthly history pages linked below."
+            )
+        table = change_table("changes", data.events, data.changes, site, root="")
+        return ChangesPage(site.page(page.title), period, start, site.data_as_of, site.previous_success_at,
+                           table, left_out, site.history_links())  # fmt: skip
+
+
+def recent_window(site: Site) -> tuple[datetime | None, str]:
+    """Start of the recent-changes page and how to describe it."""
+    as_of = site.data_as_of or site.now
+    if site.since is not None:
+        return site.since, f"Changes since {site.since:%Y-%m-%d %H:%M} UTC"
+    week = as_of - timedelta(days=7)
+    previous = site.previous_success_at
+    start = min(week, previous) if previous else week
+    return (
+        start,
+        f"Changes since {start:%Y-%m-%d %H:%M} UTC (the last 7 days, and since the previous run)",
+    )
+
+
+class HistoryUnit:
+    template = "changes.html"
+
+    def plan(self, con: duckdb.DuckDBPyConnection, site: Site) -> list[PagePlan]:
+        content = {
+            (month, part): key
+            for month, part, key in report_rows(
+                con, "history_keys", account=site.account, per_page=MAX_EVENTS_PER_PAGE
+            )
+        }
+        plans = []
+        for part in site.history:
+            siblings = [s.title for s in _siblings(site, part)]
+            key = page_key(
+                site.salt, part.path, part.title, siblings, content.get((part.month, part.part))
+            )
+            plans.append(PagePlan(part.path, part.title, key, part))
+        return plans
+
+    def fetch(
+        self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]
+    ) -> Iterator[tuple[PagePlan, ChangeRows]]:
+        by_month: dict[str, list[PagePlan]] = defaultdict(list)
+        for page in pages:
+            by_month[page.args.month].append(page)
+        for month, wanted in sorted(by_month.items()):  # a month at a time: memory stays flat
+            start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+            end = (start + timedelta(days=32)).replace(day=1)
+            params = {"account": site.account, "from": start, "to": end}
+            parts: dict[int, list[tuple]] = defaultdict(list)
+            for _month, part, *event in report_rows(
+                con, "history_rows", per_page=MAX_EVENTS_PER_PAGE, **params
+            ):
+                parts[part].append(tuple(event))
+            changes = _changes_by_event(report_rows(con, "history_field_changes", **params))
+            for page in wanted:
+                events = parts.get(page.args.part, [])[::-1]  # newest first
+                yield page, ChangeRows(events, {e[0]: changes.get(e[0], []) for e in events})
+
+    def build(self, site: Site, page: PagePlan, data: ChangeRows) -> ChangesPage:
+        part: HistoryPart = page.args
+        siblings = tuple(Link(s.title, s.file_name) for s in _siblings(site, part))
+        table = change_table("changes", data.events, data.changes, site, root=page.root)
+        return ChangesPage(site.page(page.title, page.root, reusable=True), part.title, None, None, None, table,
+                           "", (*siblings, Link("all periods", "../index.html#links")))  # fmt: skip
+
+
+def _siblings(site: Site, part: HistoryPart) -> list[HistoryPart]:
+    return [p for p in site.history if p.month == part.month and p != part]
+
+
+def field_changes_of(
+    con: duckdb.DuckDBPyConnection, account: str, event_ids: list[str]
+) -> dict[str, list[tuple]]:
+    """The field changes of these records, by event id, in record order."""
+    if not event_ids:
+        return {}
+    return _changes_by_event(
+        report_rows(con, "field_changes_of", account=account, event_ids=event_ids)
+    )
+
+
+def _changes_by_event(rows: Any) -> dict[str, list[tuple]]:
+    found: dict[str, list[tuple]] = defaultdict(list)
+    for event_id, *change in rows:
+        found[event_id].append(tuple(change))
+    return found
