@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 import flowaudit
+from flowaudit.errors import DatabaseError
 from flowaudit.load.history_rows import Checkpoints, HistoryFiles
 
 # Below this many feed rows, starting processes costs more than it saves.
@@ -113,7 +114,10 @@ class RebuildPool:
         except (EOFError, OSError):
             raise RuntimeError("a history worker process ended unexpectedly") from None
         if isinstance(message, tuple) and message and message[0] == "failed":
-            raise RuntimeError(f"a history worker failed: {message[1]}")
+            _kind, file_problem, detail = message
+            if file_problem:  # the disk filled up, the work folder went away: not a bug
+                raise DatabaseError(f"cannot rebuild the history: {detail}")
+            raise RuntimeError(f"a history worker failed: {detail}")
         return message
 
     def close(self) -> None:
@@ -188,9 +192,12 @@ def _work(
     except (EOFError, BrokenPipeError, KeyboardInterrupt):
         return  # the loading process went away or was interrupted: nothing to report to
     except BaseException as exc:  # reported to the loading process, which fails the load
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        if isinstance(exc, OSError):
+            detail = f"{exc.filename or work_dir}: {exc.strerror or exc.__class__.__name__}"
+        else:
+            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         with suppress(OSError, EOFError):
-            send(("failed", detail))
+            send(("failed", isinstance(exc, OSError), detail))
 
 
 if __name__ == "__main__":  # python -m flowaudit.load.rebuild_pool WORK_DIR TAG [VOLATILE...]

@@ -31,7 +31,10 @@ from flowaudit.load.db import fetch_sql_file, run_sql_file, statements
 from flowaudit.load.history_rows import TABLES, Checkpoints, HistoryFiles, read_tables
 from flowaudit.load.rebuild_pool import MIN_ROWS_FOR_WORKERS, RebuildPool
 from flowaudit.load.staging_reader import LISTINGS, Manifest, read_listing_lines
+from flowaudit.logs import get_logger
 from flowaudit.registry import TYPE_NAMES
+
+log = get_logger(__name__)
 
 # Rows per batch handed between Python and DuckDB: bounds the memory either side holds.
 BATCH_ROWS = 20_000
@@ -259,7 +262,10 @@ def rebuild(
     (feed,) = statements("load/history_feed.sql")
     own_pool = None
     if pool is None and _feed_rows(con, account) >= MIN_ROWS_FOR_WORKERS:
-        pool = own_pool = RebuildPool(Path(work_dir), hashers.setting)
+        try:
+            pool = own_pool = RebuildPool(Path(work_dir), hashers.setting)
+        except RuntimeError as exc:  # no processes to be had: the rebuild runs here, slower
+            log.warning("%s; rebuilding the history in this process", exc)
     try:
         # While the feed streams, the connection runs nothing else: the rows wait in the files.
         batches = con.sql(feed, params={"account": account}).to_arrow_reader(BATCH_ROWS)
