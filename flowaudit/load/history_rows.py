@@ -31,7 +31,8 @@ VERSIONS_SCHEMA = pa.schema(
      ("valid_from_us", pa.int64()), ("valid_to_us", pa.int64()), ("origin", pa.string()),
      ("closed_by", pa.string()), ("event_id", pa.string()), ("closed_event_id", pa.string()),
      ("changed_after_us", pa.int64()), ("changed_before_us", pa.int64()), ("name", pa.string()),
-     ("content_hash", pa.string()), ("run_id", pa.int64()), ("doc", pa.string())]
+     ("content_hash", pa.string()), ("run_id", pa.int64()), ("doc", pa.string()),
+     ("integration_id", pa.string())]
 )  # fmt: skip
 CHANGES_SCHEMA = pa.schema(
     [("resource_type", pa.string()), ("resource_id", pa.string()), ("version", pa.int32()),
@@ -179,7 +180,7 @@ class HistoryFiles:
         rtype, rid = resource.resource_type, resource.resource_id
         versions, changes, unexplained = (self.tables[n] for n in TABLES)
         (v_type, v_id, v_number, v_from, v_to, v_origin, v_closed_by, v_event, v_closed_event, v_after,
-         v_before, v_name, v_hash, v_run, v_doc) = versions.columns  # fmt: skip
+         v_before, v_name, v_hash, v_run, v_doc, v_integration) = versions.columns  # fmt: skip
         is_step = rtype in _STEP_TYPES
         is_flow = rtype == "flow"
         previous_doc: dict[str, Any] | None = None
@@ -203,6 +204,8 @@ class HistoryFiles:
             v_hash.append(sha256(text))
             v_run.append(version.run_id)
             v_doc.append(observed if observed is not None else text)
+            integration = version.content.doc.get("_integrationId") if is_flow else None
+            v_integration.append(integration if isinstance(integration, str) else None)
             versions.added(len(v_doc[-1]))
             for event_id, position in version.changes:
                 changes.add((rtype, rid, number, event_id, position))

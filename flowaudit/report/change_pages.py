@@ -1,8 +1,9 @@
 """The change-history pages: recent changes (changes.html: the last 7 days and everything
-since the previous run, newest first, at most MAX_EVENTS_PER_PAGE records; drawn on every
-rendering) and the monthly archive (history/<month>[-<part>].html: every record of a UTC
-month, in parts of MAX_EVENTS_PER_PAGE counted from the month's oldest, carried over while
-nothing a part shows changes)."""
+since the previous run, newest first, at most MAX_EVENTS_PER_PAGE records, with today's
+names; drawn on every rendering) and the monthly archive (history/<month>[-<part>].html:
+every record of a UTC month, in parts of MAX_EVENTS_PER_PAGE counted from the month's oldest,
+each record as it was when it was made: names, flows and integrations then, so a closed
+month's pages do not change night after night)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from flowaudit.report.change_table import change_table
+from flowaudit.report.change_table import change_table, with_current_names
 from flowaudit.report.contexts import ChangesPage, Link
 from flowaudit.report.queries import report_rows
 from flowaudit.report.reuse import page_key
@@ -24,7 +25,7 @@ from flowaudit.report.units import PagePlan
 
 @dataclass(frozen=True)
 class ChangeRows:
-    """Audit records (change_table.EVENT_COLUMNS rows, in the order shown) and their field
+    """Audit records (change_table.SHOWN_COLUMNS rows, in the order shown) and their field
     changes by event id."""
 
     events: list[tuple]
@@ -45,7 +46,7 @@ class RecentChangesUnit:
         found = report_rows(con, "recent_rows", account=site.account, limit=MAX_EVENTS_PER_PAGE,
                             new_after=site.previous_success_at, **{"from": start})  # fmt: skip
         in_period = int(found[0][-1]) if found else 0
-        events = [row[:-1] for row in found]
+        events = with_current_names((row[:-1] for row in found), site)
         rows = ChangeRows(
             events, field_changes_of(con, site.account, [e[0] for e in events]), in_period
         )

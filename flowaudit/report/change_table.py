@@ -1,5 +1,5 @@
 """Change-history tables (recent changes, the monthly archive, a flow's changes) as compact
-data that the page's own script draws (reports/templates/_script.js, `drawChangeTables`).
+data that the page's own script draws (reports/templates/_script.js).
 
 A row of HTML per audit record repeated every name and pretty-printed every value: ~1.3 KB a
 record, a gigabyte of pages for a large account. As data, a page carries each name once and
@@ -21,32 +21,22 @@ from flowaudit.report.display import flow_href
 from flowaudit.report.masking import MAX_NAME_CHARS, cap_text, display_value, is_secret_path
 from flowaudit.report.site import Site
 
-# Columns of the event rows a page's fetch reads (queries/reports/*_rows.sql, flow_events.sql):
-# time as ISO-8601 UTC text, new_since whether the record came after the previous run.
-EVENT_COLUMNS = ("event_id", "time", "resource_type", "resource_id", "resource_name", "flow_ids",
-                 "source", "event", "user_name", "user_email", "new_since")  # fmt: skip
+# A change table's rows (change_table): time as ISO-8601 UTC text, the record's flows as ids
+# with the names the page prints, the integration text the page prints, new_since whether the
+# record came after the previous run.
+SHOWN_COLUMNS = ("event_id", "time", "resource_type", "resource_id", "resource_name", "flow_ids",
+                 "flow_names", "integration", "source", "event", "user_name", "user_email", "new_since")  # fmt: skip
 # A change's kind: "a" added (no value before), "r" removed (none after), "m" modified.
 _ADDED, _REMOVED, _MODIFIED = "a", "r", "m"
 MAX_REMEMBERED_VALUES = 200_000  # field values shown, remembered by their text (see _shown)
 _UNSEEN = object()
 
 
-def change_table(
-    table_id: str,
-    events: Iterable[Sequence[Any]],
-    changes: Mapping[str, Sequence[Sequence[Any]]],
-    site: Site,
-    *,
-    root: str,
-) -> ChangeTable:
-    """The table of these audit records (EVENT_COLUMNS rows, shown in the order given) with
-    their field changes (per event id: position, path, old_present, old JSON text,
-    new_present, new JSON text), names from the site's directory."""
-    shown = site.shown_values
-    people: dict[tuple[str, str], int] = {}
-    integrations: dict[str, int] = {}
-    flows: dict[str, int] = {}
-    rows = []
+def with_current_names(events: Iterable[Sequence[Any]], site: Site) -> list[tuple]:
+    """audit_events rows (event_id, time text, resource_type, resource_id, resource_name,
+    flow_ids, source, event, user_name, user_email, new_since) as SHOWN_COLUMNS rows, with
+    today's names of their flows and integrations (from the site's directory)."""
+    shown = []
     for (
         event_id,
         time,
@@ -60,21 +50,46 @@ def change_table(
         email,
         new_since,
     ) in events:
-        rtype, rid, flow_ids = rtype or "", rid or "", list(flow_ids or ())
+        flow_ids = list(flow_ids or ())
+        shown.append((
+            event_id, time, rtype, rid, resource_name or (site.name_of(rtype, rid) if rid else ""), flow_ids,
+            [site.name_of("flow", f) for f in flow_ids], site.integration_of(rtype, rid, flow_ids) if rid else "",
+            source, event, user, email, new_since,
+        ))  # fmt: skip
+    return shown
+
+
+def change_table(
+    table_id: str,
+    events: Iterable[Sequence[Any]],
+    changes: Mapping[str, Sequence[Sequence[Any]]],
+    site: Site,
+    *,
+    root: str,
+) -> ChangeTable:
+    """The table of these audit records (SHOWN_COLUMNS rows, shown in the order given) with
+    their field changes (per event id: position, path, old_present, old JSON text,
+    new_present, new JSON text)."""
+    shown = site.shown_values
+    people: dict[tuple[str, str], int] = {}
+    integrations: dict[str, int] = {}
+    flows: dict[tuple[str, str], int] = {}
+    rows = []
+    for (event_id, time, rtype, rid, resource_name, flow_ids, flow_names, integration, source, event, user, email,
+         new_since) in events:  # fmt: skip
         person = people.setdefault((_name(user), email or ""), len(people))
-        integration = site.integration_of(rtype, rid, flow_ids) if rid else ""
         rows.append([
-            event_id, time, person, source or "", event or "", rtype,
-            (_name(resource_name) if resource_name else site.name_of(rtype, rid)) if rid else "",
-            integrations.setdefault(integration, len(integrations)),
-            [flows.setdefault(flow_id, len(flows)) for flow_id in flow_ids],
+            event_id, time, person, source or "", event or "", rtype or "",
+            _name(resource_name or rid or ""),
+            integrations.setdefault(_name(integration), len(integrations)),
+            [flows.setdefault((f, _name(n or f)), len(flows)) for f, n in zip(flow_ids, flow_names, strict=True)],
             [_field(change, site.pattern, shown) for change in changes.get(event_id, ())],
             1 if new_since else 0,
         ])  # fmt: skip
     payload = {
         "people": [list(person) for person in people],
         "integrations": list(integrations),
-        "flows": [[site.name_of("flow", f), flow_href(f, root)] for f in flows],
+        "flows": [[name, flow_href(flow_id, root)] for flow_id, name in flows],
         "rows": rows,
     }
     return ChangeTable(table_id, len(rows), script_json(payload))

@@ -17,7 +17,7 @@ import orjson
 
 from flowaudit.documents.steps import flow_steps
 from flowaudit.report.change_pages import field_changes_of
-from flowaudit.report.change_table import change_table, script_json
+from flowaudit.report.change_table import change_table, script_json, with_current_names
 from flowaudit.report.contexts import FlowPage, FlowVersion, Step
 from flowaudit.report.display import flow_file_name, shown_document
 from flowaudit.report.masking import display_document, display_member, load_shown_json
@@ -45,7 +45,7 @@ class Version:
 @dataclass(frozen=True)
 class FlowData:
     versions: list[tuple]  # flow_version_documents.sql rows, oldest first
-    events: list[tuple]  # change_table.EVENT_COLUMNS rows, newest first (at most MAX_FLOW_EVENTS)
+    events: list[tuple]  # change_table.SHOWN_COLUMNS rows, newest first (at most MAX_FLOW_EVENTS)
     total_events: int
     changes: dict[str, list[tuple]]
 
@@ -75,6 +75,7 @@ class FlowUnit:
             for flow_id, total, *event in found:
                 events[flow_id].append(tuple(event))
                 totals[flow_id] = int(total)
+            events = {flow_id: with_current_names(rows, site) for flow_id, rows in events.items()}
             changes = field_changes_of(con, site.account, sorted({e[0] for rows in events.values() for e in rows}))
             for page in batch:
                 shown = events.get(page.args, [])

@@ -37,8 +37,12 @@ def test_an_unchanged_flow_page_is_carried_over_and_a_changed_one_rendered(
         "Invoices v2" in changed
         and "Invoices v2" not in (first / "flows" / f"{F2}.html").read_text()
     )
-    # The closed month's history page shows flow 2's name beside its records: re-rendered too.
-    assert "Invoices v2" in (second / "history" / "2026-03.html").read_text()
+    # The history shows each record as it was made: flow 2 under its name then, carried over.
+    march = first / "history" / "2026-03.html", second / "history" / "2026-03.html"
+    assert march[0].stat().st_ino == march[1].stat().st_ino
+    assert "Invoices v2" not in march[1].read_text() and "Invoices" in march[1].read_text()
+    # The recent changes (drawn every night) use today's names.
+    assert "Invoices v2" in (second / "changes.html").read_text()
     assert (second / "index.html").read_text() != (first / "index.html").read_text()
 
 
@@ -67,16 +71,16 @@ def test_a_missing_or_broken_manifest_means_a_full_rendering(store_path: Path, t
     assert json.loads((second / MANIFEST).read_text())
 
 
-def test_a_closed_month_is_drawn_again_when_a_name_it_shows_changes(store_path: Path, tmp_path: Path):
+def test_a_month_shows_its_records_with_the_names_of_their_time(store_path: Path, tmp_path: Path):
     out = tmp_path / "out"
     observe_again(store_path, "2026-03-03 03:00:00", 4)  # a quiet night: the reports are not stale
     first = render_reports(store_path, out, Settings(), now=NIGHT1).parent
-    # Flow 1 (created in February) renamed: February's page prints its name beside its record.
+    # Flow 1 (created in February) renamed later: February's page still names it as it was.
     observe_again(store_path, "2026-03-03 04:00:00", 5, {("flow", F1): {"name": "Renamed"}})
     second = render_reports(store_path, out, Settings(), now=NIGHT2).parent
     february = first / "history" / "2026-02.html", second / "history" / "2026-02.html"
-    assert february[0].stat().st_ino != february[1].stat().st_ino
-    assert "Renamed" in february[1].read_text() and "Renamed" not in february[0].read_text()
+    assert february[0].stat().st_ino == february[1].stat().st_ino
+    assert "Renamed" not in february[1].read_text()
     assert "Renamed" in (second / "flows" / f"{F1}.html").read_text()
     fresh = render_reports(store_path, tmp_path / "fresh", Settings(), now=NIGHT2).parent
     assert _content(february[1]) == _content(fresh / "history" / "2026-02.html")
