@@ -22,6 +22,7 @@ from flowaudit.documents.steps import STEP_FIELDS, flow_steps
 from flowaudit.load import history
 from flowaudit.load.staging_reader import LISTINGS
 from flowaudit.registry import FLOW_STEP_KEYS, TYPE_NAMES
+from flowaudit.transform.patches import make_patch
 
 WRITE_ROWS = 20_000  # rebuilt rows held before they are written out
 WRITE_BYTES = 16 * 1024 * 1024  # ... or text of this size
@@ -32,7 +33,7 @@ VERSIONS_SCHEMA = pa.schema(
      ("closed_by", pa.string()), ("event_id", pa.string()), ("closed_event_id", pa.string()),
      ("changed_after_us", pa.int64()), ("changed_before_us", pa.int64()), ("name", pa.string()),
      ("content_hash", pa.string()), ("run_id", pa.int64()), ("doc", pa.string()),
-     ("integration_id", pa.string())]
+     ("integration_id", pa.string()), ("back_patch", pa.string())]
 )  # fmt: skip
 CHANGES_SCHEMA = pa.schema(
     [("resource_type", pa.string()), ("resource_id", pa.string()), ("version", pa.int32()),
@@ -180,10 +181,11 @@ class HistoryFiles:
         rtype, rid = resource.resource_type, resource.resource_id
         versions, changes, unexplained = (self.tables[n] for n in TABLES)
         (v_type, v_id, v_number, v_from, v_to, v_origin, v_closed_by, v_event, v_closed_event, v_after,
-         v_before, v_name, v_hash, v_run, v_doc, v_integration) = versions.columns  # fmt: skip
+         v_before, v_name, v_hash, v_run, v_doc, v_integration, v_patch) = versions.columns  # fmt: skip
         is_step = rtype in _STEP_TYPES
         is_flow = rtype == "flow"
         previous_doc: dict[str, Any] | None = None
+        previous_stored: Any = None  # the document stored for the version before (flows)
         sha256 = history.sha256_text
         for number, version in enumerate(timeline.versions, start=1):
             text = version.content.text()
@@ -204,8 +206,15 @@ class HistoryFiles:
             v_hash.append(sha256(text))
             v_run.append(version.run_id)
             v_doc.append(observed if observed is not None else text)
-            integration = version.content.doc.get("_integrationId") if is_flow else None
-            v_integration.append(integration if isinstance(integration, str) else None)
+            if is_flow:
+                integration = version.content.doc.get("_integrationId")
+                v_integration.append(integration if isinstance(integration, str) else None)
+                stored = version.content.doc if observed is None else jsonfast.loads(observed)
+                v_patch.append(None if previous_stored is None else back_patch(stored, previous_stored))
+                previous_stored = stored
+            else:
+                v_integration.append(None)
+                v_patch.append(None)
             versions.added(len(v_doc[-1]))
             for event_id, position in version.changes:
                 changes.add((rtype, rid, number, event_id, position))
@@ -245,6 +254,25 @@ class HistoryFiles:
 
 
 _STEP_TYPES = frozenset(FLOW_STEP_KEYS.values())
+
+
+# A patch reaching deeper than this is not kept: pages show documents 64 levels deep
+# (flowaudit.report.masking.MAX_DEPTH) and summarise what lies below.
+MAX_PATCH_DEPTH = 60
+
+
+def back_patch(newer: Any, older: Any) -> str | None:
+    """The patch from a flow version's stored document back to the one before it, as JSON
+    (flowaudit.transform.patches); None when the documents nest too deep for a page (the flow
+    page then compares the documents themselves). Versions rebuilt from the audit log share
+    every value they did not change, so only the changed ones are walked."""
+    try:
+        ops = make_patch(newer, older)
+    except RecursionError:
+        return None
+    if any(len(op[1]) >= MAX_PATCH_DEPTH for op in ops):
+        return None
+    return json.dumps(ops, ensure_ascii=False, separators=(",", ":"))
 
 
 def _unexplained_row(

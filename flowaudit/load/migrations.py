@@ -38,7 +38,7 @@ MIGRATIONS: tuple[str, ...] = (
 )
 # Migrations after which every account's history is rebuilt from observations and audit
 # records (the rebuild is Python: it cannot be a SQL file).
-_REBUILD_HISTORY_AFTER = frozenset({"0006_exact_history"})
+_REBUILD_HISTORY_AFTER = frozenset({"0006_exact_history", "0009_speed"})
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

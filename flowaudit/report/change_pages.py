@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from flowaudit import jsonfast
 from flowaudit.report.change_table import change_table, with_current_names
 from flowaudit.report.contexts import ChangesPage, Link
 from flowaudit.report.queries import report_rows
@@ -140,6 +141,17 @@ def field_changes_of(
     return _changes_by_event(
         report_rows(con, "field_changes_of", account=account, event_ids=event_ids)
     )
+
+
+def changes_from_json(text: str | None) -> list[tuple]:
+    """A record's field changes given as JSON text by a report query (a list of [position,
+    path, old_present, old, new_present, new], every item text) as field-change rows."""
+    if text is None:
+        return []
+    return [
+        (int(position), path, old_present == "true", old, new_present == "true", new)
+        for position, path, old_present, old, new_present, new in jsonfast.loads(text)
+    ]
 
 
 def _changes_by_event(rows: Any) -> dict[str, list[tuple]]:

@@ -13,14 +13,14 @@ from itertools import pairwise
 from typing import Any
 
 import duckdb
-import orjson
 
+from flowaudit import jsonfast
 from flowaudit.documents.steps import flow_steps
-from flowaudit.report.change_pages import field_changes_of
+from flowaudit.report.change_pages import changes_from_json
 from flowaudit.report.change_table import change_table, script_json, with_current_names
 from flowaudit.report.contexts import FlowPage, FlowVersion, Step
 from flowaudit.report.display import flow_file_name, shown_document
-from flowaudit.report.masking import display_document, display_member, load_shown_json
+from flowaudit.report.masking import display_document, display_value, is_secret_key, load_shown_json
 from flowaudit.report.queries import report_rows
 from flowaudit.report.reuse import page_key
 from flowaudit.report.site import Site
@@ -34,12 +34,15 @@ FLOWS_PER_FETCH = 500  # flow pages whose data is read at once
 
 @dataclass(frozen=True)
 class Version:
-    """A document valid over [valid_from, valid_to) (ISO-8601 UTC); valid_to "" = current."""
+    """A version valid over [valid_from, valid_to) (ISO-8601 UTC); valid_to "" = current.
+    doc: its document, read for the newest version only (and for every version of a flow
+    whose patches were not kept); back: its stored patch back to the version before."""
 
     valid_from: str
     valid_to: str
-    doc: dict[str, Any] | None
-    origin: str = "observed"  # observed | reconstructed | audit | unexplained
+    origin: str
+    doc: Any = None
+    back: list[list[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,12 +74,13 @@ class FlowUnit:
                 versions[row[0]].append(row)
             events: dict[str, list[tuple]] = defaultdict(list)
             totals: dict[str, int] = {}
+            changes: dict[str, list[tuple]] = {}
             found = report_rows(con, "flow_events", account=site.account, flow_ids=flow_ids, shown=MAX_FLOW_EVENTS)
-            for flow_id, total, *event in found:
+            for flow_id, total, *event, event_changes in found:
                 events[flow_id].append(tuple(event))
                 totals[flow_id] = int(total)
+                changes[event[0]] = changes_from_json(event_changes)
             events = {flow_id: with_current_names(rows, site) for flow_id, rows in events.items()}
-            changes = field_changes_of(con, site.account, sorted({e[0] for rows in events.values() for e in rows}))
             for page in batch:
                 shown = events.get(page.args, [])
                 yield page, FlowData(versions.get(page.args, []), shown, totals.get(page.args, 0),
@@ -84,7 +88,11 @@ class FlowUnit:
 
     def build(self, site: Site, page: PagePlan, data: FlowData) -> FlowPage:
         flow_id = page.args
-        versions = [Version(r[2] or "", r[3] or "", load_shown_json(r[5]), r[4]) for r in data.versions]
+        versions = [
+            Version(row[2] or "", row[3] or "", row[4], load_shown_json(row[5]) if row[5] is not None else None,
+                    jsonfast.loads(row[6]) if row[6] is not None else None)
+            for row in data.versions
+        ]  # fmt: skip
         current = versions[-1].doc if versions else None
         deleted = bool(versions) and versions[-1].valid_to != ""
         patches = back_patches(versions, site.pattern)
@@ -119,39 +127,26 @@ class FlowUnit:
 
 def back_patches(versions: list[Version], pattern: str) -> list[list[list[Any]]]:
     """Per version (oldest first), the patch from what the page shows of it back to what it
-    shows of the version before (flowaudit.transform.patches; [] for the first): values
-    masked and cut as the page shows them. Top-level values that did not change are skipped
-    without walking them: a flow's versions share almost all of their document."""
+    shows of the version before ([] for the first): the stored patches with their values
+    masked and cut as the page shows them, or, for a flow whose documents nested too deep
+    for patches to be kept, patches between the documents as shown."""
+    if all(version.back is not None for version in versions[1:]):
+        return [[]] + [[_shown_op(op, pattern) for op in version.back] for version in versions[1:]]
     patches: list[list[list[Any]]] = [[]]
     for older, newer in pairwise(versions):
-        patches.append(_back_patch(newer.doc, older.doc, pattern))
+        patches.append(make_patch(display_document(newer.doc, pattern), display_document(older.doc, pattern)))
     return patches
 
 
-def _back_patch(newer: Any, older: Any, pattern: str) -> list[list[Any]]:
-    if not isinstance(newer, dict) or not isinstance(older, dict):
-        return make_patch(display_document(newer, pattern), display_document(older, pattern))
-    ops: list[list[Any]] = [["d", [key]] for key in newer if key not in older]
-    for key, value in older.items():
-        if key not in newer:
-            ops.append(["s", [key], display_member(key, value, pattern)])
-        elif not _same(newer[key], value):
-            for op in make_patch(display_member(key, newer[key], pattern), display_member(key, value, pattern)):
-                ops.append([op[0], [key, *op[1]], *op[2:]])
-    return ops
-
-
-def _same(a: Any, b: Any) -> bool:
-    if a is b:
-        return True
-    if type(a) is not type(b):
-        return False
-    if not isinstance(a, dict | list):
-        return a == b
-    try:  # same text, same value; a different key order only costs the walk below
-        return orjson.dumps(a) == orjson.dumps(b)
-    except TypeError:
-        return False
+def _shown_op(op: list[Any], pattern: str) -> list[Any]:
+    """A patch operation with its value as the page shows it at that path."""
+    if op[0] != "s":
+        return op
+    path = op[1]
+    if not path:
+        return ["s", path, display_document(op[2], pattern)]
+    hidden = any(isinstance(key, str) and is_secret_key(key, pattern) for key in path)
+    return ["s", path, display_value(op[2], pattern, masked=hidden, depth=len(path))]
 
 
 def _version_data(versions: list[Version], patches: list[list[list[Any]]]) -> dict[str, Any]:

@@ -115,13 +115,6 @@ def display_document(value: Any, pattern: str) -> Any:
     return _walk(value, pattern, masked=False, max_chars=MAX_STRING_CHARS, max_depth=MAX_DEPTH)
 
 
-def display_member(key: str, value: Any, pattern: str) -> Any:
-    """What a page shows of a document's top-level member `key` (display_document(doc)[key])."""
-    return _walk(value, pattern, masked=is_secret_key(str(key), pattern), max_chars=MAX_STRING_CHARS,
-                 max_depth=MAX_DEPTH, depth=1)  # fmt: skip
-
-
-@lru_cache(maxsize=65536)  # the same few thousand paths, once per record that names them
 def is_secret_path(path: str, pattern: str) -> bool:
     """Whether any key of a dotted/selector path looks like a secret."""
     # Selector values (`[_importId=abc]`) are ids, not keys.
@@ -141,10 +134,11 @@ def display_field_value(path: str, value: Any, pattern: str) -> Any:
     return display_value(value, pattern, masked=is_secret_path(path, pattern))
 
 
-def display_value(value: Any, pattern: str, *, masked: bool) -> Any:
+def display_value(value: Any, pattern: str, *, masked: bool, depth: int = 0) -> Any:
     """What a page shows of a value: all of it masked (it sits under a secret-named field),
-    or masked below secret-named keys; long strings cut, deep nesting summarised."""
-    return _walk(value, pattern, masked=masked, max_chars=MAX_STRING_CHARS, max_depth=MAX_DEPTH)
+    or masked below secret-named keys; long strings cut, nesting summarised below MAX_DEPTH
+    levels of its document (depth: how deep in its document the value sits)."""
+    return _walk(value, pattern, masked=masked, max_chars=MAX_STRING_CHARS, max_depth=MAX_DEPTH, depth=depth)
 
 
 # -- deep documents ---------------------------------------------------------------------
