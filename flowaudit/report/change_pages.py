@@ -18,7 +18,7 @@ import duckdb
 from flowaudit import jsonfast
 from flowaudit.report.change_table import change_table, with_current_names
 from flowaudit.report.contexts import ChangesPage, Link
-from flowaudit.report.queries import report_rows
+from flowaudit.report.queries import report_batches, report_rows
 from flowaudit.report.reuse import page_key
 from flowaudit.report.site import MAX_EVENTS_PER_PAGE, HistoryPart, Site
 from flowaudit.report.units import PagePlan
@@ -103,22 +103,28 @@ class HistoryUnit:
     def fetch(
         self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]
     ) -> Iterator[tuple[PagePlan, ChangeRows]]:
-        by_month: dict[str, list[PagePlan]] = defaultdict(list)
-        for page in pages:
-            by_month[page.args.month].append(page)
-        for month, wanted in sorted(by_month.items()):  # a month at a time: memory stays flat
-            start = datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
-            end = (start + timedelta(days=32)).replace(day=1)
-            params = {"account": site.account, "from": start, "to": end}
-            parts: dict[int, list[tuple]] = defaultdict(list)
-            for _month, part, *event in report_rows(
-                con, "history_rows", per_page=MAX_EVENTS_PER_PAGE, **params
-            ):
-                parts[part].append(tuple(event))
-            changes = _changes_by_event(report_rows(con, "history_field_changes", **params))
-            for page in wanted:
-                events = parts.get(page.args.part, [])[::-1]  # newest first
-                yield page, ChangeRows(events, {e[0]: changes.get(e[0], []) for e in events})
+        if not pages:
+            return
+        wanted = {(page.args.month, page.args.part): page for page in pages}
+        months = sorted({month for month, _part in wanted})
+        start = _month_start(months[0])
+        end = (_month_start(months[-1]) + timedelta(days=32)).replace(day=1)
+        # One pass over the months the pages need, oldest record first, a batch at a time:
+        # a part is handed on as soon as its last record is read.
+        params = {"account": site.account, "from": start, "to": end, "per_page": MAX_EVENTS_PER_PAGE}
+        current: tuple[str, int] | None = None
+        events: list[tuple] = []
+        changes: dict[str, list[tuple]] = {}
+        for month, part, *event, event_changes in report_batches(con, "history_rows", **params):
+            if (month, part) != current:
+                if current in wanted:
+                    yield wanted[current], ChangeRows(events[::-1], changes)  # newest first
+                current, events, changes = (month, part), [], {}
+            if current in wanted:
+                events.append(tuple(event))
+                changes[event[0]] = changes_from_json(event_changes)
+        if current in wanted:
+            yield wanted[current], ChangeRows(events[::-1], changes)
 
     def build(self, site: Site, page: PagePlan, data: ChangeRows) -> ChangesPage:
         part: HistoryPart = page.args
@@ -126,6 +132,10 @@ class HistoryUnit:
         table = change_table("changes", data.events, data.changes, site, root=page.root)
         return ChangesPage(site.page(page.title, page.root, reusable=True), part.title, None, None, None, table,
                            "", (*siblings, Link("all periods", "../index.html#links")))  # fmt: skip
+
+
+def _month_start(month: str) -> datetime:
+    return datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
 
 
 def _siblings(site: Site, part: HistoryPart) -> list[HistoryPart]:

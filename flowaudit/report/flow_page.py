@@ -29,7 +29,7 @@ from flowaudit.transform.patches import make_patch
 
 MAX_FLOW_EVENTS = 40  # the newest changes a flow page lists; the older are on the history pages
 MAX_CHANGED_PATHS = 12  # fields a version's line names; the rest are counted
-FLOWS_PER_FETCH = 500  # flow pages whose data is read at once
+FLOWS_PER_FETCH = 2_000  # flow pages whose data is read at once
 
 
 @dataclass(frozen=True)

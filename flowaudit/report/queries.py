@@ -5,6 +5,7 @@ Each file holds one SELECT; parameters are bound by name (`$account`), never for
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -15,6 +16,7 @@ from flowaudit.assets import read_query
 from flowaudit.errors import DatabaseError
 from flowaudit.load.db import current_path, describe_duckdb_error, is_damage
 
+BATCH_ROWS = 10_000  # rows per batch of report_batches
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 
@@ -41,6 +43,21 @@ def report_rows(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> lis
         return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
 
     return _run(name, params, rows, con)
+
+
+def report_batches(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> Iterator[tuple]:
+    """The rows of `queries/reports/<name>.sql` as tuples, read a batch at a time (for results
+    too large to hold in Python at once). The connection runs nothing else until they are read."""
+    reader = _run(name, params, lambda text, bound: con.sql(text, params=bound).to_arrow_reader(BATCH_ROWS), con)
+    return _rows_of(reader)
+
+
+def _rows_of(reader: Any) -> Iterator[tuple]:
+    try:
+        for batch in reader:
+            yield from zip(*(column.to_pylist() for column in batch.columns), strict=True)
+    finally:
+        reader.close()
 
 
 def _run(name: str, params: dict[str, Any], run: Any, con: duckdb.DuckDBPyConnection) -> Any:
