@@ -20,7 +20,7 @@ from flowaudit.errors import UsageError
 def simulate(
     port: int = typer.Option(8080, help="Port to listen on (0 picks a free one)."),
     host: str = typer.Option("127.0.0.1", help="Address to listen on (admin routes answer loopback only)."),
-    size: str = typer.Option("small", help="Account size: small, medium or large."),
+    size: str = typer.Option("small", help="Account size: small, medium, deep (medium's flows, ~100 audit records each) or large."),
     seed: int = typer.Option(1, help="Seed of the generated account (same seed, same account)."),
     token: str = typer.Option("demo", help="The bearer token the simulator accepts."),
     latency_ms: float = typer.Option(0.0, help="Latency added to every API answer, in ms."),

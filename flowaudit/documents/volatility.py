@@ -32,6 +32,17 @@ class VolatileFields:
         # What a stored hash depends on besides the document: recorded with the hashes, so
         # a changed setting is noticed (store.meta `content_hash_basis:*`).
         self.basis = "sha256 canonical-json v1; volatile: " + ",".join(cleaned)
+        self._known: dict[tuple[str, ...], bool] = {}
+
+    def is_volatile_split(self, parts: tuple[str, ...]) -> bool:
+        """is_volatile for a split path held as a tuple, remembered (replaying an account's
+        history asks about the same few thousand paths hundreds of thousands of times)."""
+        known = self._known.get(parts)
+        if known is None:
+            if len(self._known) >= 100_000:  # hostile data: unbounded distinct paths
+                self._known.clear()
+            known = self._known[parts] = self.is_volatile(parts)
+        return known
 
     def __bool__(self) -> bool:
         return bool(self.patterns)

@@ -60,7 +60,7 @@ class FieldChange:
     old_value: Any  # decoded JSON when old_present
     new_present: bool
     new_value: Any  # decoded JSON when new_present
-    parts: list[str] = field(default_factory=list)
+    parts: Sequence[str] = ()
 
 
 @dataclass(slots=True)
@@ -71,6 +71,8 @@ class Record:
     run_id: int
     deleted_name: str | None = None
     changes: list[FieldChange] = field(default_factory=list)
+    # The changes a replay applies (a path, not volatile), set by build_timeline.
+    live: list[FieldChange] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -156,18 +158,21 @@ class CanonicalDocument:
     the pieces joined in key order, as json.dumps(sort_keys=True, compact) writes it.
     Equal content is equal pieces; a changed copy re-encodes only the values it touched."""
 
-    __slots__ = ("_keys", "_pieces", "doc")
+    __slots__ = ("_keys", "_pieces", "_text", "doc")
 
     def __init__(self, doc: dict[str, Any]):
         self.doc = doc
         self._pieces = {key: _piece(key, value) for key, value in doc.items()}
         self._keys: list[str] | None = None
+        self._text: str | None = None
 
     def text(self) -> str:
-        if self._keys is None:
-            self._keys = sorted(self._pieces)
-        pieces = self._pieces
-        return "{" + ",".join([pieces[key] for key in self._keys]) + "}"
+        if self._text is None:  # a version's text is both stored and hashed: join it once
+            if self._keys is None:
+                self._keys = sorted(self._pieces)
+            pieces = self._pieces
+            self._text = "{" + ",".join([pieces[key] for key in self._keys]) + "}"
+        return self._text
 
     def same(self, other: CanonicalDocument | None) -> bool:
         return other is not None and (other is self or other._pieces == self._pieces)
@@ -201,6 +206,7 @@ class CanonicalDocument:
         copy = CanonicalDocument.__new__(CanonicalDocument)
         copy.doc = doc
         copy._pieces = pieces
+        copy._text = None
         copy._keys = (
             self._keys if self._keys is not None and pieces.keys() == self._pieces.keys() else None
         )
@@ -234,6 +240,11 @@ def _piece(key: str, value: Any) -> str:
 # --- building a timeline ----------------------------------------------------------------
 
 
+@lru_cache(maxsize=65536)  # a few thousand distinct paths recur in every account's records
+def _split(path: str) -> tuple[str, ...]:
+    return tuple(split_path(path))
+
+
 def build_timeline(
     spans: Sequence[Span],
     records: Sequence[Record],
@@ -249,9 +260,13 @@ def build_timeline(
     builder = _Builder(
         checkpoints, volatile, zone_of or (lambda t: t), created_at or (lambda doc: None)
     )
+    is_volatile = volatile.is_volatile_split
     for record in records:
+        live = record.live = []
         for change in record.changes:
-            change.parts = split_path(change.path or "")
+            parts = change.parts = _split(change.path or "")
+            if parts and not is_volatile(parts):
+                live.append(change)
     builder.run(list(spans), list(records))
     return Timeline(builder.versions, builder.deletions, builder.unreplayable)
 
@@ -345,10 +360,8 @@ class _Builder:
 
     def _edits(self, record: Record, *, backwards: bool) -> list[tuple[list[str], Any]]:
         edits = []
-        changes = reversed(record.changes) if backwards else record.changes
+        changes = reversed(record.live) if backwards else record.live
         for change in changes:
-            if not change.parts or self.volatile.is_volatile(change.parts):
-                continue
             if backwards:
                 value = change.old_value if change.old_present else MISSING
             else:
@@ -357,11 +370,7 @@ class _Builder:
         return edits
 
     def _own_changes(self, record: Record) -> list[tuple[str, int]]:
-        return [
-            (record.event_id, change.position)
-            for change in record.changes
-            if change.parts and not self.volatile.is_volatile(change.parts)
-        ]
+        return [(record.event_id, change.position) for change in record.live]
 
     # -- versions ---------------------------------------------------------------------
 
@@ -503,9 +512,7 @@ class _Builder:
         state = self.state
         found: list[tuple[list[str], Any]] = []
         rows: list[Difference] = []
-        for change in record.changes:
-            if not change.parts or self.volatile.is_volatile(change.parts):
-                continue
+        for change in record.live:
             held = get_path(state.doc, change.parts)
             said = change.old_value if change.old_present else MISSING
             if _same_value(held, said):
@@ -624,9 +631,7 @@ class _Builder:
         base: dict[str, Any] = {}
         set_before: set[str] = set()
         for record in segment:
-            for change in record.changes:
-                if not change.parts or self.volatile.is_volatile(change.parts):
-                    continue
+            for change in record.live:
                 key = ".".join(change.parts)
                 if key in set_before:
                     continue

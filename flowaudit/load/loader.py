@@ -19,6 +19,7 @@ from flowaudit.config import DEFAULT_VOLATILE_FIELDS
 from flowaudit.errors import DatabaseError, FlowauditError
 from flowaudit.load.audit import save_audit, save_audit_windows
 from flowaudit.load.db import current_path, describe_duckdb_error, run_sql_file
+from flowaudit.load.rebuild_pool import RebuildPool
 from flowaudit.load.runs import rollback, run_account, utc_now
 from flowaudit.load.staging_reader import AUDIT_FILE, StagingError, read_manifest
 from flowaudit.load.versions import Hashers, observe, rebuild, stage_listing_lines
@@ -30,6 +31,8 @@ _TEMP_TABLES = ("staged_lines", "staged_docs", "staged_hashes", "observation_pla
 # DuckDB's own default (80% of RAM) would let a first load of a large account take ~1 GB
 # for buffers it does not need; within this it spills to disk instead.
 LOAD_MEMORY_LIMIT = "400MB"
+# A staged audit log this large (~60,000 records) means a large history rebuild.
+EARLY_POOL_AUDIT_BYTES = 30 * 1024 * 1024
 _LOAD_SETTINGS = {
     # Bulk inserts need not keep the files' row order; not keeping it saves memory.
     "preserve_insertion_order": "false",
@@ -60,6 +63,7 @@ def load_staging(
     previous = _apply_settings(con, _LOAD_SETTINGS)
     laps = _Laps()
     began = False
+    pool = _early_pool(staging_dir, hashers)
     try:
         try:
             # Before the transaction: a line DuckDB cannot parse fails a statement, which
@@ -68,13 +72,15 @@ def load_staging(
             laps.lap("read_listings")
             con.execute("BEGIN TRANSACTION")
             began = True
-            counts = _load(con, staging_dir, manifest, hashers, account, run_id, laps)
+            counts = _load(con, staging_dir, manifest, hashers, account, run_id, laps, pool)
             con.execute("COMMIT")
         except BaseException:
             if began:
                 rollback(con)  # never "cannot rollback" in place of what went wrong
             raise
         finally:
+            if pool is not None:
+                pool.close()
             _quietly(con, [f"DROP TABLE IF EXISTS temp.{table}" for table in _TEMP_TABLES])
     except FlowauditError:
         raise
@@ -108,15 +114,28 @@ class _Laps:
         self._started = now
 
 
+def _early_pool(staging_dir: Path, hashers: Hashers) -> RebuildPool | None:
+    """Worker processes for the history rebuild, started now when the staged audit log says
+    the rebuild will be large (a first load): they start while DuckDB stores the records."""
+    audit = staging_dir / AUDIT_FILE
+    if not audit.is_file() or audit.stat().st_size < EARLY_POOL_AUDIT_BYTES:
+        return None
+    try:
+        return RebuildPool(staging_dir, hashers.setting)
+    except RuntimeError as exc:  # no processes to be had: the rebuild runs here, slower
+        log.warning("%s; rebuilding the history in this process", exc)
+        return None
+
+
 def _load(
-    con, staging_dir, manifest, hashers: Hashers, account, run_id, laps: _Laps
+    con, staging_dir, manifest, hashers: Hashers, account, run_id, laps: _Laps, pool: RebuildPool | None
 ) -> dict[str, Any]:
     counts: dict[str, Any] = {}
     counts.update(save_audit(con, staging_dir / AUDIT_FILE, account=account, run_id=run_id))
     laps.lap("audit")
     counts.update(observe(con, manifest, hashers, account=account, run_id=run_id))
     laps.lap("observe")
-    rebuilt = rebuild(con, staging_dir, hashers, account=account, run_id=run_id, manifest=manifest)
+    rebuilt = rebuild(con, staging_dir, hashers, account=account, run_id=run_id, manifest=manifest, pool=pool)
     counts["new_versions"] = _new_versions(con, account, run_id)
     counts["deleted"] = _deleted_now(con, account, run_id)
     counts["rebuilt_resources"] = rebuilt["rebuilt_resources"]

@@ -34,10 +34,11 @@ MIGRATIONS: tuple[str, ...] = (
     "0005_derived_tables",
     "0006_exact_history",
     "0007_clock",
+    "0009_speed",
 )
 # Migrations after which every account's history is rebuilt from observations and audit
 # records (the rebuild is Python: it cannot be a SQL file).
-_REBUILD_HISTORY_AFTER = frozenset({"0006_exact_history"})
+_REBUILD_HISTORY_AFTER = frozenset({"0006_exact_history", "0009_speed"})
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

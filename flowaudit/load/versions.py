@@ -8,40 +8,36 @@ resource (inside the caller's transaction).
    temp table `touched`.
 3. `rebuild`: the history of every touched resource is rebuilt whole from its observations
    and audit records (flowaudit.load.history), streamed from DuckDB one resource after
-   another and written back through Parquet files (written and read back by pyarrow, so
-   the connection needs no file access) in one insert per table, so memory stays flat on
-   large accounts. The directory and the attribution of steps to flows follow."""
+   another (shared with worker processes when it is large: flowaudit.load.rebuild_pool) and
+   written back through Arrow files (written and memory-mapped by pyarrow, so the connection
+   needs no file access) in one insert per table, so memory stays flat on large accounts.
+   The directory and the attribution of steps to flows follow."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from flowaudit.documents.canonical import content_hash
-from flowaudit.documents.steps import STEP_FIELDS, flow_steps
 from flowaudit.documents.volatility import VolatileFields, volatile_fields_for
 from flowaudit.errors import ApiContractError
-from flowaudit.load import history
 from flowaudit.load.db import fetch_sql_file, run_sql_file, statements
+from flowaudit.load.history_rows import TABLES, Checkpoints, HistoryFiles, read_tables
+from flowaudit.load.rebuild_pool import MIN_ROWS_FOR_WORKERS, RebuildPool
 from flowaudit.load.staging_reader import LISTINGS, Manifest, read_listing_lines
-from flowaudit.registry import FLOW_STEP_KEYS, TYPE_NAMES
+from flowaudit.logs import get_logger
+from flowaudit.registry import TYPE_NAMES
+
+log = get_logger(__name__)
 
 # Rows per batch handed between Python and DuckDB: bounds the memory either side holds.
 BATCH_ROWS = 20_000
-WRITE_ROWS = 20_000  # rebuilt rows held before they are written out
-WRITE_BYTES = 16 * 1024 * 1024  # ... or text of this size: DuckDB reads a row group at a time
-VERSIONS_FILE = ".versions.parquet"
-CHANGES_FILE = ".version_changes.parquet"
-UNEXPLAINED_FILE = ".unexplained_changes.parquet"
-
 _LINES_SCHEMA = pa.schema(
     [("listing", pa.string()), ("listing_order", pa.int32()), ("resource_type", pa.string()),
      ("line_no", pa.int64()), ("text", pa.string())]
@@ -51,24 +47,6 @@ _HASHES_SCHEMA = pa.schema(
 )
 _STEPS_SCHEMA = pa.schema([(n, pa.string()) for n in ("flow_id", "resource_type", "resource_id")])
 _CONNECTIONS_SCHEMA = pa.schema([(n, pa.string()) for n in ("step_type", "step_id", "connection_id")])
-_VERSIONS_SCHEMA = pa.schema(
-    [("resource_type", pa.string()), ("resource_id", pa.string()), ("version", pa.int32()),
-     ("valid_from_us", pa.int64()), ("valid_to_us", pa.int64()), ("origin", pa.string()),
-     ("closed_by", pa.string()), ("event_id", pa.string()), ("closed_event_id", pa.string()),
-     ("changed_after_us", pa.int64()), ("changed_before_us", pa.int64()), ("name", pa.string()),
-     ("content_hash", pa.string()), ("run_id", pa.int64()), ("doc", pa.string())]
-)  # fmt: skip
-_CHANGES_SCHEMA = pa.schema(
-    [("resource_type", pa.string()), ("resource_id", pa.string()), ("version", pa.int32()),
-     ("event_id", pa.string()), ("position", pa.int32())]
-)  # fmt: skip
-_UNEXPLAINED_SCHEMA = pa.schema(
-    [("resource_type", pa.string()), ("resource_id", pa.string()), ("version", pa.int32()),
-     ("changed_after_us", pa.int64()), ("changed_before_us", pa.int64()), ("position", pa.int32()),
-     ("field_path", pa.string()), ("change", pa.string()), ("old_present", pa.bool_()),
-     ("old_value", pa.string()), ("new_present", pa.bool_()), ("new_value", pa.string()),
-     ("run_id", pa.int64())]
-)  # fmt: skip
 
 
 class Hashers:
@@ -259,46 +237,6 @@ def rehash_observations(con: duckdb.DuckDBPyConnection, account: str, hashers: H
 # --- 3. rebuilding histories ---------------------------------------------------------------
 
 
-@dataclass
-class _Resource:
-    resource_type: str
-    resource_id: str
-    spans: list[history.Span] = field(default_factory=list)
-    records: list[history.Record] = field(default_factory=list)
-
-
-class Checkpoints:
-    """The account's observations, per resource type: the runs that listed the type to its
-    last page, and when every run's listing began (its uncertain zone)."""
-
-    def __init__(self, rows: list[tuple]):
-        self.zone_start: dict[int, int] = {}
-        self.by_type: dict[str, list[history.Checkpoint]] = {name: [] for name in TYPE_NAMES}
-        for observed_us, zone_us, run_id, listings in rows:
-            self.zone_start[observed_us] = zone_us
-            complete = _complete_types(listings)
-            for name, checkpoints in self.by_type.items():
-                if complete is None or name in complete:
-                    checkpoints.append(history.Checkpoint(observed_us, zone_us, run_id))
-
-    def zone_of(self, time: int) -> int:
-        return self.zone_start.get(time, time)
-
-
-def _complete_types(listings: Any) -> set[str] | None:
-    """The resource types a run listed completely; None when it did not record it (runs
-    loaded before listings were recorded closed versions only on complete listings)."""
-    if listings is None:
-        return None
-    if isinstance(listings, str):
-        listings = json.loads(listings)
-    return {
-        LISTINGS[name]
-        for name, info in listings.items()
-        if name in LISTINGS and info.get("complete") is True
-    }
-
-
 def rebuild(
     con: duckdb.DuckDBPyConnection,
     work_dir: Path,
@@ -307,10 +245,13 @@ def rebuild(
     account: str,
     run_id: int = 0,
     manifest: Manifest | None = None,
+    pool: RebuildPool | None = None,
 ) -> dict[str, int]:
     """Rebuild the history of every resource in the temp table `touched`; return counts.
 
-    run_id and manifest: the run being loaded (its observation counts as a checkpoint)."""
+    run_id and manifest: the run being loaded (its observation counts as a checkpoint).
+    pool: worker processes to share the work with (one is started here when the rebuild is
+    large and none is given)."""
     checkpoint_rows = fetch_sql_file(
         con, "load/checkpoints.sql", account=account, run_id=run_id,
         observed_at=manifest.observed_at if manifest else None,
@@ -318,52 +259,88 @@ def rebuild(
         listings=json.dumps(manifest.listings) if manifest else None,
     )  # fmt: skip
     checkpoints = Checkpoints(checkpoint_rows)
-    writer = _HistoryWriter(Path(work_dir))
-    counts = {
-        "rebuilt_resources": 0,
-        "versions": 0,
-        "unexplained_changes": 0,
-        "unreplayable_changes": 0,
-    }
     (feed,) = statements("load/history_feed.sql")
-    # While the feed streams, the connection runs nothing else: the rows wait in the files.
-    batches = con.sql(feed, params={"account": account}).to_arrow_reader(BATCH_ROWS)
-    for resource in _resources(batches):
-        timeline = history.build_timeline(
-            resource.spans, resource.records, checkpoints.by_type.get(resource.resource_type, ()),
-            hashers.of(resource.resource_type), zone_of=checkpoints.zone_of, created_at=_created_at,
-        )  # fmt: skip
-        writer.add(resource, timeline)
-        counts["rebuilt_resources"] += 1
-        counts["versions"] += len(timeline.versions)
-        counts["unreplayable_changes"] += timeline.unreplayable_changes
-    batches.close()  # the feed's result holds DuckDB memory until it is closed
-    writer.close()
-    counts["unexplained_changes"] = writer.unexplained_rows
-    with writer.registered(con):
+    own_pool = None
+    if pool is None and _feed_rows(con, account) >= MIN_ROWS_FOR_WORKERS:
+        try:
+            pool = own_pool = RebuildPool(Path(work_dir), hashers.setting)
+        except RuntimeError as exc:  # no processes to be had: the rebuild runs here, slower
+            log.warning("%s; rebuilding the history in this process", exc)
+    try:
+        # While the feed streams, the connection runs nothing else: the rows wait in the files.
+        batches = con.sql(feed, params={"account": account}).to_arrow_reader(BATCH_ROWS)
+        try:
+            if pool is not None:
+                results = pool.run(batches, checkpoints)
+            else:
+                files = HistoryFiles(Path(work_dir), "main")
+                try:
+                    files.rebuild(batches, checkpoints, hashers)
+                finally:
+                    results = [files.close()]
+        finally:
+            batches.close()  # the feed's result holds DuckDB memory until it is closed
+    finally:
+        if own_pool is not None:
+            own_pool.close()
+    try:
+        counts = _store_rebuilt(con, account, results)
+    finally:
+        for result in results:
+            for path in result["paths"].values():
+                Path(path).unlink(missing_ok=True)
+    refresh_derived(con, account, whole=False)
+    return counts
+
+
+def _feed_rows(con: duckdb.DuckDBPyConnection, account: str) -> int:
+    """About how many rows the feed holds (records and observations of touched resources)."""
+    return int(
+        con.execute(
+            "SELECT (SELECT count(*) FROM store.audit_records SEMI JOIN touched USING (resource_type, resource_id) "
+            "WHERE account = $account) + (SELECT count(*) FROM touched)",
+            {"account": account},
+        ).fetchall()[0][0]
+    )
+
+
+def _store_rebuilt(con: duckdb.DuckDBPyConnection, account: str, results: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert the rebuilt rows the writers left in their files; flow steps and connections."""
+    counts = {"rebuilt_resources": 0, "versions": 0, "unexplained_changes": 0, "unreplayable_changes": 0}
+    steps: set[tuple[str, str, str]] = set()
+    connections: set[tuple[str, str, str]] = set()
+    for result in results:
+        for name in counts:
+            counts[name] += result["counts"][name]
+        steps |= result["steps"]
+        connections |= result["connections"]
+    names = []
+    try:
+        for table, schema in TABLES.items():
+            name = f"rebuilt_{table}"
+            con.register(name, read_tables([r["paths"][table] for r in results], schema))
+            names.append(name)
         run_sql_file(con, "load/versions_replace.sql", account=account)
-    writer.remove()
-    if writer.steps:
-        columns = list(zip(*sorted(writer.steps), strict=True))
-        steps = {
-            "flow_id": list(columns[0]),
-            "resource_type": list(columns[1]),
-            "resource_id": list(columns[2]),
-        }
-        con.register("staged_flow_steps", pa.table(steps, schema=_STEPS_SCHEMA))
+    finally:
+        for name in names:
+            with suppress(duckdb.Error):  # after a failed insert: keep its error
+                con.unregister(name)
+    if steps:
+        columns = list(zip(*sorted(steps), strict=True))
+        table = {"flow_id": list(columns[0]), "resource_type": list(columns[1]), "resource_id": list(columns[2])}
+        con.register("staged_flow_steps", pa.table(table, schema=_STEPS_SCHEMA))
         try:
             run_sql_file(con, "load/flow_steps_insert.sql", account=account)
         finally:
             con.unregister("staged_flow_steps")
-    if writer.connections:
-        columns = list(zip(*sorted(writer.connections), strict=True))
+    if connections:
+        columns = list(zip(*sorted(connections), strict=True))
         used = {"step_type": list(columns[0]), "step_id": list(columns[1]), "connection_id": list(columns[2])}
         con.register("staged_step_connections", pa.table(used, schema=_CONNECTIONS_SCHEMA))
         try:
             run_sql_file(con, "load/step_connections_insert.sql", account=account)
         finally:
             con.unregister("staged_step_connections")
-    refresh_derived(con, account, whole=False)
     return counts
 
 
@@ -397,194 +374,3 @@ def refresh_derived(con: duckdb.DuckDBPyConnection, account: str, *, whole: bool
         "CREATE TEMP TABLE IF NOT EXISTS touched (resource_type VARCHAR, resource_id VARCHAR)"
     )
     run_sql_file(con, "load/derived_refresh.sql", account=account, whole=whole)
-
-
-def _created_at(doc: dict[str, Any]) -> int | None:
-    value = doc.get("createdAt")
-    if not isinstance(value, str):
-        return None
-    from datetime import UTC, datetime
-
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1_000_000)
-
-
-def _resources(batches: Iterable[pa.RecordBatch]) -> Iterator[_Resource]:
-    """Rows of history_feed.sql -> each resource with its spans and records, oldest first."""
-    current: _Resource | None = None
-    record: history.Record | None = None
-    for batch in batches:
-        columns = [column.to_pylist() for column in batch.columns]
-        columns[16] = _decode_all(columns[16])
-        columns[18] = _decode_all(columns[18])
-        for (kind, resource_type, resource_id, t1, t2, t3, run1, run2, run3, text, event_id, event,
-             deleted_name, position, path, old_present, old_value, new_present, new_value) in zip(*columns, strict=True):  # fmt: skip
-            if (
-                current is None
-                or current.resource_id != resource_id
-                or current.resource_type != resource_type
-            ):
-                if current is not None:
-                    yield current
-                current = _Resource(resource_type, resource_id)
-                record = None
-            if kind == 0:
-                current.spans.append(history.Span(t1, t2, text, run1, run2, t3, run3))
-                continue
-            if record is None or record.event_id != event_id:
-                record = history.Record(event_id, t1, event or "", run1, deleted_name)
-                current.records.append(record)
-            if position is not None:
-                record.changes.append(
-                    history.FieldChange(
-                        position,
-                        path or "",
-                        bool(old_present),
-                        old_value,
-                        bool(new_present),
-                        new_value,
-                    )
-                )
-    if current is not None:
-        yield current
-
-
-def _decode_all(texts: list[str | None]) -> list[Any]:
-    """JSON texts (None: absent) -> values, in one json.loads call for the whole batch."""
-    present = [text for text in texts if text is not None]
-    if not present:
-        return texts
-    values = iter(json.loads("[" + ",".join(present) + "]"))
-    return [None if text is None else next(values) for text in texts]
-
-
-class _HistoryWriter:
-    """Writes rebuilt versions, their changes and unexplained differences to Parquet files
-    a row group at a time; collects the steps of flow versions (small)."""
-
-    def __init__(self, work_dir: Path):
-        self.files = {
-            "versions": _Table(work_dir / VERSIONS_FILE, _VERSIONS_SCHEMA),
-            "changes": _Table(work_dir / CHANGES_FILE, _CHANGES_SCHEMA),
-            "unexplained": _Table(work_dir / UNEXPLAINED_FILE, _UNEXPLAINED_SCHEMA),
-        }
-        self.steps: set[tuple[str, str, str]] = set()
-        self.connections: set[tuple[str, str, str]] = set()
-        self.unexplained_rows = 0
-
-    def add(self, resource: _Resource, timeline: history.Timeline) -> None:
-        key = (resource.resource_type, resource.resource_id)
-        versions, changes, unexplained = (
-            self.files["versions"],
-            self.files["changes"],
-            self.files["unexplained"],
-        )
-        previous_doc: dict[str, Any] | None = None
-        for number, version in enumerate(timeline.versions, start=1):
-            versions.add((*key, number, version.valid_from, version.valid_to, version.origin, version.closed_by,
-                          version.event_id, version.closed_event_id, version.changed_after,
-                          version.changed_before, version.name, version.content_hash, version.run_id,
-                          version.doc_text))  # fmt: skip
-            for event_id, position in version.changes:
-                changes.add((*key, number, event_id, position))
-            for position, difference in enumerate(version.differences):
-                unexplained.add(_unexplained_row(key, number, version.changed_after, version.changed_before,
-                                                 position, difference, version.run_id))  # fmt: skip
-            if key[0] in FLOW_STEP_KEYS.values():
-                connection = version.content.doc.get("_connectionId")
-                if isinstance(connection, str) and connection:
-                    self.connections.add((*key, connection))
-            if key[0] == "flow":
-                doc = version.content.doc
-                # Steps are looked for only when a key that names them changed.
-                if previous_doc is None or any(
-                    doc.get(k) is not previous_doc.get(k) for k in STEP_FIELDS
-                ):
-                    self.steps.update((key[1], *step) for step in flow_steps(doc))
-                previous_doc = doc
-        for index, difference, after, before in timeline.deletions:
-            version = timeline.versions[index]
-            unexplained.add(
-                _unexplained_row(key, index + 1, after, before, 0, difference, version.run_id)
-            )
-        self.unexplained_rows = unexplained.count
-
-    def close(self) -> None:
-        for table in self.files.values():
-            table.close()
-
-    @contextmanager
-    def registered(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-        """The written files as the tables rebuilt_versions, rebuilt_changes and
-        rebuilt_unexplained, streamed a row group at a time."""
-        names = [f"rebuilt_{name}" for name in self.files]
-        for name, table in zip(names, self.files.values(), strict=True):
-            source = pq.ParquetFile(table.path)
-            con.register(name, pa.RecordBatchReader.from_batches(source.schema_arrow, _row_groups(source)))
-        try:
-            yield
-        finally:
-            for name in names:
-                with suppress(duckdb.Error):  # after a failed insert: keep its error
-                    con.unregister(name)
-
-    def remove(self) -> None:
-        for table in self.files.values():
-            table.path.unlink(missing_ok=True)
-
-
-def _row_groups(source: pq.ParquetFile) -> Iterator[pa.RecordBatch]:
-    """The file's batches one row group at a time (the writer cuts them at WRITE_BYTES of
-    text): what DuckDB converts at once stays small however large a few documents are."""
-    for index in range(source.num_row_groups):
-        yield from source.read_row_group(index).to_batches()
-
-
-def _unexplained_row(
-    key, version, after, before, position, difference: history.Difference, run_id
-) -> tuple:
-    return (*key, version, after, before, position, difference.path, difference.change, difference.old_present,
-            difference.old_value, difference.new_present, difference.new_value, run_id)  # fmt: skip
-
-
-class _Table:
-    """One Parquet file written a row group at a time (always written, maybe empty)."""
-
-    def __init__(self, path: Path, schema: pa.Schema):
-        self.path = path
-        self.schema = schema
-        self.rows: list[tuple] = []
-        self.count = 0
-        self._bytes = 0
-        # Plain and uncompressed: the file lives for seconds; DuckDB compresses what it stores.
-        self._file = pq.ParquetWriter(path, schema, compression="none", use_dictionary=False,
-                                      write_statistics=False)  # fmt: skip
-
-    def add(self, row: tuple) -> None:
-        self.rows.append(row)
-        self.count += 1
-        text = row[-1]
-        if isinstance(text, str):
-            self._bytes += len(text)
-        if len(self.rows) >= WRITE_ROWS or self._bytes >= WRITE_BYTES:
-            self._write()
-
-    def close(self) -> None:
-        self._write()
-        self._file.close()
-
-    def _write(self) -> None:
-        if not self.rows:
-            return
-        columns = [
-            pa.array(values, type=f.type)
-            for values, f in zip(zip(*self.rows, strict=True), self.schema, strict=True)
-        ]
-        self._file.write_table(pa.Table.from_arrays(columns, schema=self.schema))
-        self.rows.clear()
-        self._bytes = 0

@@ -41,25 +41,6 @@ class FieldChange:
 
 
 @dataclass(frozen=True)
-class ChangeEvent:
-    """One audit record as the change history shows it."""
-
-    event_id: str
-    time: datetime
-    user: str
-    user_email: str
-    source: str
-    event: str
-    resource_type: str
-    resource_id: str
-    resource_name: str
-    integration: str
-    flows: tuple[Link, ...]
-    fields: tuple[FieldChange, ...]
-    new_since_last_run: bool = False
-
-
-@dataclass(frozen=True)
 class Bar:
     x: float
     y: float
@@ -148,12 +129,17 @@ class IndexPage:
 
 
 @dataclass(frozen=True)
-class FilterOptions:
-    people: tuple[str, ...]
-    integrations: tuple[str, ...]
-    flows: tuple[str, ...]
-    sources: tuple[str, ...]
-    events: tuple[str, ...]
+class ChangeTable:
+    """A change-history table as the page carries it: its id, how many rows, and the rows as
+    data the page's script draws (flowaudit.report.change_table)."""
+
+    table_id: str
+    count: int
+    payload: str  # JSON, safe inside <script type="application/json">
+
+    @property
+    def data_id(self) -> str:
+        return f"{self.table_id}-data"
 
 
 @dataclass(frozen=True)
@@ -163,8 +149,7 @@ class ChangesPage:
     since: datetime | None
     until: datetime | None
     previous_run_at: datetime | None
-    events: tuple[ChangeEvent, ...]
-    filters: FilterOptions
+    changes: ChangeTable
     left_out: str = ""  # what this page does not show, and where it is
     other_pages: tuple[Link, ...] = ()
 
@@ -223,10 +208,11 @@ class Step:
 @dataclass(frozen=True)
 class FlowVersion:
     number: int
-    valid_from: datetime | None
-    valid_to: datetime | None
+    valid_from: str  # ISO-8601 UTC ("" when unknown)
+    valid_to: str  # "" while current
     origin: str
-    changes: tuple[FieldChange, ...]
+    changed: tuple[str, ...]  # the fields this version changed (flowaudit.report.flow_page)
+    more_changed: int = 0  # ... and how many more
 
 
 @dataclass(frozen=True)
@@ -241,8 +227,7 @@ class FlowPage:
     steps: tuple[Step, ...]
     config: Value
     versions: tuple[FlowVersion, ...]
-    version_data: dict  # {"versions": [...]}: per-version patches, newest first (flow_page.version_patches)
-    events: tuple[ChangeEvent, ...]
-    filters: FilterOptions
+    version_data: str  # JSON {"versions": [...]}: per-version patches, newest first (flow_page.back_patches)
+    changes: ChangeTable
     left_out: str = ""
     extra: dict[str, str] = field(default_factory=dict)

@@ -23,6 +23,11 @@ def format_when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return _utc(value).strftime(fmt) + (" UTC" if "%H" in fmt else "")
 
 
+def iso_when(text: str) -> str:
+    """An ISO-8601 UTC text ("2026-03-02T10:00:00Z") for people, as format_when shows it."""
+    return f"{text[:10]} {text[11:16]} UTC" if text else ""
+
+
 def format_iso(value: datetime | None) -> str:
     """A timestamp as ISO-8601 (for sorting and machine-readable attributes)."""
     return "" if value is None else _utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -66,6 +71,7 @@ def register(env: Environment) -> None:
     env.filters.update(
         when=format_when,
         iso=format_iso,
+        iso_when=iso_when,
         pretty_json=pretty_json,
         first_line=first_line,
         human_bytes=human_bytes,

@@ -1,127 +1,187 @@
-"""The per-flow page: current configuration and steps, the version timeline with each
-version's field-level changes, every earlier configuration carried as compact patches
-(the page's script applies them on request; no full document per version), and the
-flow's change history, its exports' and imports' records included."""
+"""The flow pages (flows/<id>.html, one per flow the account ever had): current
+configuration and steps, the version timeline with the fields each version changed, every
+earlier configuration carried as compact patches (the page's script applies them on request;
+no full document per version), and the flow's newest changes, its exports' and imports'
+records included. Carried over while nothing a page shows changes."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
+import duckdb
+
+from flowaudit import jsonfast
 from flowaudit.documents.steps import flow_steps
-from flowaudit.report.contexts import FlowPage, FlowVersion, Page, Step
-from flowaudit.report.dataset import ReportData
-from flowaudit.report.filters import format_iso
-from flowaudit.report.masking import display_document, load_shown_json
-from flowaudit.report.views import change_events, diff_field_changes, filter_options, shown_document
-from flowaudit.transform.diff import diff_documents
+from flowaudit.report.change_pages import changes_from_json
+from flowaudit.report.change_table import change_table, script_json, with_current_names
+from flowaudit.report.contexts import FlowPage, FlowVersion, Step
+from flowaudit.report.display import flow_file_name, shown_document
+from flowaudit.report.masking import display_document, display_value, is_secret_key, load_shown_json
+from flowaudit.report.queries import report_rows
+from flowaudit.report.reuse import page_key
+from flowaudit.report.site import Site
+from flowaudit.report.units import PagePlan
 from flowaudit.transform.patches import make_patch
 
-MAX_FLOW_EVENTS = 40
-MAX_FLOW_VERSIONS = 15  # versions whose field changes are listed; every version stays selectable
+MAX_FLOW_EVENTS = 40  # the newest changes a flow page lists; the older are on the history pages
+MAX_CHANGED_PATHS = 12  # fields a version's line names; the rest are counted
+FLOWS_PER_FETCH = 2_000  # flow pages whose data is read at once
 
 
 @dataclass(frozen=True)
 class Version:
-    """A document valid over [valid_from, valid_to); valid_to None = still current."""
+    """A version valid over [valid_from, valid_to) (ISO-8601 UTC); valid_to "" = current.
+    doc: its document, read for the newest version only (and for every version of a flow
+    whose patches were not kept); back: its stored patch back to the version before."""
 
-    valid_from: datetime | None
-    valid_to: datetime | None
-    doc: dict[str, Any] | None
-    origin: str = "observed"  # observed | reconstructed (by the loader, from the audit log)
-
-
-def flow_versions(stored: list[dict]) -> list[Version]:
-    """A flow's stored versions, oldest first: the loader already rebuilt those from before
-    its first observation by replaying the audit log backwards."""
-    return [
-        Version(r["valid_from"], r["valid_to"], load_shown_json(r["doc"]), r["origin"])
-        for r in stored
-    ]
+    valid_from: str
+    valid_to: str
+    origin: str
+    doc: Any = None
+    back: list[list[Any]] | None = None
 
 
-def version_patches(versions: list[Version], pattern: str) -> dict[str, Any]:
-    """Newest first: each version's dates and the patch from it back to the one before,
-    over masked documents as the page shows them (long strings cut)."""
-    masked = [display_document(v.doc, pattern) for v in versions]
+@dataclass(frozen=True)
+class FlowData:
+    versions: list[tuple]  # flow_version_documents.sql rows, oldest first
+    events: list[tuple]  # change_table.SHOWN_COLUMNS rows, newest first (at most MAX_FLOW_EVENTS)
+    total_events: int
+    changes: dict[str, list[tuple]]
+
+
+class FlowUnit:
+    template = "flow.html"
+
+    def plan(self, con: duckdb.DuckDBPyConnection, site: Site) -> list[PagePlan]:
+        content = dict(report_rows(con, "flow_keys", account=site.account, shown=MAX_FLOW_EVENTS))
+        plans = []
+        for flow_id in site.flow_ids():
+            path = f"flows/{flow_file_name(flow_id)}"
+            title = f"Flow {site.name_of('flow', flow_id)}"
+            plans.append(PagePlan(path, title, page_key(site.salt, path, title, content.get(flow_id)), flow_id))
+        return plans
+
+    def fetch(self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]) -> Iterator[tuple[PagePlan, FlowData]]:
+        for start in range(0, len(pages), FLOWS_PER_FETCH):
+            batch = pages[start : start + FLOWS_PER_FETCH]
+            flow_ids = [page.args for page in batch]
+            versions: dict[str, list[tuple]] = defaultdict(list)
+            for row in report_rows(con, "flow_version_documents", account=site.account, flow_ids=flow_ids):
+                versions[row[0]].append(row)
+            events: dict[str, list[tuple]] = defaultdict(list)
+            totals: dict[str, int] = {}
+            changes: dict[str, list[tuple]] = {}
+            found = report_rows(con, "flow_events", account=site.account, flow_ids=flow_ids, shown=MAX_FLOW_EVENTS)
+            for flow_id, total, *event, event_changes in found:
+                events[flow_id].append(tuple(event))
+                totals[flow_id] = int(total)
+                changes[event[0]] = changes_from_json(event_changes)
+            events = {flow_id: with_current_names(rows, site) for flow_id, rows in events.items()}
+            for page in batch:
+                shown = events.get(page.args, [])
+                yield page, FlowData(versions.get(page.args, []), shown, totals.get(page.args, 0),
+                                     {e[0]: changes.get(e[0], []) for e in shown})  # fmt: skip
+
+    def build(self, site: Site, page: PagePlan, data: FlowData) -> FlowPage:
+        flow_id = page.args
+        versions = [
+            Version(row[2] or "", row[3] or "", row[4], load_shown_json(row[5]) if row[5] is not None else None,
+                    jsonfast.loads(row[6]) if row[6] is not None else None)
+            for row in data.versions
+        ]  # fmt: skip
+        current = versions[-1].doc if versions else None
+        deleted = bool(versions) and versions[-1].valid_to != ""
+        patches = back_patches(versions, site.pattern)
+        timeline = tuple(
+            FlowVersion(number, version.valid_from, version.valid_to, version.origin,
+                        *_changed_paths(patches[number - 1]))
+            for number, version in reversed(list(enumerate(versions, start=1)))
+        )  # fmt: skip
+        left_out = ""
+        if data.total_events > len(data.events):
+            left_out = (
+                f"On this page the {data.total_events - len(data.events)} oldest of {data.total_events} changes "
+                "are on the monthly history pages."
+            )
+        doc = current if isinstance(current, dict) else {}
+        return FlowPage(
+            page=site.page(page.title, page.root, reusable=True),
+            flow_id=flow_id,
+            name=site.name_of("flow", flow_id),
+            integration=site.integration_of("flow", flow_id),
+            disabled=bool(doc.get("disabled")),
+            schedule=str(doc.get("schedule") or ""),
+            deleted=deleted,
+            steps=_steps(doc, site),
+            config=shown_document(current, site.pattern),
+            versions=timeline,
+            version_data=script_json(_version_data(versions, patches)) if current is not None else "",
+            changes=change_table("flow-changes", data.events, data.changes, site, root=page.root),
+            left_out=left_out,
+        )
+
+
+def back_patches(versions: list[Version], pattern: str) -> list[list[list[Any]]]:
+    """Per version (oldest first), the patch from what the page shows of it back to what it
+    shows of the version before ([] for the first): the stored patches with their values
+    masked and cut as the page shows them, or, for a flow whose documents nested too deep
+    for patches to be kept, patches between the documents as shown."""
+    if all(version.back is not None for version in versions[1:]):
+        return [[]] + [[_shown_op(op, pattern) for op in version.back] for version in versions[1:]]
+    patches: list[list[list[Any]]] = [[]]
+    for older, newer in pairwise(versions):
+        patches.append(make_patch(display_document(newer.doc, pattern), display_document(older.doc, pattern)))
+    return patches
+
+
+def _shown_op(op: list[Any], pattern: str) -> list[Any]:
+    """A patch operation with its value as the page shows it at that path."""
+    if op[0] != "s":
+        return op
+    path = op[1]
+    if not path:
+        return ["s", path, display_document(op[2], pattern)]
+    hidden = any(isinstance(key, str) and is_secret_key(key, pattern) for key in path)
+    return ["s", path, display_value(op[2], pattern, masked=hidden, depth=len(path))]
+
+
+def _version_data(versions: list[Version], patches: list[list[list[Any]]]) -> dict[str, Any]:
+    """Newest first: each version's dates and the patch from it back to the one before."""
     entries = []
     for number in range(len(versions), 0, -1):
         version = versions[number - 1]
         entries.append({
-            "number": number,
-            "from": format_iso(version.valid_from),
-            "to": format_iso(version.valid_to),
-            "origin": version.origin,
-            "back": make_patch(masked[number - 1], masked[number - 2]) if number > 1 else [],
-        })
+            "number": number, "from": version.valid_from, "to": version.valid_to,
+            "origin": version.origin, "back": patches[number - 1],
+        })  # fmt: skip
     return {"versions": entries}
 
 
-def build_flow_page(
-    data: ReportData,
-    page: Page,
-    flow_id: str,
-    stored_versions: list[dict],
-    *,
-    pattern: str,
-    volatile_fields: tuple[str, ...],
-) -> FlowPage:
-    versions = flow_versions(stored_versions)
-    current = versions[-1].doc if versions else None
-    deleted = bool(versions) and versions[-1].valid_to is not None
-    left_out = []
-    first_listed = max(len(versions) - MAX_FLOW_VERSIONS, 0)
-    if first_listed:
-        left_out.append(
-            f"the field changes of the {first_listed} oldest of {len(versions)} versions are not listed "
-            "(their configurations can still be selected below)"
-        )
-    timeline = []
-    for number in range(len(versions), 0, -1):
-        version = versions[number - 1]
-        changes = (
-            diff_documents(versions[number - 2].doc, version.doc, volatile_fields=volatile_fields).changes
-            if number > max(first_listed, 1) else ()
-        )
-        timeline.append(
-            FlowVersion(number, version.valid_from, version.valid_to, version.origin,
-                        diff_field_changes(changes, pattern))
-        )
-    rows = data.events_of_flow(flow_id).sort("time", "event_id", descending=True)
-    if rows.height > MAX_FLOW_EVENTS:
-        left_out.append(
-            f"the {rows.height - MAX_FLOW_EVENTS} oldest of {rows.height} changes are on the monthly history pages"
-        )
-        rows = rows.head(MAX_FLOW_EVENTS)
-    events = change_events(rows.iter_rows(named=True), data, pattern=pattern, root=page.root)
-    doc = current or {}
-    return FlowPage(
-        page=page,
-        flow_id=flow_id,
-        name=data.name_of("flow", flow_id),
-        integration=data.integration_of("flow", flow_id),
-        disabled=bool(doc.get("disabled")),
-        schedule=str(doc.get("schedule") or ""),
-        deleted=deleted,
-        steps=_steps(doc, data),
-        config=shown_document(current, pattern),
-        versions=tuple(timeline),
-        version_data=version_patches(versions, pattern) if current is not None else {"versions": []},
-        events=events,
-        filters=filter_options(events),
-        left_out=("On this page " + "; ".join(left_out) + ".") if left_out else "",
-    )
+def _changed_paths(patch: list[list[Any]]) -> tuple[tuple[str, ...], int]:
+    """The fields a version changed (the paths its patch back touches), and how many more."""
+    paths = list(dict.fromkeys(_path_text(op[1]) for op in patch))
+    return tuple(paths[:MAX_CHANGED_PATHS]), max(0, len(paths) - MAX_CHANGED_PATHS)
 
 
-def _steps(flow: dict, data: ReportData) -> tuple[Step, ...]:
+def _path_text(parts: list[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(whole document)"
+
+
+def _steps(flow: dict, site: Site) -> tuple[Step, ...]:
     generators = {str(s.get("_exportId")) for s in flow.get("pageGenerators") or [] if isinstance(s, dict)}
     steps = []
     for rtype, rid in flow_steps(flow):
         role = "source" if rtype == "export" and rid in generators else (
             "lookup" if rtype == "export" else "destination"
-        )
-        steps.append(Step(role, rtype, rid, data.name_of(rtype, rid), _where(flow, rid)))
+        )  # fmt: skip
+        steps.append(Step(role, rtype, rid, site.name_of(rtype, rid), _where(flow, rid)))
     return tuple(steps)
 
 

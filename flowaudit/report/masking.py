@@ -50,6 +50,14 @@ def _masked_leaf(value: Any) -> Any:
     return MASK
 
 
+def _leaf(value: Any, hidden: bool, max_chars: int | None) -> Any:
+    if hidden:
+        return _masked_leaf(value)
+    if max_chars is not None and isinstance(value, str):
+        return cap_text(value, max_chars)
+    return value
+
+
 def _walk(
     value: Any,
     pattern: str | None,
@@ -57,31 +65,38 @@ def _walk(
     masked: bool,
     max_chars: int | None = None,
     max_depth: int | None = None,
+    depth: int = 0,
 ) -> Any:
     """A copy of a JSON value: masked below secret-named keys (all of it when masked),
-    strings capped at max_chars, containers below max_depth summarised."""
+    strings capped at max_chars, containers below max_depth summarised (depth: the value's
+    own depth in its document). Scalars are set where they are met; only containers wait
+    on the stack (most of a configuration is scalars)."""
+    if not isinstance(value, dict | list):
+        return _leaf(value, masked, max_chars)
     holder: list[Any] = [None]
-    stack: list[tuple[Any, Any, Any, bool, int]] = [(value, holder, 0, masked, 0)]
+    stack: list[tuple[Any, Any, Any, bool, int]] = [(value, holder, 0, masked, depth)]
     while stack:
-        item, parent, key, hidden, depth = stack.pop()
-        if isinstance(item, dict | list) and max_depth is not None and depth >= max_depth:
+        item, parent, key, hidden, level = stack.pop()
+        if max_depth is not None and level >= max_depth:
             parent[key] = too_deep(item)
         elif isinstance(item, dict):
-            out: Any = dict.fromkeys(item)  # keys in their order; values filled below
+            out: Any = {}
             parent[key] = out
             for k, child in item.items():
                 secret = hidden or (pattern is not None and is_secret_key(str(k), pattern))
-                stack.append((child, out, k, secret, depth + 1))
-        elif isinstance(item, list):
+                if isinstance(child, dict | list):
+                    out[k] = None  # its place in the key order; filled when it is walked
+                    stack.append((child, out, k, secret, level + 1))
+                else:
+                    out[k] = _leaf(child, secret, max_chars)
+        else:
             out = [None] * len(item)
             parent[key] = out
-            stack.extend((child, out, i, hidden, depth + 1) for i, child in enumerate(item))
-        elif hidden:
-            parent[key] = _masked_leaf(item)
-        elif max_chars is not None and isinstance(item, str):
-            parent[key] = cap_text(item, max_chars)
-        else:
-            parent[key] = item
+            for i, child in enumerate(item):
+                if isinstance(child, dict | list):
+                    stack.append((child, out, i, hidden, level + 1))
+                else:
+                    out[i] = _leaf(child, hidden, max_chars)
     return holder[0]
 
 
@@ -116,10 +131,14 @@ def mask_field_value(path: str, value: Any, pattern: str) -> Any:
 
 def display_field_value(path: str, value: Any, pattern: str) -> Any:
     """What a page shows of an audit old/new value (or a diff value)."""
-    return _walk(
-        value, pattern, masked=is_secret_path(path, pattern),
-        max_chars=MAX_STRING_CHARS, max_depth=MAX_DEPTH,
-    )  # fmt: skip
+    return display_value(value, pattern, masked=is_secret_path(path, pattern))
+
+
+def display_value(value: Any, pattern: str, *, masked: bool, depth: int = 0) -> Any:
+    """What a page shows of a value: all of it masked (it sits under a secret-named field),
+    or masked below secret-named keys; long strings cut, nesting summarised below MAX_DEPTH
+    levels of its document (depth: how deep in its document the value sits)."""
+    return _walk(value, pattern, masked=masked, max_chars=MAX_STRING_CHARS, max_depth=MAX_DEPTH, depth=depth)
 
 
 # -- deep documents ---------------------------------------------------------------------

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -70,36 +69,63 @@ def link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def write_report_folder(
-    out_dir: Path, files: Mapping[str, str], now: datetime, reused: Mapping[str, Path] | None = None
-) -> Path:
-    """Write the pages (and carry over `reused` ones from an earlier folder) into a new
-    dated folder, then refresh `latest`; return the folder."""
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise _fail("create report directory", out_dir, exc) from None
-    if not os.access(out_dir, os.W_OK):
-        raise ReportOutputError(f"cannot write to report directory {out_dir}: permission denied")
-    remove_leftovers(out_dir)
-    target = choose_run_folder(out_dir, now)
-    staging = out_dir / f".{target.name}.partial-{os.getpid()}"
-    try:
-        for relative, text in files.items():
-            path = staging / relative
+class ReportFolder:
+    """A new dated folder under out_dir, written page by page (a page is written as soon as
+    it is drawn: a large report is never held in memory whole) in a hidden staging folder;
+    `finish` renames it into place and refreshes `latest`. Used as a context manager: a
+    rendering that fails leaves nothing behind."""
+
+    def __init__(self, out_dir: Path, now: datetime):
+        self.out_dir = out_dir
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _fail("create report directory", out_dir, exc) from None
+        if not os.access(out_dir, os.W_OK):
+            raise ReportOutputError(f"cannot write to report directory {out_dir}: permission denied")
+        remove_leftovers(out_dir)
+        self.target = choose_run_folder(out_dir, now)
+        self.staging = out_dir / f".{self.target.name}.partial-{os.getpid()}"
+        self.written = 0
+        self.linked = 0
+
+    def __enter__(self) -> ReportFolder:
+        return self
+
+    def __exit__(self, kind, exc, traceback) -> None:
+        if kind is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def write(self, relative: str, text: str) -> None:
+        """Write one page."""
+        path = self.staging / relative
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        for relative, source in (reused or {}).items():
-            path = staging / relative
+        except OSError as exc:
+            raise _fail("write reports to", self.out_dir, exc) from None
+        self.written += 1
+
+    def link(self, relative: str, source: Path) -> None:
+        """Carry a page over from an earlier folder (hard link, or a copy)."""
+        path = self.staging / relative
+        try:
             path.parent.mkdir(parents=True, exist_ok=True)
             link_or_copy(source, path)
-        # A reader never sees a half-written dated folder: it appears whole, by rename.
-        staging.rename(target)
-        _replace_latest(out_dir, target)
-    except OSError as exc:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise _fail("write reports to", out_dir, exc) from None
-    return target
+        except OSError as exc:
+            raise _fail("write reports to", self.out_dir, exc) from None
+        self.linked += 1
+
+    def finish(self) -> Path:
+        """Put the folder in place (a reader never sees it half-written) and refresh `latest`."""
+        try:
+            self.staging.mkdir(parents=True, exist_ok=True)
+            self.staging.rename(self.target)
+            _replace_latest(self.out_dir, self.target)
+        except OSError as exc:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            raise _fail("write reports to", self.out_dir, exc) from None
+        return self.target
 
 
 def _replace_latest(out_dir: Path, source: Path) -> None:

@@ -30,6 +30,8 @@ SIZES: dict[str, SizeProfile] = {
     "small": SizeProfile(flows=40, audit_records=2_000, integrations=6, users=6, systems=8),
     "medium": SizeProfile(flows=1_000, audit_records=100_000, integrations=60, users=25, systems=16),
     "large": SizeProfile(flows=5_000, audit_records=500_000, integrations=250, users=60, systems=18),
+    # medium's flows with a deep history: about 100 audit records of each flow's own.
+    "deep": SizeProfile(flows=1_000, audit_records=216_000, integrations=60, users=25, systems=16),
 }
 
 

@@ -30,12 +30,13 @@ def _diff(source: Any, target: Any, path: Path, ops: list[Operation]) -> None:
         for key, value in target.items():
             if key not in source:
                 ops.append(["s", [*path, key], value])
-            else:
+            elif source[key] is not value:  # the same object: nothing to walk (versions share them)
                 _diff(source[key], value, [*path, key], ops)
         return
     if isinstance(source, list) and isinstance(target, list) and len(source) == len(target):
         for index, (old, new) in enumerate(zip(source, target, strict=True)):
-            _diff(old, new, [*path, index], ops)
+            if old is not new:
+                _diff(old, new, [*path, index], ops)
         return
     if type(source) is not type(target) or source != target:
         ops.append(["s", list(path), target])

@@ -19,7 +19,7 @@ SELECT
     make_timestamp(valid_from_us) AT TIME ZONE 'UTC', make_timestamp(valid_to_us) AT TIME ZONE 'UTC',
     origin, closed_by, event_id, closed_event_id,
     make_timestamp(changed_after_us) AT TIME ZONE 'UTC', make_timestamp(changed_before_us) AT TIME ZONE 'UTC',
-    name, content_hash, run_id, doc
+    name, content_hash, run_id, doc, integration_id, CAST(back_patch AS JSON)
 FROM rebuilt_versions;
 
 INSERT INTO store.version_changes

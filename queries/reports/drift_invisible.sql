@@ -24,6 +24,7 @@ matched AS (
 )
 SELECT
     a.event_id, a.time, a.resource_type, a.resource_id, a.event, a.source,
+    coalesce(a.user_name, a.user_email, a.user_id, '(unknown)') AS user_name,
     list_sort(list_distinct(list(c.field_path) FILTER (WHERE c.field_path IS NOT NULL))) AS field_paths
 FROM window_changes AS c
 JOIN store.audit_records AS a ON a.account = $account AND a.event_id = c.event_id

@@ -1,6 +1,118 @@
 // Offline filters and sorting; no network, no library.
 (function () {
   "use strict";
+  // Change-history tables: each row drawn from the data block the table names
+  // (flowaudit.report.change_table), before the filters and sorting below look for rows.
+  var FOLD_CHARS = 160, FOLD_LINES = 6, MAX_VALUE_CHARS = 200000;
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) { node.className = cls; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+  function cell(row, child, cls) {
+    var td = el("td", cls);
+    if (typeof child === "string") { td.textContent = child; } else if (child) { td.appendChild(child); }
+    row.appendChild(td);
+    return td;
+  }
+  function valueText(value) {
+    var text = typeof value === "string" ? value : JSON.stringify(value, null, 2);
+    if (text.length > MAX_VALUE_CHARS) {
+      text = text.slice(0, MAX_VALUE_CHARS) + "\u2026 " + (text.length - MAX_VALUE_CHARS) + " more characters";
+    }
+    return text;
+  }
+  function firstLine(text) {
+    var line = text.trim() ? text.trim().split("\n")[0] : "";
+    return line.length <= 80 ? line : line.slice(0, 79) + "\u2026";
+  }
+  function shownValue(present, value) {
+    if (!present) { return el("span", "absent", "(absent)"); }
+    var text = valueText(value);
+    var pre = el("pre", "value", text);
+    if (text.length <= FOLD_CHARS && text.split("\n").length - 1 < FOLD_LINES) { return pre; }
+    var details = el("details");
+    details.appendChild(el("summary", null, firstLine(text)));
+    details.appendChild(pre);
+    return details;
+  }
+  var KINDS = { a: "added", r: "removed", m: "modified" };
+  function fieldsTable(fields) {
+    if (!fields.length) { return el("p", "note", "No field-level detail recorded."); }
+    var table = el("table", "fields");
+    var head = el("tr");
+    ["Field", "Change", "Before", "After"].forEach(function (name) { head.appendChild(el("th", null, name)); });
+    table.appendChild(el("thead")).appendChild(head);
+    var body = table.appendChild(el("tbody"));
+    fields.forEach(function (f) {
+      var kind = KINDS[f[1]];
+      var row = body.appendChild(el("tr", "kind-" + kind));
+      cell(row, el("code", null, f[0] || "(whole resource)"));
+      cell(row, kind);
+      cell(row, shownValue(f[1] !== "a", f[2]), "old");
+      cell(row, shownValue(f[1] !== "r", f[3]), "new");
+    });
+    return table;
+  }
+  function changeRow(r, data) {
+    var person = data.people[r[2]], integration = data.integrations[r[7]];
+    var flows = r[8].map(function (i) { return data.flows[i]; });
+    var row = el("tr");
+    row.setAttribute("data-row", "");
+    row.setAttribute("data-event-id", r[0]);
+    row.setAttribute("data-user", person[0]);
+    row.setAttribute("data-integration", integration);
+    row.setAttribute("data-flow-list", JSON.stringify(flows.map(function (f) { return f[0]; })));
+    row.setAttribute("data-source", r[3]);
+    row.setAttribute("data-event", r[4]);
+    var when = cell(row, el("time", null, r[1].slice(0, 16).replace("T", " ") + " UTC"));
+    when.firstChild.setAttribute("datetime", r[1]);
+    when.setAttribute("data-sort", r[1]);
+    if (r[10]) {
+      when.appendChild(document.createTextNode(" "));
+      when.appendChild(el("span", "new-since", "new")).title = "after the previous run";
+    }
+    cell(row, person[0]).title = person[1];
+    cell(row, r[3]);
+    cell(row, r[4]);
+    cell(row, integration);
+    var links = cell(row, null);
+    flows.forEach(function (f, i) {
+      if (i) { links.appendChild(document.createTextNode(", ")); }
+      var a = links.appendChild(el("a", null, f[0]));
+      a.setAttribute("href", f[1]);
+    });
+    var resource = cell(row, r[5] + " ");
+    resource.appendChild(el("b", null, r[6]));
+    cell(row, fieldsTable(r[9]));
+    return row;
+  }
+  function fillFilters(form, data) {
+    var found = { user: {}, integration: {}, flow: {}, source: {}, event: {} };
+    data.rows.forEach(function (r) {
+      found.user[data.people[r[2]][0]] = 1;
+      found.integration[data.integrations[r[7]]] = 1;
+      r[8].forEach(function (i) { found.flow[data.flows[i][0]] = 1; });
+      found.source[r[3]] = 1;
+      found.event[r[4]] = 1;
+    });
+    form.querySelectorAll("select[data-key]").forEach(function (select) {
+      var values = Object.keys(found[select.getAttribute("data-key")] || {}).filter(Boolean);
+      values.sort(function (x, y) { var a = x.toLowerCase(), b = y.toLowerCase(); return a < b ? -1 : a > b ? 1 : 0; });
+      values.forEach(function (value) { select.appendChild(el("option", null, value)); });
+    });
+  }
+  document.querySelectorAll("table[data-rows]").forEach(function (table) {
+    var source = document.getElementById(table.getAttribute("data-rows"));
+    if (!source) { return; }
+    var data = JSON.parse(source.textContent);
+    var rows = document.createDocumentFragment();
+    data.rows.forEach(function (r) { rows.appendChild(changeRow(r, data)); });
+    table.tBodies[0].appendChild(rows);
+    var form = document.querySelector('form.filters[data-table="' + table.id + '"]');
+    if (form) { fillFilters(form, data); }
+  });
   function applyFilters(form) {
     var table = document.getElementById(form.getAttribute("data-table"));
     if (!table) { return; }
@@ -76,6 +188,11 @@
   if (versionData && versionSelect && currentConfig) {
     var versions = JSON.parse(versionData.textContent).versions;
     var output = document.getElementById("version-config");
+    versions.forEach(function (v, i) {
+      var label = String(v.number) + (v.from ? " (from " + v.from.slice(0, 16).replace("T", " ") + " UTC)" : "");
+      var option = versionSelect.appendChild(el("option", null, label + (i === 0 ? ", current" : "")));
+      option.value = String(v.number);
+    });
     versionSelect.disabled = false;
     versionSelect.addEventListener("change", function () {
       var wanted = parseInt(versionSelect.value, 10);

@@ -13,10 +13,11 @@ from selectolax.lexbor import LexborHTMLParser
 
 from flowaudit.config import Settings
 from flowaudit.demo import HOSTILE_NAME
-from flowaudit.report.dataset import flow_file_name
+from flowaudit.report.display import flow_file_name
 from flowaudit.report.flow_page import MAX_FLOW_EVENTS
 from flowaudit.report.masking import mask_document
 from flowaudit.transform.patches import apply_patch
+from tests.report.change_rows import change_rows
 
 pytestmark = pytest.mark.slow
 
@@ -85,11 +86,12 @@ def test_the_charts_count_the_changes_of_each_day(latest: Path, demo_out: Path):
 def test_recent_changes_list_every_audit_record_after_the_window_start(latest: Path, demo_out: Path):
     page = parse(latest / "changes.html")
     start = page.css_first("[data-period-start]").attributes["data-period-start"]
-    shown = sorted(r.attributes["data-event-id"] for r in page.css("#changes tbody tr[data-row]"))
+    rows = change_rows(page, "changes")
+    shown = sorted(r["event_id"] for r in rows)
     expected = sorted(e for (e,) in sql(demo_out, "SELECT event_id FROM audit_events WHERE time > CAST(? AS TIMESTAMP)", [start.rstrip("Z")]))
     assert shown == expected and shown
     _newest, previous = last_two_runs(demo_out)
-    marked = sorted(r.attributes["data-event-id"] for r in page.css("#changes tbody tr[data-row]") if r.css_first(".new-since"))
+    marked = sorted(r["event_id"] for r in rows if r["new_since_last_run"])
     assert marked == sorted(e for (e,) in sql(demo_out, "SELECT event_id FROM audit_events WHERE time > ?", [previous]))
 
 
@@ -138,7 +140,7 @@ def test_a_flow_page_lists_the_records_of_its_steps(latest: Path, demo_out: Path
     assert any(total <= MAX_FLOW_EVENTS for *_, total in flows) and any(total > MAX_FLOW_EVENTS for *_, total in flows)
     for flow_id, _via_steps, total in flows[:3] + flows[-3:]:
         page = parse(latest / "flows" / flow_file_name(flow_id))
-        shown = [r.attributes["data-event-id"] for r in page.css("#flow-changes tbody tr[data-row]")]
+        shown = [r["event_id"] for r in change_rows(page, "flow-changes")]
         newest = [e for (e,) in sql(demo_out, "SELECT event_id FROM flow_audit_events WHERE flow_id = ? "
                                               "ORDER BY time DESC, event_id DESC LIMIT ?", [flow_id, MAX_FLOW_EVENTS])]
         assert shown == newest

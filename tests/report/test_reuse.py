@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
+
+from selectolax.lexbor import LexborHTMLParser
 
 from flowaudit.config import Settings
 from flowaudit.report.render import render_reports
@@ -34,8 +37,12 @@ def test_an_unchanged_flow_page_is_carried_over_and_a_changed_one_rendered(
         "Invoices v2" in changed
         and "Invoices v2" not in (first / "flows" / f"{F2}.html").read_text()
     )
-    # The closed month's history page shows flow 2's name beside its records: re-rendered too.
-    assert "Invoices v2" in (second / "history" / "2026-03.html").read_text()
+    # The history shows each record as it was made: flow 2 under its name then, carried over.
+    march = first / "history" / "2026-03.html", second / "history" / "2026-03.html"
+    assert march[0].stat().st_ino == march[1].stat().st_ino
+    assert "Invoices v2" not in march[1].read_text() and "Invoices" in march[1].read_text()
+    # The recent changes (drawn every night) use today's names.
+    assert "Invoices v2" in (second / "changes.html").read_text()
     assert (second / "index.html").read_text() != (first / "index.html").read_text()
 
 
@@ -64,17 +71,39 @@ def test_a_missing_or_broken_manifest_means_a_full_rendering(store_path: Path, t
     assert json.loads((second / MANIFEST).read_text())
 
 
-def test_a_closed_month_keeps_its_page_when_a_name_in_it_changes(store_path: Path, tmp_path: Path):
+def test_a_month_shows_its_records_with_the_names_of_their_time(store_path: Path, tmp_path: Path):
     out = tmp_path / "out"
     observe_again(store_path, "2026-03-03 03:00:00", 4)  # a quiet night: the reports are not stale
     first = render_reports(store_path, out, Settings(), now=NIGHT1).parent
-    # Flow 1 (created in February) renamed.
+    # Flow 1 (created in February) renamed later: February's page still names it as it was.
     observe_again(store_path, "2026-03-03 04:00:00", 5, {("flow", F1): {"name": "Renamed"}})
     second = render_reports(store_path, out, Settings(), now=NIGHT2).parent
     february = first / "history" / "2026-02.html", second / "history" / "2026-02.html"
     assert february[0].stat().st_ino == february[1].stat().st_ino
-    assert "rendered 2026-03-03 05:00 UTC" in february[1].read_text()
-    assert (
-        "Renamed" in (second / "history" / "2026-03.html").read_text()
-    )  # the open month follows names
+    assert "Renamed" not in february[1].read_text()
     assert "Renamed" in (second / "flows" / f"{F1}.html").read_text()
+    fresh = render_reports(store_path, tmp_path / "fresh", Settings(), now=NIGHT2).parent
+    assert _content(february[1]) == _content(fresh / "history" / "2026-02.html")
+
+
+def test_a_carried_over_page_is_the_page_a_fresh_rendering_draws(demo_out: Path, tmp_path: Path):
+    """Every page of the demo's last night, most of them carried over from the nights
+    before, equals the same page drawn afresh from the same database."""
+    reports = demo_out / "reports"
+    latest = reports / "latest"
+    nights = sorted(p for p in reports.iterdir() if p.name != "latest")
+    last, before = nights[-1], nights[-2]
+    pages = sorted(str(p.relative_to(last)) for p in last.rglob("*.html"))
+    carried = [p for p in pages if (before / p).exists() and (last / p).stat().st_ino == (before / p).stat().st_ino]
+    assert len(carried) > len(pages) // 2 and len(carried) < len(pages)  # both kinds are compared
+    generated = LexborHTMLParser((latest / "index.html").read_text()).css_first("p.meta").text()
+    now = datetime.strptime(generated.split("generated ")[1].strip(), "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+    fresh = render_reports(demo_out / "demo.duckdb", tmp_path / "fresh", Settings(), now=now).parent
+    assert sorted(str(p.relative_to(fresh)) for p in fresh.rglob("*.html")) == pages
+    for page in pages:
+        assert _content(last / page) == _content(fresh / page), page
+
+
+def _content(page: Path) -> str:
+    """A page without the line that says when it was drawn (a carried-over page keeps its own)."""
+    return re.sub(r'<p class="meta">.*?</p>', "", page.read_text(encoding="utf-8"), flags=re.DOTALL)

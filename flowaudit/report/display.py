@@ -1,0 +1,96 @@
+"""What a page shows of a value: configuration values masked, pretty-printed and within a
+page's limits, document differences as before/after rows, links to flow pages, bar charts.
+(Change-history tables are drawn from compact data instead: flowaudit.report.change_table.)"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from flowaudit.report.contexts import ABSENT, Bar, BarChart, FieldChange, Link, Value
+from flowaudit.report.filters import pretty_json
+from flowaudit.report.masking import cap_text, display_document, display_field_value
+from flowaudit.transform.diff import MISSING, Change
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# One value's whole text on a page (a document of many long strings), after each string's cap.
+MAX_VALUE_CHARS = 200_000
+
+
+def shown_value(value: Any, path: str, pattern: str) -> Value:
+    """A JSON value as a reader sees it: masked if secret, pretty-printed, within the page's
+    limits (flowaudit.report.masking); MISSING = absent."""
+    if value is MISSING:
+        return ABSENT
+    return Value(cap_text(pretty_json(display_field_value(path, value, pattern)), MAX_VALUE_CHARS))
+
+
+def shown_document(doc: dict[str, Any] | None, pattern: str) -> Value:
+    """A whole resource document, masked and pretty-printed, within the page's limits."""
+    if doc is None:
+        return ABSENT
+    return Value(cap_text(pretty_json(display_document(doc, pattern)), MAX_VALUE_CHARS))
+
+
+def diff_field_changes(
+    changes: Iterable[Change], pattern: str, labels: Sequence[str] = ()
+) -> tuple[FieldChange, ...]:
+    """Document-diff changes as readable before/after rows (with reconciliation labels)."""
+    result = []
+    for index, change in enumerate(changes):
+        if change.kind == "moved":
+            old, new = Value(f"position {change.old + 1}"), Value(f"position {change.new + 1}")
+        else:
+            old = shown_value(change.old, change.path, pattern)
+            new = shown_value(change.new, change.path, pattern)
+        label = labels[index] if index < len(labels) else ""
+        result.append(FieldChange(change.path, change.kind, old, new, label))
+    return tuple(result)
+
+
+def flow_file_name(flow_id: str) -> str:
+    """A file name for a flow page that no id can turn into a path."""
+    if _SAFE_ID.match(flow_id):
+        return f"{flow_id}.html"
+    return "flow-" + hashlib.sha256(flow_id.encode()).hexdigest()[:24] + ".html"
+
+
+def flow_href(flow_id: str, root: str = "") -> str:
+    return f"{root}flows/{flow_file_name(flow_id)}"
+
+
+def flow_link(name: str, flow_id: str, root: str) -> Link:
+    return Link(name, flow_href(flow_id, root))
+
+
+def bar_chart(
+    title: str, days: Sequence[tuple[Any, int]], *, width: int = 600, height: int = 120
+) -> BarChart:
+    """A bar per day, scaled to the busiest day."""
+    top = max((count for _, count in days), default=0)
+    slot = width / max(len(days), 1)
+    bars = []
+    for index, (day, count) in enumerate(days):
+        bar_height = 0.0 if top == 0 else height * count / top
+        bars.append(
+            Bar(
+                x=index * slot + slot * 0.1,
+                y=height - bar_height,
+                width=max(slot * 0.8, 0.5),
+                height=bar_height,
+                label=str(day),
+                value=int(count),
+            )
+        )
+    return BarChart(
+        title=title,
+        width=width,
+        height=height,
+        bars=tuple(bars),
+        max_value=int(top),
+        first_label=str(days[0][0]) if days else "",
+        last_label=str(days[-1][0]) if days else "",
+        total=int(sum(count for _, count in days)),
+    )

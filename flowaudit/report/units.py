@@ -1,0 +1,53 @@
+"""What a report page is: a unit that plans its files, fetches their data, and builds each
+page's context; the rendering (flowaudit.report.render) does the rest for every unit of
+flowaudit.report.pages.PAGES alike.
+
+- `plan(con, site)`: the unit's files: path, title, and a reuse key (None: always drawn
+  anew). The key is a hash of everything the page shows and of how it is drawn (`site.salt`):
+  when it equals the key of the same file in the previous report, that file is carried over
+  (hard-linked) instead (flowaudit.report.reuse). Plans read only what keys need (ids,
+  hashes, names), in SQL.
+- `fetch(con, site, pages)`: all the SQL of the pages that must be drawn, read in batches;
+  yields each page with its data.
+- `build(site, page, data)`: pure: the page's typed context (flowaudit.report.contexts),
+  rendered with the unit's template.
+
+A page never queries the database while it is being built, and no unit depends on another
+having run first: what several pages show is read once into the Site (flowaudit.report.site)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import duckdb
+
+from flowaudit.report.site import Site
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """One file of the report, as its unit planned it."""
+
+    path: str  # relative to the report folder
+    title: str
+    key: str | None = None  # reuse key; None: drawn on every rendering
+    args: Any = None  # what the unit needs to fetch this page (a flow id, a month part)
+
+    @property
+    def root(self) -> str:
+        """The relative way back to the report folder from this page."""
+        return "../" * self.path.count("/")
+
+
+class PageUnit(Protocol):
+    template: str
+
+    def plan(self, con: duckdb.DuckDBPyConnection, site: Site) -> list[PagePlan]: ...
+
+    def fetch(
+        self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]
+    ) -> Iterator[tuple[PagePlan, Any]]: ...
+
+    def build(self, site: Site, page: PagePlan, data: Any) -> Any: ...

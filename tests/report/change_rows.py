@@ -1,0 +1,36 @@
+"""Reading a page's change-history table as a person would see its rows: the table's data
+block decoded into one dict per row, with the same fields the page's script draws
+(reports/templates/_script.js). The browser test checks that the script draws exactly these."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser
+
+KINDS = {"a": "added", "r": "removed", "m": "modified"}
+
+
+def change_rows(page: LexborHTMLParser, table_id: str) -> list[dict[str, Any]]:
+    """The rows of the change table `table_id`, in the order the page shows them."""
+    table = page.css_first(f"table#{table_id}")
+    assert table is not None, f"no change table {table_id}"
+    data = json.loads(page.css_first(f"script#{table.attributes['data-rows']}").text())
+    rows = []
+    for r in data["rows"]:
+        person = data["people"][r[2]]
+        flows = [data["flows"][i] for i in r[8]]
+        rows.append({
+            "event_id": r[0], "time": r[1], "user": person[0], "user_email": person[1], "source": r[3],
+            "event": r[4], "resource_type": r[5], "resource_name": r[6], "integration": data["integrations"][r[7]],
+            "flows": [name for name, _href in flows], "flow_hrefs": [href for _name, href in flows],
+            "fields": [{"path": f[0], "kind": KINDS[f[1]], "old": f[2], "new": f[3]} for f in r[9]],
+            "new_since_last_run": bool(r[10]),
+        })  # fmt: skip
+    return rows
+
+
+def shown_text(row: dict[str, Any]) -> str:
+    """Everything a row prints, as one text (names, people, paths and values)."""
+    return json.dumps(row, ensure_ascii=False)
