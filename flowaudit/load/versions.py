@@ -311,6 +311,46 @@ def rebuild(
     """Rebuild the history of every resource in the temp table `touched`; return counts.
 
     run_id and manifest: the run being loaded (its observation counts as a checkpoint)."""
+    writer, counts = derive_history(con, work_dir, hashers, account=account, run_id=run_id,
+                                    manifest=manifest)  # fmt: skip
+    with writer.registered(con):
+        run_sql_file(con, "load/versions_replace.sql", account=account)
+    writer.remove()
+    if writer.steps:
+        columns = list(zip(*sorted(writer.steps), strict=True))
+        steps = {
+            "flow_id": list(columns[0]),
+            "resource_type": list(columns[1]),
+            "resource_id": list(columns[2]),
+        }
+        con.register("staged_flow_steps", pa.table(steps, schema=_STEPS_SCHEMA))
+        try:
+            run_sql_file(con, "load/flow_steps_insert.sql", account=account)
+        finally:
+            con.unregister("staged_flow_steps")
+    if writer.connections:
+        columns = list(zip(*sorted(writer.connections), strict=True))
+        used = {"step_type": list(columns[0]), "step_id": list(columns[1]), "connection_id": list(columns[2])}
+        con.register("staged_step_connections", pa.table(used, schema=_CONNECTIONS_SCHEMA))
+        try:
+            run_sql_file(con, "load/step_connections_insert.sql", account=account)
+        finally:
+            con.unregister("staged_step_connections")
+    refresh_derived(con, account, whole=False)
+    return counts
+
+
+def derive_history(
+    con: duckdb.DuckDBPyConnection,
+    work_dir: Path,
+    hashers: Hashers,
+    *,
+    account: str,
+    run_id: int = 0,
+    manifest: Manifest | None = None,
+) -> tuple[_HistoryWriter, dict[str, int]]:
+    """Derive the history of every resource in the temp table `touched` into Parquet files
+    in work_dir (the store is only read): the writer of those files, and counts."""
     checkpoint_rows = fetch_sql_file(
         con, "load/checkpoints.sql", account=account, run_id=run_id,
         observed_at=manifest.observed_at if manifest else None,
@@ -340,31 +380,7 @@ def rebuild(
     batches.close()  # the feed's result holds DuckDB memory until it is closed
     writer.close()
     counts["unexplained_changes"] = writer.unexplained_rows
-    with writer.registered(con):
-        run_sql_file(con, "load/versions_replace.sql", account=account)
-    writer.remove()
-    if writer.steps:
-        columns = list(zip(*sorted(writer.steps), strict=True))
-        steps = {
-            "flow_id": list(columns[0]),
-            "resource_type": list(columns[1]),
-            "resource_id": list(columns[2]),
-        }
-        con.register("staged_flow_steps", pa.table(steps, schema=_STEPS_SCHEMA))
-        try:
-            run_sql_file(con, "load/flow_steps_insert.sql", account=account)
-        finally:
-            con.unregister("staged_flow_steps")
-    if writer.connections:
-        columns = list(zip(*sorted(writer.connections), strict=True))
-        used = {"step_type": list(columns[0]), "step_id": list(columns[1]), "connection_id": list(columns[2])}
-        con.register("staged_step_connections", pa.table(used, schema=_CONNECTIONS_SCHEMA))
-        try:
-            run_sql_file(con, "load/step_connections_insert.sql", account=account)
-        finally:
-            con.unregister("staged_step_connections")
-    refresh_derived(con, account, whole=False)
-    return counts
+    return writer, counts
 
 
 def rebuild_all(
@@ -377,6 +393,16 @@ def rebuild_all(
         "INSERT OR REPLACE INTO store.meta VALUES ($key, $value)",
         {"key": f"content_hash_basis:{account}", "value": hashers.basis},
     )
+    touch_every_resource(con, account)
+    try:
+        return rebuild(con, work_dir, hashers, account=account)
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp.touched")
+
+
+def touch_every_resource(con: duckdb.DuckDBPyConnection, account: str) -> None:
+    """The temp table `touched` with every resource of account that has a history: what it
+    was listed as, and what its audit records name."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE touched AS "
         "SELECT resource_type, resource_id FROM store.observations WHERE account = $account "
@@ -384,10 +410,6 @@ def rebuild_all(
         "WHERE account = $account AND list_contains($types, resource_type) AND resource_id IS NOT NULL",
         {"account": account, "types": list(TYPE_NAMES)},
     )
-    try:
-        return rebuild(con, work_dir, hashers, account=account)
-    finally:
-        con.execute("DROP TABLE IF EXISTS temp.touched")
 
 
 def refresh_derived(con: duckdb.DuckDBPyConnection, account: str, *, whole: bool = True) -> None:

@@ -2,7 +2,9 @@
 -- period is complete when complete windows of the whole account's /audit, read by
 -- succeeded runs, cover it without a hole (per-flow windows and windows whose paging
 -- stopped early prove nothing). Runs loaded before flowaudit recorded windows count by
--- their audit_from/audit_to. Example: SELECT * FROM audit_coverage(TIMESTAMPTZ
+-- their audit_from/audit_to. A window open towards the past (a full run's oldest) covers
+-- only back to the account's oldest stored audit record: integrator.io forgets records
+-- after its retention, so nothing proves that a moment before it was complete. Example: SELECT * FROM audit_coverage(TIMESTAMPTZ
 -- '2026-01-01 00:00Z', TIMESTAMPTZ '2026-04-01 00:00Z').
 -- @param ts_from: Start of the period (TIMESTAMPTZ), included.
 -- @param ts_to: End of the period (TIMESTAMPTZ), excluded.
@@ -20,7 +22,10 @@ WITH period AS (
 accounts AS (
     SELECT DISTINCT account FROM store.runs
 ),
-windows AS (
+history AS (
+    SELECT account, min(time) AS oldest FROM store.audit_records GROUP BY account
+),
+read_windows AS (
     SELECT w.account, w.run_id, w.window_from, w.window_to
     FROM store.audit_windows AS w
     JOIN store.runs AS r USING (run_id)
@@ -30,13 +35,18 @@ windows AS (
     FROM store.runs
     WHERE status = 'succeeded' AND audit_complete IS NULL AND audit_to IS NOT NULL
 ),
+windows AS (
+    SELECT w.account, w.run_id, coalesce(w.window_from, h.oldest, w.window_to) AS window_from, w.window_to
+    FROM read_windows AS w
+    LEFT JOIN history AS h USING (account)
+),
 clipped AS (
     SELECT w.account, w.run_id,
-           greatest(coalesce(w.window_from, '-infinity'::TIMESTAMPTZ), p.p_from) AS s,
+           greatest(w.window_from, p.p_from) AS s,
            least(w.window_to, p.p_to) AS e
     FROM windows AS w
     CROSS JOIN period AS p
-    WHERE least(w.window_to, p.p_to) > greatest(coalesce(w.window_from, '-infinity'::TIMESTAMPTZ), p.p_from)
+    WHERE least(w.window_to, p.p_to) > greatest(w.window_from, p.p_from)
 ),
 ordered AS (
     SELECT *, max(e) OVER (
