@@ -34,12 +34,12 @@ from flowaudit.load.db import fetch_sql_file, run_sql_file, statements
 from flowaudit.load.versions import Hashers, derive_history, touch_every_resource
 
 _SECTION_WORDS = {
-    "runs": "its run record",
+    "runs": "the run rows",
     "audit_windows": "the audit windows it read",
     "audit_records": "the audit records it stored",
     "field_changes": "the field changes of those records",
-    "observations": "what it listed",
-    "absences": "what it found deleted",
+    "observations": "the observations it stored (what it listed)",
+    "absences": "the deletions it found",
     "history": "the history seals it wrote",
 }
 
@@ -166,7 +166,7 @@ def _check_sections(con: duckdb.DuckDBPyConnection, report: AccountReport) -> No
             counts = (
                 f"{sealed['rows']:,} rows sealed, {found['rows']:,} now"
                 if sealed["rows"] != found["rows"]
-                else f"{sealed['rows']:,} rows, changed"
+                else f"{sealed['rows']:,} rows, their content changed"
             )
             report.problems.append(
                 Problem(

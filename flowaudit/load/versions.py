@@ -186,10 +186,15 @@ def observe(
         counts[listing] = int(by_type.get(LISTINGS[listing], 0))
     counts["hashed_documents"] = hashed
     if not trust_raw:  # every resource's history is rebuilt under the new hashing
+        # Those only the audit log knows (deleted before the first run) too: the new
+        # volatile fields change which of their records make versions.
         con.execute(
-            "INSERT INTO touched SELECT DISTINCT resource_type, resource_id FROM store.observations "
-            "WHERE account = $account EXCEPT SELECT * FROM touched",
-            {"account": account},
+            "INSERT INTO touched SELECT DISTINCT resource_type, resource_id FROM ("
+            "SELECT resource_type, resource_id FROM store.observations WHERE account = $account "
+            "UNION SELECT resource_type, resource_id FROM store.audit_records WHERE account = $account "
+            "AND list_contains($types, resource_type) AND resource_id IS NOT NULL) "
+            "EXCEPT SELECT * FROM touched",
+            {"account": account, "types": list(TYPE_NAMES)},
         )
     return counts
 

@@ -30,6 +30,7 @@ from flowaudit.report.pages import (
     build_recent_changes,
     plan_history_pages,
     recent_rows,
+    recent_window,
 )
 from flowaudit.report.queries import report_frame
 from flowaudit.report.reuse import (
@@ -42,7 +43,10 @@ from flowaudit.report.reuse import (
 
 log = get_logger(__name__)
 
-NAV = (("Overview", "index.html"), ("Recent changes", "changes.html"), ("Drift", "drift.html"))
+NAV = (
+    ("Overview", "index.html"), ("Recent changes", "changes.html"), ("Drift", "drift.html"),
+    ("Audit", "audit.html"),
+)
 
 
 @dataclass
@@ -155,7 +159,8 @@ def render_pages(
 
     for plan, siblings in history_todo:
         ctx = build_history_page(data, page(plan.title, "../", reusable=True), plan, pattern,
-                                 (*siblings, Link("all periods", "../index.html#links")))
+                                 (*siblings, Link("all periods", "../index.html#links"),
+                                  Link("evidence for this month", f"../audit.html#evidence-{plan.month}")))
         out.files[f"history/{plan.file_name}"] = render("changes.html", ctx)
 
     out.files["changes.html"] = render(
@@ -180,7 +185,21 @@ def render_pages(
     summary = drift.summary if drift.baseline_at is not None else None
     index = build_index(con, data, page("Overview"), summary, history_links)
     out.files["index.html"] = render("index.html", index)
+    out.files["audit.html"] = render("audit.html", _audit_page(con, data, settings, page("Audit"), since, history))
     return out
+
+
+def _audit_page(con, data: ReportData, settings: Settings, page: Page, since, history) -> Any:
+    """The Audit page (flowaudit.report.audit_page): evidence per month, drift register,
+    rule violations and approvals since the recent-changes window began."""
+    from flowaudit.report.audit_page import build_audit_page, fetch_audit_data
+
+    start, _period = recent_window(data, since)
+    by_month: dict[str, tuple[Link, ...]] = {}
+    for plan in history:
+        by_month[plan.month] = (*by_month.get(plan.month, ()), Link(plan.title, f"history/{plan.file_name}"))
+    audit = fetch_audit_data(con, settings.account, settings, start)
+    return build_audit_page(audit, page, since=start, history=by_month)
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

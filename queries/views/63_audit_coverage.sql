@@ -2,9 +2,10 @@
 -- period is complete when complete windows of the whole account's /audit, read by
 -- succeeded runs, cover it without a hole (per-flow windows and windows whose paging
 -- stopped early prove nothing). Runs loaded before flowaudit recorded windows count by
--- their audit_from/audit_to. A window open towards the past (a full run's oldest) covers
--- only back to the account's oldest stored audit record: integrator.io forgets records
--- after its retention, so nothing proves that a moment before it was complete. Example: SELECT * FROM audit_coverage(TIMESTAMPTZ
+-- their audit_from/audit_to. A run vouches for no moment more than a year before it read
+-- the account (integrator.io keeps audit records for at least a year, and may have
+-- forgotten older ones before the run asked): a full run's window open towards the past
+-- covers only that year. Example: SELECT * FROM audit_coverage(TIMESTAMPTZ
 -- '2026-01-01 00:00Z', TIMESTAMPTZ '2026-04-01 00:00Z').
 -- @param ts_from: Start of the period (TIMESTAMPTZ), included.
 -- @param ts_to: End of the period (TIMESTAMPTZ), excluded.
@@ -22,23 +23,23 @@ WITH period AS (
 accounts AS (
     SELECT DISTINCT account FROM store.runs
 ),
-history AS (
-    SELECT account, min(time) AS oldest FROM store.audit_records GROUP BY account
-),
 read_windows AS (
-    SELECT w.account, w.run_id, w.window_from, w.window_to
+    SELECT w.account, w.run_id, w.window_from, w.window_to, r.observed_at
     FROM store.audit_windows AS w
     JOIN store.runs AS r USING (run_id)
     WHERE r.status = 'succeeded' AND w.scope = '/audit' AND w.complete
     UNION ALL
-    SELECT account, run_id, audit_from, audit_to
+    SELECT account, run_id, audit_from, audit_to, observed_at
     FROM store.runs
     WHERE status = 'succeeded' AND audit_complete IS NULL AND audit_to IS NOT NULL
 ),
 windows AS (
-    SELECT w.account, w.run_id, coalesce(w.window_from, h.oldest, w.window_to) AS window_from, w.window_to
-    FROM read_windows AS w
-    LEFT JOIN history AS h USING (account)
+    -- The vendor's retention (at least a year) bounds what a run's reading can vouch for.
+    SELECT account, run_id,
+           greatest(coalesce(window_from, '-infinity'::TIMESTAMPTZ),
+                    coalesce(observed_at, window_to) - INTERVAL 365 DAY) AS window_from,
+           window_to
+    FROM read_windows
 ),
 clipped AS (
     SELECT w.account, w.run_id,
