@@ -21,7 +21,7 @@ from pathlib import Path
 
 import duckdb
 
-from flowaudit.errors import ConfigError, InputFileError
+from flowaudit.errors import InputFileError, UsageError
 
 REQUIRED = ("ticket", "approver", "approved_at", "window_from", "window_to")
 TARGETS = ("resource_id", "flow_id", "integration_id")
@@ -145,7 +145,7 @@ def _read_text(path: Path) -> str:
     except UnicodeDecodeError:
         raise ApprovalsFileError(f"{path} is not UTF-8 text", []) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc.__class__.__name__}") from None
 
 
 def import_approvals(

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -263,53 +264,67 @@ def _readme(
 ) -> str:
     link = result.head
     chain = (
-        f"Hash chain head: {link.hash} (link {link.link}, {link.runs}, sealed {iso_z(link.sealed_at)}).\n"
-        f"`flowaudit verify --db DB --account {_arg(account)} --head {link.hash}` checks that nothing\n"
-        "the database sealed up to that head has changed since this folder was written."
+        f"Hash chain head: {link.hash}\n(link {link.link}, {link.runs}, sealed {iso_z(link.sealed_at)}).\n"
+        "`flowaudit verify --head` with it checks that nothing the database sealed up to that\n"
+        "head has changed since this folder was written."
         if link
         else "Hash chain head: none (no run of this account is sealed yet)."
     )
-    width = max(len(name) for name in result.rows) + 2
-    files = "\n".join(
-        f"  {name:<{width}}{rows:>10,} rows  {about}"
+    lead = max(len(name) for name, _rows, _about in _file_list(result, fmt)) + 2
+    files = [
+        _wrapped(
+            f"  {name:<{lead}}" + (f"{rows:>9,} rows  " if rows is not None else " " * 16), about
+        )
         for name, rows, about in _file_list(result, fmt)
-        if rows is not None
-    )
-    others = "\n".join(
-        f"  {name:<{width}}{'':>15}{about}"
-        for name, rows, about in _file_list(result, fmt)
-        if rows is None
-    )
+    ]
+    files += [
+        _wrapped(f"  {name:<{lead + 16}}", about)
+        for name, about in (
+            (
+                "queries/",
+                "the exact SQL that wrote each file, with the period and account declared",
+            ),
+            ("index.html", "the same, readable in a browser (self-contained: no network needed)"),
+            (MANIFEST, "the SHA-256 of every file above, and the hash chain's head"),
+        )
+    ]
     covering = ", ".join(str(run["run_id"]) for run in result.coverage.get("runs", [])) or "none"
+    api = ", ".join(result.coverage.get("api_urls", [])) or "unknown"
+    head_option = f" --head {link.hash}" if link else ""
+    newline = "\n"
     return f"""{result.statement}
 
 flowaudit evidence for account "{account}", period {period.label}.
 Periods are half-open: the start is included, the end excluded; every time is UTC (Z).
 Written {iso_z(now)} by flowaudit {__version__} from {db}.
-Runs whose audit windows cover the period: {covering}; API: {", ".join(result.coverage.get("api_urls", [])) or "unknown"}.
+Runs whose audit windows cover the period: {covering}; API: {api}.
 {chain}
 
 What each file is (rows are data rows, the header line not counted):
-{files}
-{others}
-  queries/            the exact SQL that wrote each file, with the period and account declared
-  index.html          the same, readable in a browser (self-contained: no network needed)
-  {MANIFEST:<{width - 2}}  the SHA-256 of every file above
+{newline.join(files)}
 
 What "complete" means: every moment of the period lies in an audit window that a run which
-succeeded read to its last page, from the account's whole audit log (/audit). A period
-reaching before the first run, past the last one, or over a run that could not finish its
-reading is incomplete, and the first line above names the stretches that are not covered.
-Records integrator.io deleted after its retention (a year) before any run read them cannot
-be in any file.
+succeeded read to its last page, from the account's whole audit log (/audit), and no more
+than a year before that run (integrator.io keeps audit records for at least a year and may
+forget older ones before anyone reads them). A period reaching further back, past the last
+run, or over a run that could not finish its reading is incomplete: the first line above
+says so and names the stretches that are not covered.
 
 How to check this folder:
-  sha256sum -c {MANIFEST}      every file is as it was written
-  flowaudit verify --db DB --account {_arg(account)}{f" --head {link.hash}" if link else ""}
-                               the database still holds what its runs loaded
+  sha256sum -c {MANIFEST}
+      every file is as it was written
+  flowaudit verify --db DB --account {_arg(account)}{head_option}
+      the database still holds what its runs loaded and sealed
   flowaudit sql --db DB -f queries/events.sql --format {fmt} --output events.{fmt}
-                               writes a file again (any file of queries/ likewise)
+      writes a file again (any file of queries/ likewise)
 """
+
+
+def _wrapped(lead: str, text: str, width: int = 100) -> str:
+    """lead, then text wrapped to width, its continuation lines under its start."""
+    return textwrap.fill(
+        text, width, initial_indent=lead, subsequent_indent=" " * len(lead), break_on_hyphens=False
+    )
 
 
 def _arg(text: str) -> str:
