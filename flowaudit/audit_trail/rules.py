@@ -1,9 +1,10 @@
 """The change-process rules in force: the [rules] settings as the store keeps them.
 
 The `rule_violations` view judges every change by the account's newest stored rule set, so
-the rules must be in the database: a command that writes (a run, `evidence`, `approvals
-import`, `drift accept`) stores the settings' rule set when it differs from the newest one.
-Readers (`report`, `sql`) use what is stored; `report` says so when the settings differ."""
+the rules must be in the database: a run stores the settings' rule set when it differs from
+the newest one (and `evidence`, `approvals import`, `drift accept` when the settings name
+some rule). Readers (`report`, `sql`) use what is stored; `report` says so when the
+settings differ."""
 
 from __future__ import annotations
 

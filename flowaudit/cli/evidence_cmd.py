@@ -51,7 +51,8 @@ def evidence_command(
     its coverage, rules, approvals and drift register, the SQL that wrote each file, a
     readable index.html, README.txt and MANIFEST.sha256. Prints the folder's path.
 
-    The rules of the settings are stored in the database first (they judge the changes).
+    When flowaudit.toml or the environment sets [rules], they are stored first and judge the
+    changes; else the rules in force (stored by the nightly run) do.
     Exit codes: 12 the folder was written but the audit log does not cover the whole period
     (the first line of README.txt says where), 7 database problem, 11 the folder cannot be
     written."""
@@ -59,7 +60,7 @@ def evidence_command(
 
     settings = options.load_settings(config, db=db, account=account, quiet=quiet)
     period = Period(parse_bound(start, "--from"), parse_bound(end, "--to"))
-    _store_rules(settings, wait)
+    _writable(settings, wait, rules_given=_rules_given(config)).close()
     result = write_evidence(
         settings.db, account=settings.account, period=period, out=out, fmt=fmt, wait_seconds=wait
     )
@@ -157,7 +158,7 @@ def approvals_import(
         if len(exc.problems) > 20:
             sys.stderr.write(f"flowaudit: ... and {len(exc.problems) - 20} more bad rows\n")
         raise
-    con = _writable(settings, wait)
+    con = _writable(settings, wait, rules_given=_rules_given(config))
     try:
         counts = import_approvals(
             con, settings.account, rows, file_name=file.name, imported_by=_os_user()
@@ -223,7 +224,7 @@ def drift_accept(
     who = " ".join((by or _os_user()).split())
     if not who:
         raise UsageError("--by must name who accepts the item")
-    con = _writable(settings, wait)
+    con = _writable(settings, wait, rules_given=_rules_given(config))
     try:
         row = accept_item(con, settings.account, item, note=note, by=who)
     finally:
@@ -231,8 +232,10 @@ def drift_accept(
     sys.stdout.write(f"item {row['item']} accepted by {row['accepted_by']}: {row['note']}\n")
 
 
-def _writable(settings: Settings, wait: float):
-    """The database open for writing, migrated, with the settings' rules stored."""
+def _writable(settings: Settings, wait: float, *, rules_given: bool):
+    """The database open for writing and migrated; the settings' rules stored when they
+    name any (else the rules in force stay: an auditor's shell need not hold the nightly
+    job's flowaudit.toml)."""
     from flowaudit.audit_trail.rules import RuleSet, store_rules
     from flowaudit.load.migrations import migrate
 
@@ -243,15 +246,21 @@ def _writable(settings: Settings, wait: float):
     con = connect(settings.db, wait_seconds=wait)
     try:
         migrate(con, volatile_fields=settings.volatile_fields)
-        store_rules(con, settings.account, RuleSet.from_settings(settings))
+        if rules_given:
+            store_rules(con, settings.account, RuleSet.from_settings(settings))
     except BaseException:
         con.close()
         raise
     return con
 
 
-def _store_rules(settings: Settings, wait: float) -> None:
-    _writable(settings, wait).close()
+def _rules_given(config: Path | None) -> bool:
+    """Whether flowaudit.toml or the environment sets any [rules] setting."""
+    from flowaudit.config import resolve_settings_with_origins
+    from flowaudit.rule_settings import RULE_KEYS
+
+    _settings, origins = resolve_settings_with_origins({}, config_file=config)
+    return any(origins[key] != "default" for key in RULE_KEYS)
 
 
 def _os_user() -> str:

@@ -1,8 +1,8 @@
 -- The change-process rules of each account ([rules] in flowaudit.toml, or FLOWAUDIT_*
 -- variables): one row per rule set a flowaudit command ran with, the newest in force.
--- rule_violations judges every change by the rule set in force. A command that writes the
--- database (a run, evidence, approvals import, drift accept) stores the settings' rule set
--- when it differs from the one in force.
+-- rule_violations judges every change by the rule set in force. A run stores the settings'
+-- rule set when it differs from the one in force; evidence, approvals import and drift
+-- accept do so only when flowaudit.toml or the environment sets some rule.
 -- @column account: The account label the run was given (--account; default 'default').
 -- @column set_at: When a command first ran with this rule set (UTC).
 -- @column in_force: Whether this is the account's newest rule set (the one applied).

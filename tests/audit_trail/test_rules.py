@@ -208,3 +208,57 @@ def test_changes_that_always_need_a_ticket_are_flagged_without_one(db: Path, tmp
     assert (
         query(db, "SELECT count(*) FROM audit_events WHERE resource_type = 'connection'")[0][0] > 0
     )
+
+
+def test_evidence_keeps_the_rules_in_force_unless_the_settings_name_some(
+    db: Path, tmp_path: Path, capsys, monkeypatch
+):
+    _apply(db, _settings(tmp_path, 'business_timezone = "Europe/Berlin"'))
+    run_cli(
+        capsys,
+        "evidence",
+        "--db",
+        str(db),
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-02",
+        "--out",
+        str(tmp_path / "a"),
+    )
+    assert query(db, "SELECT business_timezone FROM rules WHERE in_force") == [("Europe/Berlin",)]
+    monkeypatch.setenv("FLOWAUDIT_BUSINESS_TIMEZONE", "Asia/Tokyo")
+    run_cli(
+        capsys,
+        "evidence",
+        "--db",
+        str(db),
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-02",
+        "--out",
+        str(tmp_path / "b"),
+    )
+    assert query(db, "SELECT business_timezone FROM rules WHERE in_force") == [("Asia/Tokyo",)]
+    assert '"business_timezone": "Asia/Tokyo"' in (tmp_path / "b" / "rules.json").read_text()
+
+
+def test_the_audit_page_says_when_the_settings_differ_from_the_rules_in_force(
+    db: Path, tmp_path: Path
+):
+    from flowaudit.report.audit_page import build_audit_page, fetch_audit_data
+    from flowaudit.report.contexts import Page
+
+    con = connect(db, read_only=True)
+    try:
+        same = fetch_audit_data(con, "default", Settings(), None)
+        other = fetch_audit_data(con, "default", Settings(business_timezone="Asia/Tokyo"), None)
+    finally:
+        con.close()
+    page = Page("Audit", "default", generated_at=None, data_as_of=None)
+    assert build_audit_page(same, page, since=None, history={}).rules_note == ""
+    assert (
+        "differ from the rules in force"
+        in build_audit_page(other, page, since=None, history={}).rules_note
+    )
