@@ -97,7 +97,8 @@ def verify_command(
 ) -> None:
     """Recompute the hash chain from the database (read-only) and say whether everything the
     runs sealed is still as they loaded it: audit records, field changes, observations, run
-    records and the derived history. Without --account, every account of the database.
+    records and the derived history. Every account of the database unless an account is
+    set (--account, FLOWAUDIT_ACCOUNT or flowaudit.toml).
 
     Exit codes: 0 intact, 13 something no longer matches (the first run it concerns is named),
     7 database problem."""
