@@ -18,6 +18,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from flowaudit.errors import ExitCode
+from flowaudit.evidence import Period, write_evidence
 from flowaudit.evidence.export import DATA_FILES
 from tests.audit_trail.cli import run_cli
 from tests.pipeline.helpers import query
@@ -41,21 +42,28 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-@pytest.fixture
-def covered(db: Path, tmp_path: Path, capsys) -> tuple[Path, datetime, datetime]:
+@pytest.fixture(scope="module")
+def db(three_nights, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy of the three nights for the module: writing evidence changes nothing in it."""
+    copy = tmp_path_factory.mktemp("evidence-db") / "a.duckdb"
+    shutil.copyfile(three_nights.db, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def covered(db: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, datetime, datetime]:
     """The evidence folder of the 30 days before the last run (covered by the runs)."""
     end = _observed(db)[-1]
     start = end - timedelta(days=30)
-    out = tmp_path / "evidence"
-    outcome = run_cli(
-        capsys, "evidence", "--db", str(db), "--from", _z(start), "--to", _z(end), "--out", str(out)
-    )
-    assert outcome.code == ExitCode.OK, outcome.stderr
-    assert outcome.stdout.strip() == str(out)
+    out = tmp_path_factory.mktemp("covered") / "evidence"
+    result = write_evidence(db, account="default", period=Period(start, end), out=out)
+    assert result.complete and result.folder == out
     return out, start, end
 
 
-def test_sha256sum_checks_the_folder_and_the_manifest_records_the_chain_head(covered, db: Path):
+def test_sha256sum_checks_the_folder_and_the_manifest_records_the_chain_head(
+    covered, db: Path, tmp_path: Path
+):
     out, _, _ = covered
     checked = subprocess.run(
         ["sha256sum", "--strict", "-c", "MANIFEST.sha256"], cwd=out, capture_output=True, text=True
@@ -74,13 +82,12 @@ def test_sha256sum_checks_the_folder_and_the_manifest_records_the_chain_head(cov
     assert f"# hash chain head: {head} (link 3, run 3," in (out / "MANIFEST.sha256").read_text()
     assert json.loads((out / "coverage.json").read_text())["hash_chain_head"]["hash"] == head
     # A file changed afterwards no longer checks.
-    (out / "events.csv").write_text("forged\n")
-    assert (
-        subprocess.run(
-            ["sha256sum", "-c", "MANIFEST.sha256"], cwd=out, capture_output=True
-        ).returncode
-        != 0
+    forged = shutil.copytree(out, tmp_path / "forged")
+    (forged / "events.csv").write_text("forged\n")
+    checked = subprocess.run(
+        ["sha256sum", "-c", "MANIFEST.sha256"], cwd=forged, capture_output=True
     )
+    assert checked.returncode != 0
 
 
 def test_events_are_exactly_the_audit_records_of_the_half_open_period(covered, db: Path):
@@ -201,6 +208,7 @@ def test_a_period_past_the_last_run_is_incomplete(db: Path, tmp_path: Path, caps
     outcome = run_cli(capsys, "evidence", "--db", str(db), "--from", _z(last - timedelta(days=1)),
                       "--to", _z(last + timedelta(days=1)), "--out", str(tmp_path / "after"))  # fmt: skip
     assert outcome.code == ExitCode.EVIDENCE_INCOMPLETE
+    assert outcome.stdout == f"{tmp_path / 'after'}\n"
     gaps = json.loads((tmp_path / "after" / "coverage.json").read_text())["gaps"]
     assert gaps == [{"gap_from": _z(last), "gap_to": _z(last + timedelta(days=1))}]
 
