@@ -18,7 +18,9 @@ from typing import Any
 
 import httpx
 
+from flowaudit import rule_settings
 from flowaudit.errors import ConfigError
+from flowaudit.rule_settings import RULE_KEYS
 from flowaudit.secrets import Secret, register_secret
 
 REGIONS = {
@@ -66,6 +68,15 @@ class Settings:
     templates_dir: Path | None = None
     volatile_fields: tuple[str, ...] = DEFAULT_VOLATILE_FIELDS
     secret_field_pattern: str = DEFAULT_SECRET_FIELD_PATTERN
+    # The change-process rules ([rules] in the file; flowaudit.rule_settings).
+    business_hours: str = rule_settings.DEFAULT_BUSINESS_HOURS
+    business_days: tuple[str, ...] = rule_settings.DEFAULT_BUSINESS_DAYS
+    business_timezone: str = rule_settings.DEFAULT_BUSINESS_TIMEZONE
+    freeze_windows: tuple[str, ...] = ()
+    api_users: tuple[str, ...] | None = None  # None: anyone may change through the API
+    ticket_required_integrations: tuple[str, ...] = ()
+    ticket_required_types: tuple[str, ...] = ()
+    emergency_review_hours: float = rule_settings.DEFAULT_EMERGENCY_REVIEW_HOURS
     # Not settable from the file: only from the environment or the token file.
     token: Secret | None = field(default=None, repr=False)
 
@@ -112,6 +123,8 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
 
 
 def _coerce_value(key: str, value: Any) -> Any:
+    if key in RULE_KEYS:
+        return rule_settings.coerce_rule(key, value)
     if key in _PATH_KEYS:
         if not isinstance(value, str | Path) or not str(value).strip():
             raise ValueError("a path is needed")
@@ -232,6 +245,8 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     section = data.get("flowaudit", data)
     if not isinstance(section, dict):
         raise ConfigError(f"config file {path}: [flowaudit] must be a table")
+    section = dict(section)
+    section.update(_rules_table(path, data, section))
     if "token" in section:
         raise ConfigError(
             f"config file {path}: 'token' is not allowed in the file; use token_file or FLOWAUDIT_TOKEN"
@@ -240,6 +255,22 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     if unknown:
         raise ConfigError(f"config file {path}: unknown setting(s): {', '.join(unknown)}")
     return section
+
+
+def _rules_table(path: Path, data: dict[str, Any], section: dict[str, Any]) -> dict[str, Any]:
+    """The [rules] table (or [flowaudit.rules]); rule keys live there and nowhere else."""
+    misplaced = sorted(RULE_KEYS.intersection(section))
+    if misplaced:
+        raise ConfigError(f"config file {path}: {', '.join(misplaced)} belong(s) in the [rules] table")
+    rules = section.pop("rules", None) if "rules" in section else data.get("rules")
+    if rules is None:
+        return {}
+    if not isinstance(rules, dict):
+        raise ConfigError(f"config file {path}: [rules] must be a table")
+    unknown = sorted(set(rules) - RULE_KEYS)
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown rule(s) in [rules]: {', '.join(unknown)}")
+    return rules
 
 
 def _apply_region(

@@ -31,6 +31,7 @@ import duckdb
 import httpx
 
 from flowaudit import __version__
+from flowaudit.audit_trail.rules import RuleSet, store_rules
 from flowaudit.config import Settings
 from flowaudit.errors import (
     ApiUnavailableError,
@@ -148,6 +149,7 @@ def _run_extract(settings, token, full, transport, progress, strategy, db_lock_w
         try:
             lock.hold_file()  # the file exists now, even if this run created it
             migrate(con, volatile_fields=settings.volatile_fields)
+            store_rules(con, settings.account, RuleSet.from_settings(settings))
             watermark, distrusted = _trusted_watermark(con, settings, full, clock)
             mode = "full" if watermark is None else "incremental"
             run_id = begin_run(con, settings.account, mode, __version__, distrusted_watermark=distrusted)

@@ -172,7 +172,21 @@ def _load(
         retries=manifest.retries,
         clock=json.dumps(manifest.raw["clock"]) if isinstance(manifest.raw.get("clock"), dict) else None,
     )
+    _seal(con, manifest, hashers, account, run_id)
     return counts
+
+
+def _seal(con, manifest, hashers: Hashers, account: str, run_id: int) -> None:
+    """The run's link of the hash chain, and the drift register brought up to date."""
+    from flowaudit.audit_trail.chain import seal_run
+    from flowaudit.audit_trail.drift_register import sync_register
+
+    api_url = manifest.raw.get("api_url")
+    seal_run(
+        con, account=account, run_id=run_id, hash_basis=hashers.basis,
+        volatile_fields=hashers.setting, api_url=api_url if isinstance(api_url, str) else None,
+    )  # fmt: skip
+    sync_register(con, account, run_id=run_id)
 
 
 def _new_versions(con: duckdb.DuckDBPyConnection, account: str, run_id: int) -> int:

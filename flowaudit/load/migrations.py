@@ -34,6 +34,7 @@ MIGRATIONS: tuple[str, ...] = (
     "0005_derived_tables",
     "0006_exact_history",
     "0007_clock",
+    "0008_evidence",
     "0009_speed",
 )
 # Migrations after which every account's history is rebuilt from observations and audit
@@ -58,11 +59,13 @@ def migrate(
         con.execute("BEGIN TRANSACTION")
         try:
             applied = _apply_pending(con)
-            if _REBUILD_HISTORY_AFTER.intersection(applied):
+            rebuilt = bool(_REBUILD_HISTORY_AFTER.intersection(applied))
+            if rebuilt:
                 rebuild_every_history(con, Hashers(volatile_fields))
             if applied:
                 # A migration may add derived columns or tables: fill them before anyone reads.
                 refresh_every_account(con)
+                _seal_evidence(con, applied, volatile_fields, rebuilt)
             install_public_schema(con)
             con.execute("COMMIT")
         except BaseException:
@@ -118,6 +121,41 @@ def rebuild_every_history(con: duckdb.DuckDBPyConnection, hashers: Hashers) -> N
                      account, counts["versions"], counts["rebuilt_resources"])  # fmt: skip
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _seal_evidence(
+    con: duckdb.DuckDBPyConnection, applied: list[str], volatile_fields: Iterable[str], rebuilt: bool
+) -> None:
+    """Once the chain exists (0008): start it for accounts that hold data, seal a history
+    a migration rebuilt, and open drift register items for the unexplained changes."""
+    if not _has_chain(con):
+        return
+    from flowaudit.audit_trail.chain import SEALING_MIGRATION, seal_after_migration
+    from flowaudit.audit_trail.drift_register import sync_register
+
+    hashers = Hashers(volatile_fields)
+
+    def basis_of(account: str) -> str:
+        rows = con.execute(
+            "SELECT value FROM store.meta WHERE key = $key", {"key": f"content_hash_basis:{account}"}
+        ).fetchall()
+        return rows[0][0] if rows else hashers.basis
+
+    name = SEALING_MIGRATION if SEALING_MIGRATION in applied else applied[-1]
+    seal_after_migration(
+        con, name, hash_basis_of=basis_of, volatile_fields=hashers.setting,
+        history_rebuilt=rebuilt,
+    )  # fmt: skip
+    for account in accounts(con):
+        sync_register(con, account)
+
+
+def _has_chain(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'store' AND table_name = 'hash_chain'"
+        ).fetchall()[0][0]
+    )
 
 
 def _refuse_catalog_named_store(con: duckdb.DuckDBPyConnection) -> None:

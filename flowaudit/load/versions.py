@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -164,10 +165,15 @@ def observe(
         counts[listing] = int(by_type.get(LISTINGS[listing], 0))
     counts["hashed_documents"] = hashed
     if not trust_raw:  # every resource's history is rebuilt under the new hashing
+        # Those only the audit log knows (deleted before the first run) too: the new
+        # volatile fields change which of their records make versions.
         con.execute(
-            "INSERT INTO touched SELECT DISTINCT resource_type, resource_id FROM store.observations "
-            "WHERE account = $account EXCEPT SELECT * FROM touched",
-            {"account": account},
+            "INSERT INTO touched SELECT DISTINCT resource_type, resource_id FROM ("
+            "SELECT resource_type, resource_id FROM store.observations WHERE account = $account "
+            "UNION SELECT resource_type, resource_id FROM store.audit_records WHERE account = $account "
+            "AND list_contains($types, resource_type) AND resource_id IS NOT NULL) "
+            "EXCEPT SELECT * FROM touched",
+            {"account": account, "types": list(TYPE_NAMES)},
         )
     return counts
 
@@ -252,6 +258,44 @@ def rebuild(
     run_id and manifest: the run being loaded (its observation counts as a checkpoint).
     pool: worker processes to share the work with (one is started here when the rebuild is
     large and none is given)."""
+    derived = derive_history(con, work_dir, hashers, account=account, run_id=run_id, manifest=manifest, pool=pool)
+    try:
+        counts = _store_rebuilt(con, account, derived.results)
+    finally:
+        derived.remove()
+    refresh_derived(con, account, whole=False)
+    return counts
+
+
+@dataclass
+class DerivedHistory:
+    """The history derive_history wrote: one result per writer (its Arrow files by table,
+    counts, flow steps and step connections)."""
+
+    results: list[dict[str, Any]]
+
+    def table(self, name: str) -> pa.Table:
+        """The rows of one table (versions, changes or unexplained), memory-mapped."""
+        return read_tables([r["paths"][name] for r in self.results], TABLES[name])
+
+    def remove(self) -> None:
+        for result in self.results:
+            for path in result["paths"].values():
+                Path(path).unlink(missing_ok=True)
+
+
+def derive_history(
+    con: duckdb.DuckDBPyConnection,
+    work_dir: Path,
+    hashers: Hashers,
+    *,
+    account: str,
+    run_id: int = 0,
+    manifest: Manifest | None = None,
+    pool: RebuildPool | None = None,
+) -> DerivedHistory:
+    """Derive the history of every resource in the temp table `touched` into Arrow files in
+    work_dir (the store is only read; `flowaudit verify` derives it again this way)."""
     checkpoint_rows = fetch_sql_file(
         con, "load/checkpoints.sql", account=account, run_id=run_id,
         observed_at=manifest.observed_at if manifest else None,
@@ -283,14 +327,7 @@ def rebuild(
     finally:
         if own_pool is not None:
             own_pool.close()
-    try:
-        counts = _store_rebuilt(con, account, results)
-    finally:
-        for result in results:
-            for path in result["paths"].values():
-                Path(path).unlink(missing_ok=True)
-    refresh_derived(con, account, whole=False)
-    return counts
+    return DerivedHistory(results)
 
 
 def _feed_rows(con: duckdb.DuckDBPyConnection, account: str) -> int:
@@ -354,6 +391,16 @@ def rebuild_all(
         "INSERT OR REPLACE INTO store.meta VALUES ($key, $value)",
         {"key": f"content_hash_basis:{account}", "value": hashers.basis},
     )
+    touch_every_resource(con, account)
+    try:
+        return rebuild(con, work_dir, hashers, account=account)
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp.touched")
+
+
+def touch_every_resource(con: duckdb.DuckDBPyConnection, account: str) -> None:
+    """The temp table `touched` with every resource of account that has a history: what it
+    was listed as, and what its audit records name."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE touched AS "
         "SELECT resource_type, resource_id FROM store.observations WHERE account = $account "
@@ -361,10 +408,6 @@ def rebuild_all(
         "WHERE account = $account AND list_contains($types, resource_type) AND resource_id IS NOT NULL",
         {"account": account, "types": list(TYPE_NAMES)},
     )
-    try:
-        return rebuild(con, work_dir, hashers, account=account)
-    finally:
-        con.execute("DROP TABLE IF EXISTS temp.touched")
 
 
 def refresh_derived(con: duckdb.DuckDBPyConnection, account: str, *, whole: bool = True) -> None:

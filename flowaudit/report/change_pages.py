@@ -131,7 +131,8 @@ class HistoryUnit:
         siblings = tuple(Link(s.title, s.file_name) for s in _siblings(site, part))
         table = change_table("changes", data.events, data.changes, site, root=page.root)
         return ChangesPage(site.page(page.title, page.root, reusable=True), part.title, None, None, None, table,
-                           "", (*siblings, Link("all periods", "../index.html#links")))  # fmt: skip
+                           "", (*siblings, Link("all periods", "../index.html#links"),
+                                Link("evidence for this month", f"../audit.html#evidence-{part.month}")))  # fmt: skip
 
 
 def _month_start(month: str) -> datetime:

@@ -4,6 +4,7 @@ SQL (queries/reports/), and one line here (docs/architecture.md, "Adding a repor
 
 from __future__ import annotations
 
+from flowaudit.report.audit_page import AuditUnit
 from flowaudit.report.change_pages import HistoryUnit, RecentChangesUnit
 from flowaudit.report.drift_page import DriftUnit
 from flowaudit.report.flow_page import FlowUnit
@@ -16,4 +17,5 @@ PAGES: tuple[PageUnit, ...] = (
     HistoryUnit(),
     DriftUnit(),
     FlowUnit(),
+    AuditUnit(),
 )

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment
 
+from flowaudit.audit_trail.rules import RuleSet
 from flowaudit.config import Settings
 from flowaudit.errors import DatabaseError
 from flowaudit.load.db import connect, describe_duckdb_error
@@ -64,7 +65,7 @@ def render_reports(
         con, settings.account, now=now, since=as_utc(since), pattern=settings.secret_field_pattern,
         volatile=tuple(settings.volatile_fields), baseline=baseline, stale_since=as_utc(stale_since),
     )  # fmt: skip
-    site = replace(site, salt=rendering_salt(env, site.account, site.pattern, site.volatile,
+    site = replace(site, rules=RuleSet.from_settings(settings), salt=rendering_salt(env, site.account, site.pattern, site.volatile,
                                              site.stale_since, site.stale_reason, NAV))  # fmt: skip
     previous = find_previous_report(dated_folders(out_dir))
     with ReportFolder(out_dir, now) as folder:
@@ -73,7 +74,9 @@ def render_reports(
         target = folder.finish()
     removed = prune_old_folders(out_dir, settings.retention_days, now)
     if removed:
-        log.info("removed %d report folder(s) older than %d days", len(removed), settings.retention_days)
+        log.info(
+            "removed %d report folder(s) older than %d days", len(removed), settings.retention_days
+        )
     log.info("reports written to %s (%d pages rendered, %d unchanged pages carried over)",
              target, folder.written - 1, folder.linked)  # fmt: skip
     return target / "index.html"

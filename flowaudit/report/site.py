@@ -21,7 +21,10 @@ from flowaudit.report.display import flow_href
 from flowaudit.report.masking import MAX_NAME_CHARS, cap_text
 from flowaudit.report.queries import report_frame
 
-NAV = (("Overview", "index.html"), ("Recent changes", "changes.html"), ("Drift", "drift.html"))
+NAV = (
+    ("Overview", "index.html"), ("Recent changes", "changes.html"), ("Drift", "drift.html"),
+    ("Audit", "audit.html"),
+)  # fmt: skip
 MAX_EVENTS_PER_PAGE = 1000  # change-history rows on one page
 
 
@@ -76,6 +79,7 @@ class Site:
     history: tuple[HistoryPart, ...]  # newest month first, parts in order
     comparison: Comparison
     salt: str = ""  # what every reuse key shares (templates, report code, settings)
+    rules: Any = None  # the [rules] settings (flowaudit.audit_trail.rules.RuleSet): the Audit page
     _flow_ids: list[str] = field(default_factory=list, repr=False)
     _flow_integrations: dict[str, str] = field(default_factory=dict, repr=False)
     # Field values as pages show them, by (masked whole, JSON text): flowaudit.report.change_table.

@@ -37,9 +37,11 @@
 -- @column watermark_distrusted: A stored audit watermark this run found later than the local
 --    clock allows (left by a run that trusted a server clock far ahead); the run did not trust
 --    it and re-read the audit log from its newest stored record. NULL normally.
+-- @column api_url: The API the run read (its base URL); NULL for runs loaded before
+--    flowaudit recorded it.
 CREATE OR REPLACE VIEW runs AS
 SELECT
     run_id, account, started_at, finished_at, status, mode, observed_at, observed_from, audit_from,
     audit_to, audit_complete, audit_gaps, audit_records, listings, requests, retries, counts,
-    error, flowaudit_version, clock, watermark_distrusted
+    error, flowaudit_version, clock, watermark_distrusted, api_url
 FROM store.runs;

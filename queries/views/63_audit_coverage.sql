@@ -2,7 +2,10 @@
 -- period is complete when complete windows of the whole account's /audit, read by
 -- succeeded runs, cover it without a hole (per-flow windows and windows whose paging
 -- stopped early prove nothing). Runs loaded before flowaudit recorded windows count by
--- their audit_from/audit_to. Example: SELECT * FROM audit_coverage(TIMESTAMPTZ
+-- their audit_from/audit_to. A run vouches for no moment more than a year before it read
+-- the account (integrator.io keeps audit records for at least a year, and may have
+-- forgotten older ones before the run asked): a full run's window open towards the past
+-- covers only that year. Example: SELECT * FROM audit_coverage(TIMESTAMPTZ
 -- '2026-01-01 00:00Z', TIMESTAMPTZ '2026-04-01 00:00Z').
 -- @param ts_from: Start of the period (TIMESTAMPTZ), included.
 -- @param ts_to: End of the period (TIMESTAMPTZ), excluded.
@@ -20,23 +23,31 @@ WITH period AS (
 accounts AS (
     SELECT DISTINCT account FROM store.runs
 ),
-windows AS (
-    SELECT w.account, w.run_id, w.window_from, w.window_to
+read_windows AS (
+    SELECT w.account, w.run_id, w.window_from, w.window_to, r.observed_at
     FROM store.audit_windows AS w
     JOIN store.runs AS r USING (run_id)
     WHERE r.status = 'succeeded' AND w.scope = '/audit' AND w.complete
     UNION ALL
-    SELECT account, run_id, audit_from, audit_to
+    SELECT account, run_id, audit_from, audit_to, observed_at
     FROM store.runs
     WHERE status = 'succeeded' AND audit_complete IS NULL AND audit_to IS NOT NULL
 ),
+windows AS (
+    -- The vendor's retention (at least a year) bounds what a run's reading can vouch for.
+    SELECT account, run_id,
+           greatest(coalesce(window_from, '-infinity'::TIMESTAMPTZ),
+                    coalesce(observed_at, window_to) - INTERVAL 365 DAY) AS window_from,
+           window_to
+    FROM read_windows
+),
 clipped AS (
     SELECT w.account, w.run_id,
-           greatest(coalesce(w.window_from, '-infinity'::TIMESTAMPTZ), p.p_from) AS s,
+           greatest(w.window_from, p.p_from) AS s,
            least(w.window_to, p.p_to) AS e
     FROM windows AS w
     CROSS JOIN period AS p
-    WHERE least(w.window_to, p.p_to) > greatest(coalesce(w.window_from, '-infinity'::TIMESTAMPTZ), p.p_from)
+    WHERE least(w.window_to, p.p_to) > greatest(w.window_from, p.p_from)
 ),
 ordered AS (
     SELECT *, max(e) OVER (

@@ -31,6 +31,11 @@ PUBLIC_VIEWS = {
     "unexplained_changes",
     "people",
     "baselines",
+    "rules",
+    "rule_violations",
+    "change_approvals",
+    "drift_register",
+    "hash_chain",
 }
 PUBLIC_MACROS = {
     "flows_as_of",
