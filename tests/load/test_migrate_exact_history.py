@@ -52,6 +52,8 @@ def _write_back_the_earlier_schema(db: Path) -> None:
     for table in ("resource_versions", "observations", "version_changes", "unexplained_changes", "step_connections"):
         con.execute(f"DROP TABLE store.{table}")
     con.execute("ALTER TABLE store.earlier_versions RENAME TO resource_versions")
+    for table in ("jobs", "job_windows", "job_reads", "job_watermarks", "open_errors"):  # migration 0011
+        con.execute(f"DROP TABLE store.{table}")
     for column in ("observed_from", "clock", "watermark_distrusted"):  # migrations 0006, 0007
         con.execute(f"ALTER TABLE store.runs DROP COLUMN {column}")
     for table, columns in _TIMES.items():

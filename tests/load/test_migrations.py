@@ -31,6 +31,13 @@ PUBLIC_VIEWS = {
     "unexplained_changes",
     "people",
     "baselines",
+    # jobs and open errors (migration 0011)
+    "jobs",
+    "flow_health_daily",
+    "change_impact",
+    "changes_followed_by_failures",
+    "open_errors",
+    "job_reads",
 }
 PUBLIC_MACROS = {
     "flows_as_of",
@@ -43,6 +50,7 @@ PUBLIC_MACROS = {
     "events_between",
     "drift_from_baseline",
     "audit_coverage",
+    "change_impact_within",
 }
 
 

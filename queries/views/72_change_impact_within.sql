@@ -1,0 +1,137 @@
+-- Did a change break a flow? For every change to a flow or to one of its exports and
+-- imports (each version of version_changes that changed fields; creations and deletions
+-- are left out), per flow it touched: the flow's error rate in a window before the change
+-- and in a window after it, with the change's record, author, source and fields. A run
+-- counts in the window of its createdAt; only runs that ended completed or failed count
+-- (jobs.ended). Windows are half-open: before is [changed_at - before_window, changed_at),
+-- after is [changed_at, changed_at + after_window). Ordered by how much the rate rose: by
+-- rise_at_least first (the rise the runs counted support at 95% confidence), then by rise.
+-- A change of a step shared by several flows is a row for each flow that ever used it.
+-- An unexplained change counts from the moment a run first saw it. Example:
+-- SELECT * FROM change_impact_within(INTERVAL 3 DAY, INTERVAL 6 HOUR) LIMIT 20.
+-- @param before_window: How far before the change the 'before' rate reaches (INTERVAL).
+-- @param after_window: How far after the change the 'after' rate reaches (INTERVAL).
+-- @column account: The account label the run was given (--account; default 'default').
+-- @column flow_id: The flow whose runs are counted.
+-- @column flow_name: Its current name (or its last known name once deleted).
+-- @column changed_at: When the change took effect (UTC; version_changes.changed_at).
+-- @column resource_type: What changed: 'flow', 'export' or 'import'.
+-- @column resource_id: The id of what changed.
+-- @column resource_name: Its name in the version the change made.
+-- @column version: The version the change made (resource_versions.version).
+-- @column event_id: The audit record that made the change; NULL when unexplained.
+-- @column label: 'explained', 'system' or 'unexplained' (as in version_changes).
+-- @column user_name: Who made it (the record's byUser.name).
+-- @column user_email: Their e-mail address.
+-- @column source: Where it came from, lower case ('ui', 'api', 'system', ...).
+-- @column fields: The field paths the change changed, sorted.
+-- @column window_before_hours: The length of the 'before' window, in hours.
+-- @column window_after_hours: The length of the 'after' window, in hours.
+-- @column runs_before: Runs of the flow counted in the 'before' window.
+-- @column runs_with_errors_before: Of those, runs that failed or had error records.
+-- @column error_rate_before: runs_with_errors_before / runs_before; NULL with no run.
+-- @column runs_after: Runs of the flow counted in the 'after' window.
+-- @column runs_with_errors_after: Of those, runs that failed or had error records.
+-- @column error_rate_after: runs_with_errors_after / runs_after; NULL with no run.
+-- @column rise: error_rate_after - error_rate_before; NULL when either is.
+-- @column rise_at_least: The rise at 95% confidence: the lower bound of the after rate's
+--    Wilson interval minus the upper bound of the before rate's; NULL when either window
+--    has no run. Above 0, the rate rose beyond what the runs' noise explains.
+CREATE OR REPLACE MACRO change_impact_within(before_window, after_window) AS TABLE
+WITH changed AS (
+    SELECT
+        account, resource_type, resource_id, version,
+        any_value(resource_name) AS resource_name,
+        min(changed_at) AS changed_at,
+        any_value(label) AS label,
+        any_value(event_ids[1]) AS event_id,
+        any_value(source) AS source,
+        list(DISTINCT field_path ORDER BY field_path) AS fields
+    FROM version_changes
+    WHERE resource_type IN ('flow', 'export', 'import') AND field_path IS NOT NULL
+    GROUP BY account, resource_type, resource_id, version
+),
+touched AS (
+    SELECT c.*, c.resource_id AS flow_id FROM changed AS c WHERE c.resource_type = 'flow'
+    UNION ALL
+    SELECT c.*, s.flow_id
+    FROM changed AS c
+    JOIN store.flow_steps AS s
+      ON s.account = c.account AND s.resource_type = c.resource_type AND s.resource_id = c.resource_id
+),
+per_instant AS (
+    SELECT account, flow_id, created_at, count(*) AS n, count(*) FILTER (WHERE had_errors) AS e
+    FROM jobs
+    WHERE ended AND flow_id IS NOT NULL
+    GROUP BY account, flow_id, created_at
+),
+counted AS (
+    -- Runs (and runs with errors) of each flow up to and including each instant.
+    SELECT account, flow_id, created_at,
+           sum(n) OVER (PARTITION BY account, flow_id ORDER BY created_at) AS n,
+           sum(e) OVER (PARTITION BY account, flow_id ORDER BY created_at) AS e
+    FROM per_instant
+),
+bounds AS (
+    SELECT t.*, t.changed_at - CAST(before_window AS INTERVAL) AS window_start,
+           t.changed_at + CAST(after_window AS INTERVAL) AS window_end
+    FROM touched AS t
+),
+at_start AS (
+    SELECT b.*, coalesce(r.n, 0) AS n0, coalesce(r.e, 0) AS e0
+    FROM bounds AS b
+    ASOF LEFT JOIN counted AS r
+      ON b.account = r.account AND b.flow_id = r.flow_id AND b.window_start > r.created_at
+),
+at_change AS (
+    SELECT b.*, coalesce(r.n, 0) AS n1, coalesce(r.e, 0) AS e1
+    FROM at_start AS b
+    ASOF LEFT JOIN counted AS r
+      ON b.account = r.account AND b.flow_id = r.flow_id AND b.changed_at > r.created_at
+),
+at_end AS (
+    SELECT b.*, coalesce(r.n, 0) AS n2, coalesce(r.e, 0) AS e2
+    FROM at_change AS b
+    ASOF LEFT JOIN counted AS r
+      ON b.account = r.account AND b.flow_id = r.flow_id AND b.window_end > r.created_at
+),
+rates AS (
+    SELECT *,
+           n1 - n0 AS runs_before, e1 - e0 AS runs_with_errors_before,
+           n2 - n1 AS runs_after, e2 - e1 AS runs_with_errors_after
+    FROM at_end
+)
+SELECT
+    r.account,
+    r.flow_id,
+    n.name AS flow_name,
+    r.changed_at,
+    r.resource_type,
+    r.resource_id,
+    r.resource_name,
+    r.version,
+    r.event_id,
+    r.label,
+    a.user_name,
+    a.user_email,
+    r.source,
+    r.fields,
+    epoch(CAST(before_window AS INTERVAL)) / 3600.0 AS window_before_hours,
+    epoch(CAST(after_window AS INTERVAL)) / 3600.0 AS window_after_hours,
+    r.runs_before,
+    r.runs_with_errors_before,
+    r.runs_with_errors_before / nullif(r.runs_before, 0) AS error_rate_before,
+    r.runs_after,
+    r.runs_with_errors_after,
+    r.runs_with_errors_after / nullif(r.runs_after, 0) AS error_rate_after,
+    r.runs_with_errors_after / nullif(r.runs_after, 0)
+        - r.runs_with_errors_before / nullif(r.runs_before, 0) AS rise,
+    store.wilson_bound(r.runs_with_errors_after, r.runs_after, -1)
+        - store.wilson_bound(r.runs_with_errors_before, r.runs_before, 1) AS rise_at_least
+FROM rates AS r
+LEFT JOIN store.resource_names AS n
+  ON n.account = r.account AND n.resource_type = 'flow' AND n.resource_id = r.flow_id
+LEFT JOIN store.audit_records AS a
+  ON a.account = r.account AND a.event_id = r.event_id
+-- On a tie the earlier change comes first: what changed first is the likelier cause.
+ORDER BY rise_at_least DESC NULLS LAST, rise DESC NULLS LAST, r.changed_at, r.flow_id, r.resource_id;

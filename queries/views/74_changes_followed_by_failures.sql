@@ -1,0 +1,33 @@
+-- The changes after which a flow failed clearly more often: the rows of change_impact
+-- whose rise is beyond the runs' noise (rise_at_least above 0) and at least 10 points of
+-- error rate. What the overview's "Changes followed by failures" lists, and what a digest
+-- of a period reads (filter on changed_at). Same columns and order as change_impact.
+-- @column account: The account label the run was given (--account; default 'default').
+-- @column flow_id: The flow whose runs failed more often.
+-- @column flow_name: Its current name (or its last known name once deleted).
+-- @column changed_at: When the change took effect (UTC).
+-- @column resource_type: What changed: 'flow', 'export' or 'import'.
+-- @column resource_id: The id of what changed.
+-- @column resource_name: Its name in the version the change made.
+-- @column version: The version the change made.
+-- @column event_id: The audit record that made the change; NULL when unexplained.
+-- @column label: 'explained', 'system' or 'unexplained'.
+-- @column user_name: Who made it.
+-- @column user_email: Their e-mail address.
+-- @column source: Where it came from, lower case ('ui', 'api', 'system', ...).
+-- @column fields: The field paths the change changed, sorted.
+-- @column window_before_hours: 168 (7 days).
+-- @column window_after_hours: 24.
+-- @column runs_before: Runs of the flow counted in the 7 days before the change.
+-- @column runs_with_errors_before: Of those, runs that failed or had error records.
+-- @column error_rate_before: runs_with_errors_before / runs_before.
+-- @column runs_after: Runs of the flow counted in the 24 hours after the change.
+-- @column runs_with_errors_after: Of those, runs that failed or had error records.
+-- @column error_rate_after: runs_with_errors_after / runs_after.
+-- @column rise: error_rate_after - error_rate_before (at least 0.1).
+-- @column rise_at_least: The rise at 95% confidence (above 0).
+CREATE OR REPLACE VIEW changes_followed_by_failures AS
+SELECT *
+FROM change_impact
+WHERE rise_at_least > 0 AND rise >= 0.1
+ORDER BY rise_at_least DESC, rise DESC, changed_at, flow_id, resource_id;
