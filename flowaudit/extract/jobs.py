@@ -5,10 +5,11 @@ Jobs come newest first, up to 1,001 a page, with no next link: the next page is 
 with `createdAt_lte` set to the oldest `createdAt` read so far. That bound is inclusive (the
 documented "minus 1 ms" would skip jobs sharing the millisecond), so the jobs at it come
 again and are dropped by `_id`. A window of `[from, to)` asks for `createdAt_gte = from`
-and `createdAt_lte = to - 1 ms`; it ends with a page that brings no new job, or with a page
-shorter than the largest the fetch has seen once a page of the documented size (1,001) was
-seen (the API fills its pages). When a full page shares one `createdAt`, the bound cannot
-move past it: the window steps 1 ms below it and records a gap, so it is not complete.
+and `createdAt_lte = to - 1 ms`; it ends with an empty page, or with a page shorter than
+the largest page of /jobs the fetch has seen (the API fills its pages up to its size, so a
+shorter one had nothing more to give). When a full page shares one `createdAt`, the bound
+cannot move past it: the window steps 1 ms below it and records a gap (jobs of that
+millisecond beyond a page may be missing), so the reading is not complete.
 
 Error summaries are asked for only where the flows listing (`includeErrorCounts=true`)
 says the open errors changed since the summary the database holds: a flow whose
@@ -131,26 +132,22 @@ class JobPager:
             _check_bounds(times, window, bound, where)
             self.largest_page = max(self.largest_page, len(page))
             fresh = [record for record in page if record["_id"] not in seen]
-            if not fresh:
-                complete = True
+            if fresh:
+                seen.update(record["_id"] for record in fresh)
+                records += len(fresh)
+                self.on_page(fresh)
+            if not page or len(page) < self.largest_page:
+                complete = True  # the API had no more at or before the bound
                 break
-            seen.update(record["_id"] for record in fresh)
-            records += len(fresh)
-            self.on_page(fresh)
             oldest = min(times)
-            if len(page) < self.largest_page and self.largest_page >= DOCUMENTED_PAGE:
-                complete = True  # a short page: the API had no more to give
-                break
-            if oldest == bound:
-                # Every job of the page shares the bound: asking again gives the same page.
-                if len(page) >= self.largest_page:
-                    gaps.append(
-                        f"more than {len(page)} jobs share createdAt {api_time(bound)}; "
-                        "some of them may be missing"
-                    )
-                bound -= ONE_MS
-            else:
-                bound = oldest
+            if oldest < bound:
+                bound = oldest  # inclusive: the jobs at it come again and are dropped
+                continue
+            # A full page, every job of it at the bound: asking again gives the same page.
+            gaps.append(
+                f"more than {len(page)} jobs share createdAt {api_time(bound)}; some may be missing"
+            )
+            bound -= ONE_MS
         else:
             complete = True  # the bound went below the window's start
         return {

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flowaudit.report.filters import is_long
+
+if TYPE_CHECKING:
+    from flowaudit.report.health import HealthChart
+    from flowaudit.report.impact import FailureList
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,7 @@ class IndexPage:
     history_links: tuple[Link, ...]
     flow_links: tuple[Link, ...]
     clock_notes: tuple[str, ...] = ()  # a server clock far ahead, a watermark not trusted
+    failures: FailureList | None = None  # changes followed by failures (report/impact.py)
 
 
 @dataclass(frozen=True)
@@ -246,3 +252,4 @@ class FlowPage:
     filters: FilterOptions
     left_out: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    health: HealthChart | None = None  # runs per day beside the changes (report/health.py)

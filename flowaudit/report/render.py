@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,14 @@ from flowaudit.report.dataset import ReportData, flow_file_name, load_report_dat
 from flowaudit.report.drift_page import Baseline, build_drift_page, split_drift_page
 from flowaudit.report.environment import make_environment
 from flowaudit.report.flow_page import build_flow_page
+from flowaudit.report.health import (
+    build_health_chart,
+    chart_period,
+    fetch_flow_health,
+    health_key,
+    steps_changes,
+)
+from flowaudit.report.impact import build_failures, fetch_failures
 from flowaudit.report.output import dated_folders, prune_old_folders, write_report_folder
 from flowaudit.report.pages import (
     build_history_page,
@@ -128,6 +136,11 @@ def render_pages(
     history = plan_history_pages(data)
     history_links = tuple(Link(h.title, f"history/{h.file_name}") for h in history)
     flow_keys = _flow_page_keys(con, data, salt)
+    # The flow pages' run charts (report/health.py) are part of what a page shows.
+    first_day, last_day = chart_period(data.data_as_of or now)
+    health = fetch_flow_health(con, settings.account, first_day, last_day)
+    flow_keys = {fid: page_key(key, health_key(health.get(fid, []), first_day, last_day))
+                 for fid, key in flow_keys.items()}  # fmt: skip
 
     # Decide first which pages must be rendered, so that only their records' field
     # changes are read into Python.
@@ -175,10 +188,17 @@ def render_pages(
             data, page(f"Flow {data.name_of('flow', flow_id)}", "../", reusable=True), flow_id,
             by_flow.get(flow_id, []), pattern=pattern, volatile_fields=volatile,
         )
+        if flow_id in health:
+            chart = build_health_chart(health[flow_id], first_day, last_day, ctx.versions,
+                                       steps_changes(data.events_of_flow(flow_id)))  # fmt: skip
+            ctx = replace(ctx, health=chart)
         out.files[_flow_path(flow_id)] = render("flow.html", ctx)
 
     summary = drift.summary if drift.baseline_at is not None else None
     index = build_index(con, data, page("Overview"), summary, history_links)
+    failures = fetch_failures(con, settings.account, data.data_as_of)
+    if failures is not None:
+        index = replace(index, failures=build_failures(*failures))
     out.files["index.html"] = render("index.html", index)
     return out
 

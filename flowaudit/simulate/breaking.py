@@ -42,3 +42,28 @@ def break_flow(
         "the mapping change did not register as breaking"
     )
     return account.jobs.breakages[-1]
+
+
+def busiest_flow(account: SimulatedAccount, *, exclude: tuple[str, ...] = ()) -> str:
+    """The enabled flow with an import that runs most often on the simulated day (ties: the
+    smallest id): the one whose breakage shows best."""
+    from flowaudit.simulate.clock import DAY_MS
+    from flowaudit.simulate.jobs import run_state
+    from flowaudit.simulate.schedule import utc_minutes
+
+    day = account.now_ms // DAY_MS
+    best: tuple[int, str] | None = None
+    for flow_id in account.store.sorted_ids["flows"]:
+        state = run_state(account.store.current["flows"][flow_id])
+        if (
+            state is None
+            or flow_id in exclude
+            or not flow_step_ids(account.store.current["flows"][flow_id])[1]
+        ):
+            continue
+        runs = len(utc_minutes(state.schedules, state.zone, day))
+        if best is None or runs > best[0]:
+            best = (runs, flow_id)
+    if best is None:
+        raise UsageError("the simulated account has no scheduled, enabled flow with an import")
+    return best[1]

@@ -14,7 +14,7 @@ from flowaudit.simulate import SimulatedAccount
 
 # Bookkeeping that legitimately differs between two runs reaching the same state.
 RUN_BOOKKEEPING = {"run_id", "first_run_id", "last_run_id", "absent_run_id", "applied_at"}
-NOT_COMPARED_TABLES = {"runs", "audit_windows", "schema_migrations", "meta"}  # per-run evidence
+NOT_COMPARED_TABLES = {"runs", "audit_windows", "job_windows", "job_reads", "schema_migrations", "meta"}  # per-run evidence
 
 
 def extract(db: Path, account: SimulatedAccount, *, full: bool = False, **flags: Any) -> RunResult:
