@@ -4,5 +4,5 @@ SELECT flow_id, flow_name, changed_at, resource_type, resource_id, resource_name
        error_rate_after, rise, rise_at_least
 FROM changes_followed_by_failures
 WHERE account = $account AND changed_at >= $from AND changed_at < $to
-ORDER BY rise_at_least DESC, rise DESC, changed_at, flow_id, resource_id
+ORDER BY rise_beyond_earlier DESC, rise DESC, changed_at, flow_id, resource_id
 LIMIT $limit

@@ -5,7 +5,11 @@
 -- counts in the window of its createdAt; only runs that ended completed or failed count
 -- (jobs.ended). Windows are half-open: before is [changed_at - before_window, changed_at),
 -- after is [changed_at, changed_at + after_window). Ordered by how much the rate rose: by
--- rise_at_least first (the rise the runs counted support at 95% confidence), then by rise.
+-- the rise the runs counted support at 95% confidence (rise_at_least), then by rise; a
+-- change made while an earlier change of the same flow was still followed by a rise
+-- (follows_changed_at) counts only by how much its rise exceeds that one's
+-- (rise_beyond_earlier), so the change that started the failures comes before those made
+-- while they went on.
 -- A change of a step shared by several flows is a row for each flow that ever used it.
 -- An unexplained change counts from the moment a run first saw it. Example:
 -- SELECT * FROM change_impact_within(INTERVAL 3 DAY, INTERVAL 6 HOUR) LIMIT 20.
@@ -37,6 +41,13 @@
 -- @column rise_at_least: The rise at 95% confidence: the lower bound of the after rate's
 --    Wilson interval minus the upper bound of the before rate's; NULL when either window
 --    has no run. Above 0, the rate rose beyond what the runs' noise explains.
+-- @column follows_changed_at: When an earlier change of the same flow, made at most the
+--    after window before this one, was followed by a rise beyond noise (the largest such
+--    rise): this change was made while the flow already failed more. NULL otherwise.
+-- @column follows_event_id: That earlier change's audit record (NULL if unexplained).
+-- @column rise_beyond_earlier: rise_at_least, minus the earlier change's when there is one
+--    (follows_changed_at): how much the rate rose beyond what was already rising. The
+--    order of the rows.
 CREATE OR REPLACE MACRO change_impact_within(before_window, after_window) AS TABLE
 WITH changed AS (
     SELECT
@@ -100,6 +111,29 @@ rates AS (
            n1 - n0 AS runs_before, e1 - e0 AS runs_with_errors_before,
            n2 - n1 AS runs_after, e2 - e1 AS runs_with_errors_after
     FROM at_end
+),
+measured AS (
+    SELECT
+        r.*,
+        r.runs_with_errors_before / nullif(r.runs_before, 0) AS error_rate_before,
+        r.runs_with_errors_after / nullif(r.runs_after, 0) AS error_rate_after,
+        store.wilson_bound(r.runs_with_errors_after, r.runs_after, -1)
+            - store.wilson_bound(r.runs_with_errors_before, r.runs_before, 1) AS rise_at_least
+    FROM rates AS r
+),
+followed AS (
+    -- The earlier change of the same flow, within the after window, with the largest rise
+    -- beyond noise: a change made while the flow already failed more inherits that rise.
+    SELECT
+        m.*,
+        max(rise_at_least) FILTER (WHERE rise_at_least > 0) OVER earlier AS earlier_rise,
+        arg_max(changed_at, rise_at_least) FILTER (WHERE rise_at_least > 0) OVER earlier AS follows_changed_at,
+        arg_max(event_id, rise_at_least) FILTER (WHERE rise_at_least > 0) OVER earlier AS follows_event_id
+    FROM measured AS m
+    WINDOW earlier AS (
+        PARTITION BY account, flow_id ORDER BY changed_at
+        RANGE BETWEEN CAST(after_window AS INTERVAL) PRECEDING AND CURRENT ROW EXCLUDE GROUP
+    )
 )
 SELECT
     r.account,
@@ -120,18 +154,20 @@ SELECT
     epoch(CAST(after_window AS INTERVAL)) / 3600.0 AS window_after_hours,
     r.runs_before,
     r.runs_with_errors_before,
-    r.runs_with_errors_before / nullif(r.runs_before, 0) AS error_rate_before,
+    r.error_rate_before,
     r.runs_after,
     r.runs_with_errors_after,
-    r.runs_with_errors_after / nullif(r.runs_after, 0) AS error_rate_after,
-    r.runs_with_errors_after / nullif(r.runs_after, 0)
-        - r.runs_with_errors_before / nullif(r.runs_before, 0) AS rise,
-    store.wilson_bound(r.runs_with_errors_after, r.runs_after, -1)
-        - store.wilson_bound(r.runs_with_errors_before, r.runs_before, 1) AS rise_at_least
-FROM rates AS r
+    r.error_rate_after,
+    r.error_rate_after - r.error_rate_before AS rise,
+    r.rise_at_least,
+    r.follows_changed_at,
+    r.follows_event_id,
+    r.rise_at_least - coalesce(r.earlier_rise, 0) AS rise_beyond_earlier
+FROM followed AS r
 LEFT JOIN store.resource_names AS n
   ON n.account = r.account AND n.resource_type = 'flow' AND n.resource_id = r.flow_id
 LEFT JOIN store.audit_records AS a
   ON a.account = r.account AND a.event_id = r.event_id
--- On a tie the earlier change comes first: what changed first is the likelier cause.
-ORDER BY rise_at_least DESC NULLS LAST, rise DESC NULLS LAST, r.changed_at, r.flow_id, r.resource_id;
+-- A change that follows an earlier rise counts only by how much it rose beyond it; on a tie
+-- the earlier change comes first: what changed first is the likelier cause.
+ORDER BY rise_beyond_earlier DESC NULLS LAST, rise DESC NULLS LAST, r.changed_at, r.flow_id, r.resource_id;

@@ -25,5 +25,9 @@
 -- @column error_rate_after: runs_with_errors_after / runs_after; NULL with no run.
 -- @column rise: error_rate_after - error_rate_before.
 -- @column rise_at_least: The rise at 95% confidence (see change_impact_within).
+-- @column follows_changed_at: When an earlier change of the same flow, at most 24 hours
+--    before, was followed by a rise beyond noise; NULL otherwise.
+-- @column follows_event_id: That earlier change's audit record (NULL if unexplained).
+-- @column rise_beyond_earlier: rise_at_least minus the earlier change's (if any): the order.
 CREATE OR REPLACE VIEW change_impact AS
 SELECT * FROM change_impact_within(INTERVAL 7 DAY, INTERVAL 1 DAY);

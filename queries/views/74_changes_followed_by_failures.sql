@@ -1,7 +1,9 @@
 -- The changes after which a flow failed clearly more often: the rows of change_impact
 -- whose rise is beyond the runs' noise (rise_at_least above 0) and at least 10 points of
--- error rate. What the overview's "Changes followed by failures" lists, and what a digest
--- of a period reads (filter on changed_at). Same columns and order as change_impact.
+-- error rate; for a change made while an earlier change of the same flow was followed by a
+-- rise (follows_changed_at), 10 points beyond that rise too (rise_beyond_earlier).
+-- What the overview's "Changes followed by failures" lists, and what a digest of a period
+-- reads (filter on changed_at). Same columns and order as change_impact.
 -- @column account: The account label the run was given (--account; default 'default').
 -- @column flow_id: The flow whose runs failed more often.
 -- @column flow_name: Its current name (or its last known name once deleted).
@@ -26,8 +28,13 @@
 -- @column error_rate_after: runs_with_errors_after / runs_after.
 -- @column rise: error_rate_after - error_rate_before (at least 0.1).
 -- @column rise_at_least: The rise at 95% confidence (above 0).
+-- @column follows_changed_at: When an earlier change of the same flow, at most 24 hours
+--    before, was followed by a rise beyond noise; NULL otherwise.
+-- @column follows_event_id: That earlier change's audit record (NULL if unexplained).
+-- @column rise_beyond_earlier: rise_at_least minus the earlier change's (if any): the order.
 CREATE OR REPLACE VIEW changes_followed_by_failures AS
 SELECT *
 FROM change_impact
 WHERE rise_at_least > 0 AND rise >= 0.1
-ORDER BY rise_at_least DESC, rise DESC, changed_at, flow_id, resource_id;
+  AND (follows_changed_at IS NULL OR rise_beyond_earlier >= 0.1)
+ORDER BY rise_beyond_earlier DESC, rise DESC, changed_at, flow_id, resource_id;
