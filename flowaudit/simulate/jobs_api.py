@@ -100,10 +100,10 @@ def jobs(account: SimulatedAccount, params: dict[str, str]) -> SimResponse:
         run = book.run(key)
         if integration and run.integration_id != integration:
             continue
-        job = book.document(run, now)
-        if status and job["status"] != status:
+        encoded = book.document_bytes(run, now)
+        if status and book.document(run, now)["status"] != status:
             continue
-        page.append(jsonfast.dumps(job))
+        page.append(encoded)
         if len(page) >= limit:
             break
     return _json(b"[" + b",".join(page) + b"]")

@@ -1,0 +1,144 @@
+"""Benchmark of reading jobs and open errors: a full run, then a night, against the
+simulator's `large` account served on loopback (50 ms latency, the API's default rate limit:
+burst 1,000, 300 requests/s), with every request counted by route.
+
+    .venv/bin/python bench/bench_jobs.py [--size large] [--latency-ms 50] [--seed 1]
+
+The simulator runs in its own process (`flowaudit simulate`), each extract in a child
+process of its own (its ru_maxrss is the whole run's peak: fetch and load). The requests
+by route are the simulator's own counters (`GET /_sim/counters`) around each run. Prints a
+JSON summary; BENCHMARKS.md ("Jobs") holds the numbers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_extract import TOKEN, start_simulator  # noqa: E402
+
+
+def child(url: str, db: Path) -> dict:
+    """One flowaudit extract (default settings) into db; what it did, read back from it."""
+    from flowaudit.config import resolve_settings
+    from flowaudit.load.db import connect
+    from flowaudit.pipeline import run_extract
+
+    result = run_extract(resolve_settings({"db": db, "api_url": url}))
+    con = connect(db, read_only=True)
+    try:
+        read = con.execute(
+            "SELECT mode, complete, windows, pages, jobs_read, new_jobs, updated_jobs, error_flows, "
+            "error_requests FROM job_reads WHERE run_id = ?",
+            [result.run_id],
+        ).fetchall()[0]
+        stored = con.execute("SELECT count(*) FROM store.jobs").fetchall()[0][0]
+    finally:
+        con.close()
+    names = ("mode", "complete", "windows", "pages", "jobs_read", "new_jobs", "updated_jobs",
+             "error_flows", "error_requests")  # fmt: skip
+    return {
+        "run_mode": result.mode,
+        "requests": result.requests,
+        "retries": result.retries,
+        "fetch_seconds": round(result.fetch_seconds, 2),
+        "load_seconds": round(result.load_seconds, 2),
+        "run_seconds": round(result.seconds, 2),
+        "load_stages": result.counts.get("load_seconds", {}),
+        "jobs": dict(zip(names, read, strict=True)),
+        "jobs_stored": stored,
+        "audit_records_read": result.counts.get("audit_records_read", 0),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def run_child(url: str, db: Path) -> dict:
+    started = time.monotonic()
+    process = subprocess.run(
+        [sys.executable, __file__, "--child", "--url", url, "--db", str(db)],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, "FLOWAUDIT_TOKEN": TOKEN},
+    )  # fmt: skip
+    if process.returncode != 0:
+        raise SystemExit(f"the extract failed: {process.stderr.strip().splitlines()[-1:]}")
+    report = json.loads(process.stdout.strip().splitlines()[-1])
+    report["wall_seconds"] = round(time.monotonic() - started, 2)
+    return report
+
+
+def routes(url: str) -> Counter:
+    counters = httpx.get(url.replace("/v1", "/_sim/counters"), timeout=60).json()
+    return Counter(counters["by_route"])
+
+
+def grouped(before: Counter, after: Counter) -> dict[str, int]:
+    """Requests of a run by what they read."""
+    spent = after - before
+    groups: Counter = Counter()
+    for route, count in spent.items():
+        if route == "GET /v1/jobs":
+            groups["jobs"] += count
+        elif route.endswith("/errors"):
+            groups["open errors"] += count
+        elif route == "GET /v1/audit":
+            groups["audit"] += count
+        else:
+            groups["listings and other"] += count
+    groups["total"] = sum(spent.values())
+    return dict(groups)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--child", action="store_true")
+    parser.add_argument("--url")
+    parser.add_argument("--db")
+    parser.add_argument("--size", default="large")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.url, Path(args.db))))
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="bench-jobs-"))
+    started = time.monotonic()
+    server, url = start_simulator(args.size, args.latency_ms, args.seed)
+    results: dict = {"simulator_start_seconds": round(time.monotonic() - started, 1)}
+    try:
+        before = routes(url)
+        results["full"] = run_child(url, work / "a.duckdb")
+        after_full = routes(url)
+        results["full"]["requests_by_route"] = grouped(before, after_full)
+        advanced = httpx.post(url.replace("/v1", "/_sim/advance"), params={"hours": 24}, timeout=300)
+        results["advance"] = {k: v for k, v in advanced.json().items() if isinstance(v, int | str)}
+        before_night = routes(url)
+        results["nightly"] = run_child(url, work / "a.duckdb")
+        results["nightly"]["requests_by_route"] = grouped(before_night, routes(url))
+    finally:
+        server.terminate()
+        server.wait()
+    results["database_mb"] = round((work / "a.duckdb").stat().st_size / 1_048_576, 1)
+    results["machine"] = {
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
