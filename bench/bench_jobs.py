@@ -6,8 +6,10 @@ burst 1,000, 300 requests/s), with every request counted by route.
 
 The simulator runs in its own process (`flowaudit simulate`), each extract in a child
 process of its own (its ru_maxrss is the whole run's peak: fetch and load). The requests
-by route are the simulator's own counters (`GET /_sim/counters`) around each run. Prints a
-JSON summary; BENCHMARKS.md ("Jobs") holds the numbers."""
+by route are the simulator's own counters (`GET /_sim/counters`) around each run. CPU
+seconds are counted for the extract and for the simulator apart (on a busy machine the
+wall times mostly measure the other jobs). Prints a JSON summary; BENCHMARKS.md ("Jobs")
+holds the numbers."""
 
 from __future__ import annotations
 
@@ -62,7 +64,18 @@ def child(url: str, db: Path) -> dict:
         "jobs_stored": stored,
         "audit_records_read": result.counts.get("audit_records_read", 0),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "cpu_seconds": round(_cpu(resource.getrusage(resource.RUSAGE_SELF)), 2),
     }
+
+
+def _cpu(usage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_child(url: str, db: Path) -> dict:
@@ -118,14 +131,17 @@ def main() -> None:
     server, url = start_simulator(args.size, args.latency_ms, args.seed)
     results: dict = {"simulator_start_seconds": round(time.monotonic() - started, 1)}
     try:
-        before = routes(url)
+        before, cpu = routes(url), process_cpu(server.pid)
         results["full"] = run_child(url, work / "a.duckdb")
-        after_full = routes(url)
-        results["full"]["requests_by_route"] = grouped(before, after_full)
-        advanced = httpx.post(url.replace("/v1", "/_sim/advance"), params={"hours": 24}, timeout=300)
+        results["full"]["simulator_cpu_seconds"] = round(process_cpu(server.pid) - cpu, 2)
+        results["full"]["requests_by_route"] = grouped(before, routes(url))
+        advanced = httpx.post(
+            url.replace("/v1", "/_sim/advance"), params={"hours": 24}, timeout=300
+        )
         results["advance"] = {k: v for k, v in advanced.json().items() if isinstance(v, int | str)}
-        before_night = routes(url)
+        before_night, cpu = routes(url), process_cpu(server.pid)
         results["nightly"] = run_child(url, work / "a.duckdb")
+        results["nightly"]["simulator_cpu_seconds"] = round(process_cpu(server.pid) - cpu, 2)
         results["nightly"]["requests_by_route"] = grouped(before_night, routes(url))
     finally:
         server.terminate()

@@ -56,7 +56,7 @@ class Settings:
     timeout: float = 30.0  # seconds: each request's whole deadline, answer body included
     max_attempts: int = 6
     audit_overlap_hours: float = 6.0
-    jobs_overlap_hours: float = 6.0  # how far before the jobs watermark a run re-reads jobs
+    jobs_overlap_hours: float = 1.0  # how far before the jobs watermark a run re-reads jobs
     clock_tolerance_seconds: float = 300.0  # how far the API's clock may run ahead of ours
     max_run_minutes: float = 120.0  # the fetch of one run, at most
     max_response_mb: float = 64.0  # one API answer, compressed or not

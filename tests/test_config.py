@@ -137,7 +137,7 @@ def test_the_new_limits_have_documented_defaults():
 
 
 def test_jobs_overlap_hours_has_a_default_a_range_and_must_cover_the_clock_tolerance():
-    assert resolve_settings({}, environ={}).jobs_overlap_hours == 6.0
+    assert resolve_settings({}, environ={}).jobs_overlap_hours == 1.0
     assert resolve_settings({}, environ={"FLOWAUDIT_JOBS_OVERLAP_HOURS": "24"}).jobs_overlap_hours == 24.0
     with pytest.raises(ConfigError, match=r"jobs_overlap_hours: '1000' .*between 0 and 720"):
         resolve_settings({}, environ={"FLOWAUDIT_JOBS_OVERLAP_HOURS": "1000"})

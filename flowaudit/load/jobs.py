@@ -151,7 +151,11 @@ def _save_job_lines(
     except duckdb.InvalidInputException as exc:
         raise ApiContractError(f"{path.name}: {str(exc).splitlines()[0]}") from None
     try:
-        staged = _scalar(con, "SELECT count(*) FROM staged_jobs")
+        staged, distinct = con.execute(
+            "SELECT count(*), count(DISTINCT job_id) FROM staged_jobs"
+        ).fetchall()[0]
+        if distinct != staged:  # the fetch writes each job once; a window over 3M rows is not free
+            run_sql_file(con, "load/jobs_dedupe.sql")
         missing = _scalar(
             con, "SELECT count(*) FROM staged_jobs WHERE job_id IS NULL OR created_at IS NULL"
         )

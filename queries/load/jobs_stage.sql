@@ -1,5 +1,5 @@
--- The jobs of a staging file, one row per `_id` (the newest reading when a job came twice),
--- with the fields flowaudit reads as columns; the whole job stays in `raw`.
+-- The jobs of a staging file, with the fields flowaudit reads as columns; the whole job
+-- stays in `raw`. The fetch writes each job once (load/jobs.py removes duplicates if not).
 CREATE OR REPLACE TEMP TABLE staged_jobs AS
 SELECT
     f[1] AS job_id,
@@ -25,5 +25,4 @@ FROM (
             '$.numIgnore', '$.numPagesProcessed'
         ]) AS f
     FROM read_ndjson_objects($path)
-) AS lines
-QUALIFY row_number() OVER (PARTITION BY job_id ORDER BY last_modified DESC NULLS LAST, raw) = 1;
+) AS lines;
