@@ -41,8 +41,8 @@ SELECT
     j.num_error,
     j.num_ignore,
     j.num_pages,
-    coalesce(j.status IN ('completed', 'failed'), false) AS ended,
-    coalesce(j.status = 'failed' OR j.num_error > 0, false) AS had_errors,
+    store.job_ended(j.status) AS ended,
+    store.job_had_errors(j.status, j.num_error) AS had_errors,
     j.first_run_id,
     j.last_run_id,
     j.raw AS doc

@@ -11,8 +11,13 @@
 -- (rise_beyond_earlier), so the change that started the failures comes before those made
 -- while they went on.
 -- A change of a step shared by several flows is a row for each flow that ever used it.
--- An unexplained change counts from the moment a run first saw it. Example:
--- SELECT * FROM change_impact_within(INTERVAL 3 DAY, INTERVAL 6 HOUR) LIMIT 20.
+-- An unexplained change counts from the moment a run first saw it. Only the changes made
+-- in [ts_from, ts_to) are listed, and only the runs their windows reach are read: a
+-- bounded period answers in time however long the history. Example:
+-- SELECT * FROM change_impact_within(TIMESTAMPTZ '2026-10-01 00:00Z',
+-- TIMESTAMPTZ '2026-11-01 00:00Z', INTERVAL 3 DAY, INTERVAL 6 HOUR) LIMIT 20.
+-- @param ts_from: Start of the period of the changes (TIMESTAMPTZ), included.
+-- @param ts_to: End of the period of the changes (TIMESTAMPTZ), excluded.
 -- @param before_window: How far before the change the 'before' rate reaches (INTERVAL).
 -- @param after_window: How far after the change the 'after' rate reaches (INTERVAL).
 -- @column account: The account label the run was given (--account; default 'default').
@@ -48,8 +53,11 @@
 -- @column rise_beyond_earlier: rise_at_least, minus the earlier change's when there is one
 --    (follows_changed_at): how much the rate rose beyond what was already rising. The
 --    order of the rows.
-CREATE OR REPLACE MACRO change_impact_within(before_window, after_window) AS TABLE
+CREATE OR REPLACE MACRO change_impact_within(ts_from, ts_to, before_window, after_window) AS TABLE
+-- The bounds are written out, not read from a CTE, so that they are constants DuckDB pushes
+-- into the scans (a bounded period then reads only its part of the history).
 WITH changed AS (
+    -- Changes from one after window before ts_from are read too: a change may follow one.
     SELECT
         account, resource_type, resource_id, version,
         any_value(resource_name) AS resource_name,
@@ -60,6 +68,8 @@ WITH changed AS (
         list(DISTINCT field_path ORDER BY field_path) AS fields
     FROM version_changes
     WHERE resource_type IN ('flow', 'export', 'import') AND field_path IS NOT NULL
+      AND changed_at >= CAST(ts_from AS TIMESTAMPTZ) - CAST(after_window AS INTERVAL)
+      AND changed_at < CAST(ts_to AS TIMESTAMPTZ)
     GROUP BY account, resource_type, resource_id, version
 ),
 touched AS (
@@ -70,47 +80,29 @@ touched AS (
     JOIN store.flow_steps AS s
       ON s.account = c.account AND s.resource_type = c.resource_type AND s.resource_id = c.resource_id
 ),
-per_instant AS (
-    SELECT account, flow_id, created_at, count(*) AS n, count(*) FILTER (WHERE had_errors) AS e
-    FROM jobs
-    WHERE ended AND flow_id IS NOT NULL
-    GROUP BY account, flow_id, created_at
-),
-counted AS (
-    -- Runs (and runs with errors) of each flow up to and including each instant.
-    SELECT account, flow_id, created_at,
-           sum(n) OVER (PARTITION BY account, flow_id ORDER BY created_at) AS n,
-           sum(e) OVER (PARTITION BY account, flow_id ORDER BY created_at) AS e
-    FROM per_instant
-),
-bounds AS (
-    SELECT t.*, t.changed_at - CAST(before_window AS INTERVAL) AS window_start,
-           t.changed_at + CAST(after_window AS INTERVAL) AS window_end
-    FROM touched AS t
-),
-at_start AS (
-    SELECT b.*, coalesce(r.n, 0) AS n0, coalesce(r.e, 0) AS e0
-    FROM bounds AS b
-    ASOF LEFT JOIN counted AS r
-      ON b.account = r.account AND b.flow_id = r.flow_id AND b.window_start > r.created_at
-),
-at_change AS (
-    SELECT b.*, coalesce(r.n, 0) AS n1, coalesce(r.e, 0) AS e1
-    FROM at_start AS b
-    ASOF LEFT JOIN counted AS r
-      ON b.account = r.account AND b.flow_id = r.flow_id AND b.changed_at > r.created_at
-),
-at_end AS (
-    SELECT b.*, coalesce(r.n, 0) AS n2, coalesce(r.e, 0) AS e2
-    FROM at_change AS b
-    ASOF LEFT JOIN counted AS r
-      ON b.account = r.account AND b.flow_id = r.flow_id AND b.window_end > r.created_at
+in_reach AS (
+    -- The ended runs the windows reach, whether each went wrong.
+    SELECT account, flow_id, created_at, store.job_had_errors(status, num_error) AS went_wrong
+    FROM store.jobs
+    WHERE store.job_ended(status) AND flow_id IS NOT NULL
+      AND created_at >= CAST(ts_from AS TIMESTAMPTZ) - CAST(after_window AS INTERVAL) - CAST(before_window AS INTERVAL)
+      AND created_at < CAST(ts_to AS TIMESTAMPTZ) + CAST(after_window AS INTERVAL)
 ),
 rates AS (
-    SELECT *,
-           n1 - n0 AS runs_before, e1 - e0 AS runs_with_errors_before,
-           n2 - n1 AS runs_after, e2 - e1 AS runs_with_errors_after
-    FROM at_end
+    -- A range join: each change meets only its flow's runs of its two windows.
+    SELECT
+        t.account, t.flow_id, t.resource_type, t.resource_id, t.version, t.resource_name,
+        t.changed_at, t.label, t.event_id, t.source, t.fields,
+        count(r.created_at) FILTER (WHERE r.created_at < t.changed_at) AS runs_before,
+        count(r.created_at) FILTER (WHERE r.created_at < t.changed_at AND r.went_wrong) AS runs_with_errors_before,
+        count(r.created_at) FILTER (WHERE r.created_at >= t.changed_at) AS runs_after,
+        count(r.created_at) FILTER (WHERE r.created_at >= t.changed_at AND r.went_wrong) AS runs_with_errors_after
+    FROM touched AS t
+    LEFT JOIN in_reach AS r
+      ON r.account = t.account AND r.flow_id = t.flow_id
+     AND r.created_at >= t.changed_at - CAST(before_window AS INTERVAL)
+     AND r.created_at < t.changed_at + CAST(after_window AS INTERVAL)
+    GROUP BY ALL
 ),
 measured AS (
     SELECT
@@ -168,6 +160,7 @@ LEFT JOIN store.resource_names AS n
   ON n.account = r.account AND n.resource_type = 'flow' AND n.resource_id = r.flow_id
 LEFT JOIN store.audit_records AS a
   ON a.account = r.account AND a.event_id = r.event_id
+WHERE r.changed_at >= CAST(ts_from AS TIMESTAMPTZ)
 -- A change that follows an earlier rise counts only by how much it rose beyond it; on a tie
 -- the earlier change comes first: what changed first is the likelier cause.
 ORDER BY rise_beyond_earlier DESC NULLS LAST, rise DESC NULLS LAST, r.changed_at, r.flow_id, r.resource_id;

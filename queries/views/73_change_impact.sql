@@ -1,6 +1,7 @@
--- change_impact_within with the default windows: the flow's error rate in the 7 days
--- before each change and in the 24 hours after it (see change_impact_within for every
--- column). Ordered by how much the rate rose, the likeliest breaking changes first.
+-- change_impact_within over every change, with the default windows: the flow's error rate
+-- in the 7 days before each change and in the 24 hours after it (see change_impact_within
+-- for every column). Ordered by how much the rate rose, the likeliest breaking changes
+-- first. Over a long history, a period of change_impact_within answers faster.
 -- @column account: The account label the run was given (--account; default 'default').
 -- @column flow_id: The flow whose runs are counted.
 -- @column flow_name: Its current name (or its last known name once deleted).
@@ -30,4 +31,5 @@
 -- @column follows_event_id: That earlier change's audit record (NULL if unexplained).
 -- @column rise_beyond_earlier: rise_at_least minus the earlier change's (if any): the order.
 CREATE OR REPLACE VIEW change_impact AS
-SELECT * FROM change_impact_within(INTERVAL 7 DAY, INTERVAL 1 DAY);
+SELECT *
+FROM change_impact_within(TIMESTAMPTZ '-infinity', TIMESTAMPTZ 'infinity', INTERVAL 7 DAY, INTERVAL 1 DAY);

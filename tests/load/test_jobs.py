@@ -212,12 +212,22 @@ def test_change_impact_puts_the_breaking_change_first_with_its_windows_and_rates
     assert failures == [(ids["breaking"], ids["flow"])]
 
 
-def test_change_impact_within_takes_other_windows(load):
+def test_change_impact_within_takes_a_period_and_other_windows(load):
     ids = _broken_history(load)
     rows = load.rows(
         "SELECT event_id, window_before_hours, window_after_hours, runs_before, runs_after, "
-        "runs_with_errors_after FROM change_impact_within(INTERVAL 2 DAY, INTERVAL 6 HOUR) "
+        "runs_with_errors_after FROM change_impact_within($a, $b, INTERVAL 2 DAY, INTERVAL 6 HOUR) "
         "WHERE event_id = $e",
-        {"e": ids["breaking"]},
+        {"e": ids["breaking"], "a": T0, "b": T0 + timedelta(days=1)},
     )
     assert rows == [(ids["breaking"], 48.0, 6.0, 48, 6, 6)]
+    # The period holds the changes made in it only; the follower still knows what it follows.
+    period = load.rows(
+        "SELECT event_id, follows_event_id FROM change_impact_within($a, $b, INTERVAL 7 DAY, INTERVAL 1 DAY)",
+        {"a": T0 + timedelta(hours=2, minutes=30), "b": T0 + timedelta(days=1)},
+    )
+    assert period == [(ids["follower"], ids["breaking"])]
+    assert load.rows(
+        "SELECT event_id FROM changes_followed_by_failures_between($a, $b)",
+        {"a": T0, "b": T0 + timedelta(hours=2)},
+    ) == [(ids["breaking"],)]

@@ -51,6 +51,7 @@ PUBLIC_MACROS = {
     "drift_from_baseline",
     "audit_coverage",
     "change_impact_within",
+    "changes_followed_by_failures_between",
 }
 
 

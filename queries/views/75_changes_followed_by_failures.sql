@@ -1,9 +1,6 @@
--- The changes after which a flow failed clearly more often: the rows of change_impact
--- whose rise is beyond the runs' noise (rise_at_least above 0) and at least 10 points of
--- error rate; for a change made while an earlier change of the same flow was followed by a
--- rise (follows_changed_at), 10 points beyond that rise too (rise_beyond_earlier).
--- What the overview's "Changes followed by failures" lists, and what a digest of a period
--- reads (filter on changed_at). Same columns and order as change_impact.
+-- The changes after which a flow failed clearly more often, over every change:
+-- changes_followed_by_failures_between for all time (see it for the rule). Same columns and
+-- order as change_impact.
 -- @column account: The account label the run was given (--account; default 'default').
 -- @column flow_id: The flow whose runs failed more often.
 -- @column flow_name: Its current name (or its last known name once deleted).
@@ -34,7 +31,4 @@
 -- @column rise_beyond_earlier: rise_at_least minus the earlier change's (if any): the order.
 CREATE OR REPLACE VIEW changes_followed_by_failures AS
 SELECT *
-FROM change_impact
-WHERE rise_at_least > 0 AND rise >= 0.1
-  AND (follows_changed_at IS NULL OR rise_beyond_earlier >= 0.1)
-ORDER BY rise_beyond_earlier DESC, rise DESC, changed_at, flow_id, resource_id;
+FROM changes_followed_by_failures_between(TIMESTAMPTZ '-infinity', TIMESTAMPTZ 'infinity');
