@@ -4,6 +4,9 @@ burst 1,000, 300 requests/s), with every request counted by route.
 
     .venv/bin/python bench/bench_jobs.py [--size large] [--latency-ms 50] [--seed 1]
 
+After the night, the same night is run again into a copy of the database made before it,
+without reading jobs and open errors: the difference is what jobs cost a night.
+
 The simulator runs in its own process (`flowaudit simulate`), each extract in a child
 process of its own (its ru_maxrss is the whole run's peak: fetch and load). The requests
 by route are the simulator's own counters (`GET /_sim/counters`) around each run. CPU
@@ -18,6 +21,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,20 +37,29 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_extract import TOKEN, start_simulator  # noqa: E402
 
 
-def child(url: str, db: Path) -> dict:
-    """One flowaudit extract (default settings) into db; what it did, read back from it."""
+def child(url: str, db: Path, jobs: bool) -> dict:
+    """One flowaudit extract (default settings) into db; what it did, read back from it.
+    jobs False: the same run without reading jobs and open errors (for comparison)."""
+    from flowaudit import pipeline
     from flowaudit.config import resolve_settings
     from flowaudit.load.db import connect
-    from flowaudit.pipeline import run_extract
 
-    result = run_extract(resolve_settings({"db": db, "api_url": url}))
+    if not jobs:
+        fetch = pipeline._fetch
+
+        async def without_jobs(*args):  # the run's own _fetch, with no JobsRequest
+            return await fetch(*args[:8])
+
+        pipeline._fetch = without_jobs
+    result = pipeline.run_extract(resolve_settings({"db": db, "api_url": url}))
     con = connect(db, read_only=True)
     try:
-        read = con.execute(
+        rows = con.execute(
             "SELECT mode, complete, windows, pages, jobs_read, new_jobs, updated_jobs, error_flows, "
             "error_requests FROM job_reads WHERE run_id = ?",
             [result.run_id],
-        ).fetchall()[0]
+        ).fetchall()
+        read = rows[0] if rows else (None,) * 9
         stored = con.execute("SELECT count(*) FROM store.jobs").fetchall()[0][0]
     finally:
         con.close()
@@ -78,10 +91,10 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_child(url: str, db: Path) -> dict:
+def run_child(url: str, db: Path, *, jobs: bool = True) -> dict:
     started = time.monotonic()
     process = subprocess.run(
-        [sys.executable, __file__, "--child", "--url", url, "--db", str(db)],
+        [sys.executable, __file__, "--child", "--url", url, "--db", str(db), *([] if jobs else ["--no-jobs"])],
         capture_output=True, text=True, cwd=ROOT, env={**os.environ, "FLOWAUDIT_TOKEN": TOKEN},
     )  # fmt: skip
     if process.returncode != 0:
@@ -121,9 +134,10 @@ def main() -> None:
     parser.add_argument("--size", default="large")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--no-jobs", action="store_true")
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.url, Path(args.db))))
+        print(json.dumps(child(args.url, Path(args.db), not args.no_jobs)))
         return
 
     work = Path(tempfile.mkdtemp(prefix="bench-jobs-"))
@@ -135,6 +149,7 @@ def main() -> None:
         results["full"] = run_child(url, work / "a.duckdb")
         results["full"]["simulator_cpu_seconds"] = round(process_cpu(server.pid) - cpu, 2)
         results["full"]["requests_by_route"] = grouped(before, routes(url))
+        shutil.copyfile(work / "a.duckdb", work / "b.duckdb")  # the same night, without jobs
         advanced = httpx.post(
             url.replace("/v1", "/_sim/advance"), params={"hours": 24}, timeout=300
         )
@@ -143,6 +158,12 @@ def main() -> None:
         results["nightly"] = run_child(url, work / "a.duckdb")
         results["nightly"]["simulator_cpu_seconds"] = round(process_cpu(server.pid) - cpu, 2)
         results["nightly"]["requests_by_route"] = grouped(before_night, routes(url))
+        before_night, cpu = routes(url), process_cpu(server.pid)
+        results["nightly_without_jobs"] = run_child(url, work / "b.duckdb", jobs=False)
+        results["nightly_without_jobs"]["simulator_cpu_seconds"] = round(
+            process_cpu(server.pid) - cpu, 2
+        )
+        results["nightly_without_jobs"]["requests_by_route"] = grouped(before_night, routes(url))
     finally:
         server.terminate()
         server.wait()
