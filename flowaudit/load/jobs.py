@@ -163,16 +163,19 @@ def _save_job_lines(
             raise ApiContractError(
                 f"{path.name}: {missing} job(s) without an _id or a readable createdAt; nothing was loaded"
             )
-        before = _stored(con, account)
-        updated = fetch_sql_file(con, "load/jobs_update.sql", account=account, run_id=run_id)
-        run_sql_file(con, "load/jobs_insert.sql", account=account, run_id=run_id)
-        new = _stored(con, account) - before
+        since = con.execute("SELECT min(created_at) FROM staged_jobs").fetchall()[0][0]
+        updated = fetch_sql_file(
+            con, "load/jobs_update.sql", account=account, run_id=run_id, since=since
+        )
+        inserted = fetch_sql_file(
+            con, "load/jobs_insert.sql", account=account, run_id=run_id, since=since
+        )
     finally:
         con.execute("DROP TABLE IF EXISTS temp.staged_jobs")
     return {
-        "jobs_read": staged,
-        "new_jobs": new,
-        "updated_jobs": int(updated[0][0]) if updated else 0,
+        "jobs_read": int(staged),
+        "new_jobs": _changed(inserted),
+        "updated_jobs": _changed(updated),
     }
 
 
@@ -234,10 +237,9 @@ def _scalar(con: duckdb.DuckDBPyConnection, query: str, params: dict | None = No
     return int(con.execute(query, params or {}).fetchall()[0][0])
 
 
-def _stored(con: duckdb.DuckDBPyConnection, account: str) -> int:
-    return _scalar(
-        con, "SELECT count(*) FROM store.jobs WHERE account = $account", {"account": account}
-    )
+def _changed(rows: list[tuple]) -> int:
+    """The row count DuckDB answers an INSERT or UPDATE with."""
+    return int(rows[0][0]) if rows else 0
 
 
 # -- what the next run needs ------------------------------------------------------------
