@@ -58,6 +58,7 @@ class Settings:
     timeout: float = 30.0  # seconds: each request's whole deadline, answer body included
     max_attempts: int = 6
     audit_overlap_hours: float = 6.0
+    jobs_overlap_hours: float = 1.0  # how far before the jobs watermark a run re-reads jobs
     clock_tolerance_seconds: float = 300.0  # how far the API's clock may run ahead of ours
     max_run_minutes: float = 120.0  # the fetch of one run, at most
     max_response_mb: float = 64.0  # one API answer, compressed or not
@@ -105,6 +106,7 @@ _FLOAT_RANGES = {
     "rate": (0.001, 100_000.0),
     "timeout": (0.1, 3_600.0),
     "audit_overlap_hours": (0.0, 720.0),
+    "jobs_overlap_hours": (0.0, 720.0),
     "clock_tolerance_seconds": (0.0, 86_400.0),
     "max_run_minutes": (1.0, 10_080.0),
     "max_response_mb": (1.0, 4_096.0),
@@ -211,13 +213,15 @@ def _quoted(value: Any) -> str:
 
 def _check_together(settings: Settings, origins: dict[str, str]) -> None:
     """Rules between settings."""
-    if settings.audit_overlap_hours * 3600 < settings.clock_tolerance_seconds:
-        raise ConfigError(
-            f"audit_overlap_hours ({settings.audit_overlap_hours:g} h, {origins['audit_overlap_hours']}) "
-            f"must cover clock_tolerance_seconds ({settings.clock_tolerance_seconds:g} s, "
-            f"{origins['clock_tolerance_seconds']}): a run whose observation time was bounded "
-            "re-reads at least that much next time"
-        )
+    for overlap in ("audit_overlap_hours", "jobs_overlap_hours"):
+        hours = getattr(settings, overlap)
+        if hours * 3600 < settings.clock_tolerance_seconds:
+            raise ConfigError(
+                f"{overlap} ({hours:g} h, {origins[overlap]}) "
+                f"must cover clock_tolerance_seconds ({settings.clock_tolerance_seconds:g} s, "
+                f"{origins['clock_tolerance_seconds']}): a run whose observation time was bounded "
+                "re-reads at least that much next time"
+            )
 
 
 def find_config_file(explicit: Path | None, environ: dict[str, str]) -> Path | None:

@@ -2,7 +2,8 @@
 
 It builds the simulator's `small` account a few days in the past, extracts it, then lets a
 few simulated days go by with a run and a report after each, so the reports have history,
-drift, and a change no audit record explains. Everything stays in one demo folder."""
+drift, a change no audit record explains, and a mapping change that made a flow fail for
+a day. Everything stays in one demo folder."""
 
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ def run_demo(
     for day in range(1, days + 1):
         if day == 1:
             _name_a_flow_with_markup(account)
+            _break_the_busiest_flow(account)
         # The last day also makes one change that no audit record explains.
         account.advance(hours=24, silent_changes=1 if day == days else 0)
         index = _night(account, settings, on_run)
@@ -95,6 +97,15 @@ def _pin_first_night_as_approved(settings: Settings) -> None:
         pin_baseline(con, settings.account, "approved")
     finally:
         con.close()
+
+
+def _break_the_busiest_flow(account: SimulatedAccount) -> None:
+    """Someone edits the mapping of the busiest flow's import; its runs fail for 20 hours."""
+    from flowaudit.simulate.breaking import busiest_flow
+
+    with account.lock:
+        flow_id = busiest_flow(account)
+    account.make_breaking_change(flow_id, hours=20, error_share=0.85)
 
 
 def _name_a_flow_with_markup(account: SimulatedAccount) -> None:

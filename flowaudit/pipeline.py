@@ -42,7 +42,9 @@ from flowaudit.errors import (
 )
 from flowaudit.extract.client import ApiClient
 from flowaudit.extract.fetch import fetch_account
+from flowaudit.extract.jobs import JobsRequest
 from flowaudit.load.db import connect, describe_duckdb_error
+from flowaudit.load.jobs import jobs_plan
 from flowaudit.load.loader import load_staging
 from flowaudit.load.migrations import migrate
 from flowaudit.load.runs import audit_watermark, begin_run, fail_run, newest_audit_record
@@ -151,6 +153,7 @@ def _run_extract(settings, token, full, transport, progress, strategy, db_lock_w
             migrate(con, volatile_fields=settings.volatile_fields)
             store_rules(con, settings.account, RuleSet.from_settings(settings))
             watermark, distrusted = _trusted_watermark(con, settings, full, clock)
+            jobs = _jobs_plan(con, settings, full, clock)
             mode = "full" if watermark is None else "incremental"
             run_id = begin_run(con, settings.account, mode, __version__, distrusted_watermark=distrusted)
         finally:
@@ -161,8 +164,9 @@ def _run_extract(settings, token, full, transport, progress, strategy, db_lock_w
         try:
             try:
                 fetch_started = time.monotonic()
+                request = JobsRequest(jobs.since, jobs.jobs_per_hour, jobs.known_errors)
                 manifest = asyncio.run(
-                    _fetch(settings, token, transport, staging_root, watermark, progress, strategy, clock)
+                    _fetch(settings, token, transport, staging_root, watermark, progress, strategy, clock, request)
                 )
                 load_started = time.monotonic()
                 con = connect(db_path, wait_seconds=db_lock_wait, file_access=[staging_root])
@@ -172,6 +176,7 @@ def _run_extract(settings, token, full, transport, progress, strategy, db_lock_w
                         staging_root,
                         run_id,
                         volatile_fields=settings.volatile_fields,
+                        jobs_watermark_distrusted=jobs.distrusted is not None,
                     )
                 finally:
                     con.close()
@@ -226,6 +231,21 @@ def _trusted_watermark(
     return newest, watermark
 
 
+def _jobs_plan(con: duckdb.DuckDBPyConnection, settings: Settings, full: bool, clock: Callable[[], datetime]):
+    """Where this run's reading of jobs starts (pipeline docstring: a watermark in the future
+    is not trusted, as for the audit log)."""
+    limit = clock().astimezone(UTC) + timedelta(seconds=settings.clock_tolerance_seconds)
+    plan = jobs_plan(con, settings.account, overlap=timedelta(hours=settings.jobs_overlap_hours),
+                     latest_trusted=limit, full=full)  # fmt: skip
+    if plan.distrusted is not None:
+        log.warning(
+            "the stored jobs watermark %s is later than this machine's clock allows: not trusted; "
+            "re-reading jobs %s", f"{plan.distrusted:%Y-%m-%d %H:%M:%S}",
+            "from the beginning" if plan.since is None else f"from {plan.since:%Y-%m-%d %H:%M:%S} on",
+        )  # fmt: skip
+    return plan
+
+
 def _as_failure(exc: BaseException, termination: _Termination, db_path: Path) -> BaseException:
     """What ended the run, as the error to record and raise (never a bare library error)."""
     if termination.requested:
@@ -264,7 +284,7 @@ def _fresh_staging_dir(db_path: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir=db_path.parent))
 
 
-async def _fetch(settings, token, transport, staging_root, watermark, progress, strategy, clock):
+async def _fetch(settings, token, transport, staging_root, watermark, progress, strategy, clock, jobs=None):
     async with ApiClient(
         settings.api_url,
         token,
@@ -293,6 +313,7 @@ async def _fetch(settings, token, transport, staging_root, watermark, progress, 
                     strategy=strategy,
                     progress=progress,
                     clock_tolerance=timedelta(seconds=settings.clock_tolerance_seconds),
+                    jobs=jobs,
                 )
         except TimeoutError:
             raise ApiUnavailableError(client.deadline_message) from None

@@ -134,3 +134,12 @@ def test_the_new_limits_have_documented_defaults():
         settings.max_run_minutes,
         settings.max_response_mb,
     ) == (300.0, 120.0, 64.0)
+
+
+def test_jobs_overlap_hours_has_a_default_a_range_and_must_cover_the_clock_tolerance():
+    assert resolve_settings({}, environ={}).jobs_overlap_hours == 1.0
+    assert resolve_settings({}, environ={"FLOWAUDIT_JOBS_OVERLAP_HOURS": "24"}).jobs_overlap_hours == 24.0
+    with pytest.raises(ConfigError, match=r"jobs_overlap_hours: '1000' .*between 0 and 720"):
+        resolve_settings({}, environ={"FLOWAUDIT_JOBS_OVERLAP_HOURS": "1000"})
+    with pytest.raises(ConfigError, match=r"jobs_overlap_hours \(0 h, FLOWAUDIT_JOBS_OVERLAP_HOURS\) must cover"):
+        resolve_settings({}, environ={"FLOWAUDIT_JOBS_OVERLAP_HOURS": "0"})

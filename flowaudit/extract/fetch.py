@@ -26,6 +26,15 @@ from typing import Any
 from flowaudit import __version__
 from flowaudit.errors import FlowauditError, UsageError
 from flowaudit.extract.client import ApiClient
+from flowaudit.extract.jobs import (
+    FlowErrorCounts,
+    JobPager,
+    JobsRequest,
+    JobWindow,
+    flow_error_summary,
+    plan_job_windows,
+    same_error_state,
+)
 from flowaudit.extract.paging import MAX_AUDIT_PAGES, MAX_LISTING_PAGES, PagedResult, follow_pages
 from flowaudit.extract.retry import NotFoundError
 from flowaudit.extract.staging import LISTING_KINDS, StagingArea
@@ -67,8 +76,11 @@ async def fetch_account(
     clock_tolerance: timedelta = DEFAULT_CLOCK_TOLERANCE,
     max_listing_pages: int = MAX_LISTING_PAGES,
     max_audit_pages: int = MAX_AUDIT_PAGES,
+    jobs: JobsRequest | None = None,
 ) -> dict[str, Any]:
-    """Fetch the account into staging_dir; return the manifest (also written there)."""
+    """Fetch the account into staging_dir; return the manifest (also written there).
+
+    jobs: also read flow jobs and open-error summaries (extract/jobs.py); None: not."""
     if strategy not in STRATEGIES:
         raise UsageError(
             f"unknown audit strategy {strategy!r} (choose from: {', '.join(STRATEGIES)})"
@@ -81,9 +93,9 @@ async def fetch_account(
     with StagingArea(Path(staging_dir)) as staging, _cyclic_gc_paused():
         run = _AccountFetch(
             client, staging, progress or _no_progress, clock_tolerance,
-            max_listing_pages=max_listing_pages, max_audit_pages=max_audit_pages,
+            max_listing_pages=max_listing_pages, max_audit_pages=max_audit_pages, jobs=jobs,
         )  # fmt: skip
-        listings, audit = await run.everything(since, strategy)
+        listings, audit, job_part = await run.everything(since, strategy)
         assert run.observed_at is not None
         manifest = {
             "account": account,
@@ -93,6 +105,7 @@ async def fetch_account(
             "flowaudit_version": __version__,
             "listings": listings,
             "audit": audit,
+            **({"jobs": job_part} if job_part is not None else {}),
             "invalid_text": client.invalid_text - invalid_before,
             "requests": client.requests - requests_before,
             "retries": client.retries - retries_before,
@@ -140,7 +153,8 @@ class _AccountFetch:
     """The state of one fetch: the staging files, flow ids seen, the observation time."""
 
     def __init__(self, client: ApiClient, staging: StagingArea, progress: Progress,
-                 clock_tolerance: timedelta, *, max_listing_pages: int, max_audit_pages: int):  # fmt: skip
+                 clock_tolerance: timedelta, *, max_listing_pages: int, max_audit_pages: int,
+                 jobs: JobsRequest | None = None):  # fmt: skip
         self.client = client
         self.staging = staging
         self.progress = progress
@@ -152,10 +166,16 @@ class _AccountFetch:
         self.listings_done = asyncio.Event()
         self.observed_at: datetime | None = None
         self.clock: dict[str, Any] = {}
+        self.jobs = jobs
+        self.error_counts = FlowErrorCounts()
+        self.observed = asyncio.Event()
 
-    async def everything(self, since: datetime | None, strategy: str) -> tuple[dict, dict]:
-        listings, audit = await run_together([self.listings(), self.audit(since, strategy)])
-        return dict(zip(LISTING_KINDS, listings, strict=True)), audit
+    async def everything(self, since: datetime | None, strategy: str) -> tuple[dict, dict, dict | None]:
+        parts = [self.listings(), self.audit(since, strategy)]
+        if self.jobs is not None:
+            parts.append(self.job_part(self.jobs))
+        listings, audit, *job_part = await run_together(parts)
+        return dict(zip(LISTING_KINDS, listings, strict=True)), audit, (job_part or [None])[0]
 
     async def listings(self) -> list[dict[str, Any]]:
         try:
@@ -193,6 +213,7 @@ class _AccountFetch:
                 api_time(observed), self.tolerance.total_seconds(),
             )  # fmt: skip
         self.observed_at = observed
+        self.observed.set()
         return observed
 
     # -- listings ---------------------------------------------------------------------
@@ -204,11 +225,15 @@ class _AccountFetch:
             self.staging.write_listing(kind, records)
             if kind == "flows":
                 self.flow_ids.extend(record["_id"] for record in records)
+                self.error_counts.note(records)
             self.progress(("listing", kind, len(records)))
 
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        if kind == "flows" and self.jobs is not None:
+            params["includeErrorCounts"] = "true"  # numOpenError, lastErrorAt on each flow
         try:
             result = await follow_pages(
-                self.client, self.client.url_for(kind, {"limit": PAGE_LIMIT}), on_page,
+                self.client, self.client.url_for(kind, params), on_page,
                 endpoint=f"/{kind}", max_pages=self.max_listing_pages,
             )  # fmt: skip
         finally:
@@ -217,6 +242,72 @@ class _AccountFetch:
         log.info("listed %d %s in %d page(s)%s", result.records, kind, result.pages,
                  "" if result.complete else " (INCOMPLETE)")  # fmt: skip
         return {"complete": result.complete, "count": result.records, "pages": result.pages}
+
+    # -- jobs and open errors -----------------------------------------------------------
+
+    async def job_part(self, request: JobsRequest) -> dict[str, Any]:
+        """Jobs from request.since (None: all the API has) up to the observation time, and
+        the open-error summaries of flows whose errors changed."""
+        planned_end, _bounded = self.bounded(await self.client.wait_first_answer())
+
+        def on_page(records: list[dict[str, Any]]) -> None:
+            self.staging.write_jobs(records)
+            self.progress(("jobs", len(records)))
+
+        pager = JobPager(self.client, on_page)
+        planned = plan_job_windows(planned_end, request.since, parts=self._parts(),
+                                   jobs_per_hour=request.jobs_per_hour)  # fmt: skip
+
+        async def tail() -> list[dict[str, Any]]:
+            await self.observed.wait()
+            assert self.observed_at is not None
+            if self.observed_at <= planned_end:
+                return []
+            return [await pager.window(JobWindow(planned_end, self.observed_at))]
+
+        windows, tail_windows, errors = await run_together([
+            run_together([pager.window(window) for window in planned]), tail(),
+            self.open_errors(request),
+        ])  # fmt: skip
+        windows = windows + tail_windows
+        gaps = [f"/jobs from {w['from'] or 'the beginning'} to {w['to']}: {gap}"
+                for w in windows for gap in w["gaps"]]  # fmt: skip
+        records = sum(window["records"] for window in windows)
+        log.info("read %d job(s) in %d window(s)", records, len(windows))
+        assert self.observed_at is not None
+        return {
+            "mode": "full" if request.since is None else "incremental",
+            "complete": all(w["complete"] for w in windows) and not gaps,
+            "gaps": gaps,
+            "from": None if request.since is None else api_time(request.since),
+            "to": api_time(self.observed_at),
+            "records": records,
+            "windows": windows,
+            "errors": errors,
+        }
+
+    async def open_errors(self, request: JobsRequest) -> dict[str, Any]:
+        """Summaries of the flows whose open errors differ from what the database holds."""
+        await self.flows_listed.wait()
+        lines, ask = [], []
+        for flow_id, listed in self.error_counts.counts.items():
+            if same_error_state(listed, request.known_errors.get(flow_id)):
+                continue
+            if listed[0] == 0:  # none open: nothing to ask
+                lines.append({"_flowId": flow_id, "numOpenError": 0, "lastErrorAt": listed[1], "flowErrors": []})
+            else:
+                ask.append(flow_id)
+        self.staging.write_flow_errors(lines)
+        summaries = await run_together([flow_error_summary(self.client, flow_id) for flow_id in ask])
+        asked = []
+        for flow_id, summary in zip(ask, summaries, strict=True):
+            if summary is None:
+                continue
+            count, last = self.error_counts.counts[flow_id]
+            asked.append({"_flowId": flow_id, "numOpenError": count, "lastErrorAt": last, "flowErrors": summary})
+        self.staging.write_flow_errors(asked)
+        log.info("read the open errors of %d flow(s); %d had none", len(asked), len(lines))
+        return {"flows": len(lines) + len(asked), "requests": len(ask)}
 
     # -- audit ------------------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """The extract side of the staging area (docs/architecture.md, "extract -> load").
 
-A fresh directory holding one NDJSON file per listing plus `audit.ndjson`, every record
-exactly as received (re-serialized compact), and `manifest.json`, written last and
-atomically: a staging area without a manifest is an unfinished fetch and is never loaded."""
+A fresh directory holding one NDJSON file per listing plus `audit.ndjson`, `jobs.ndjson`
+and `flow_errors.ndjson`, every record exactly as received (re-serialized compact), and
+`manifest.json`, written last and atomically: a staging area without a manifest is an
+unfinished fetch and is never loaded. The loader takes these file names from here."""
 
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from flowaudit.registry import LISTINGS
 
 LISTING_KINDS = LISTINGS  # one file per listing of the resource registry
 AUDIT_FILE = "audit.ndjson"
+JOBS_FILE = "jobs.ndjson"  # flow jobs as /v1/jobs gave them, each once
+# One line per flow whose open errors were read: {"_flowId", "numOpenError", "lastErrorAt",
+# "flowErrors": [{"_expOrImpId", "numError"}]} (the listing's counts, the summary's steps).
+FLOW_ERRORS_FILE = "flow_errors.ndjson"
 MANIFEST_FILE = "manifest.json"
 
 
@@ -45,7 +50,7 @@ class StagingArea:
                 raise StagingWriteError(
                     f"staging directory {self.directory} already holds a finished fetch"
                 )
-            for name in (*(listing_file(kind) for kind in LISTING_KINDS), AUDIT_FILE):
+            for name in (*(listing_file(kind) for kind in LISTING_KINDS), AUDIT_FILE, JOBS_FILE, FLOW_ERRORS_FILE):
                 self._files[name] = open(self.directory / name, "wb")  # closed in close()
         except OSError as exc:
             with contextlib.suppress(StagingWriteError):
@@ -81,6 +86,14 @@ class StagingArea:
     def write_audit(self, records: list[dict[str, Any]]) -> None:
         """Append a page of audit records."""
         self._append(AUDIT_FILE, records)
+
+    def write_jobs(self, records: list[dict[str, Any]]) -> None:
+        """Append a page of jobs."""
+        self._append(JOBS_FILE, records)
+
+    def write_flow_errors(self, lines: list[dict[str, Any]]) -> None:
+        """Append flows' open-error summaries."""
+        self._append(FLOW_ERRORS_FILE, lines)
 
     def write_manifest(self, manifest: dict[str, Any]) -> Path:
         """Flush every data file, then write manifest.json atomically (the fetch is done)."""

@@ -19,6 +19,7 @@ from flowaudit.config import DEFAULT_VOLATILE_FIELDS
 from flowaudit.errors import DatabaseError, FlowauditError
 from flowaudit.load.audit import save_audit, save_audit_windows
 from flowaudit.load.db import current_path, describe_duckdb_error, run_sql_file
+from flowaudit.load.jobs import save_jobs
 from flowaudit.load.rebuild_pool import RebuildPool
 from flowaudit.load.runs import rollback, run_account, utc_now
 from flowaudit.load.staging_reader import AUDIT_FILE, StagingError, read_manifest
@@ -46,10 +47,12 @@ def load_staging(
     run_id: int,
     *,
     volatile_fields: Iterable[str] = DEFAULT_VOLATILE_FIELDS,
+    jobs_watermark_distrusted: bool = False,
 ) -> dict[str, Any]:
     """Load a finished fetch into the store for run_id (a `running` run); return its counts.
 
-    Manages its own BEGIN/COMMIT: call it with no transaction open."""
+    Manages its own BEGIN/COMMIT: call it with no transaction open. jobs_watermark_distrusted:
+    the run did not trust the stored jobs watermark (its complete reading replaces it)."""
     staging_dir = Path(staging_dir)
     manifest = read_manifest(staging_dir)
     account, status = run_account(con, run_id)
@@ -72,7 +75,8 @@ def load_staging(
             laps.lap("read_listings")
             con.execute("BEGIN TRANSACTION")
             began = True
-            counts = _load(con, staging_dir, manifest, hashers, account, run_id, laps, pool)
+            counts = _load(con, staging_dir, manifest, hashers, account, run_id, laps, pool,
+                           jobs_watermark_distrusted)  # fmt: skip
             con.execute("COMMIT")
         except BaseException:
             if began:
@@ -128,7 +132,8 @@ def _early_pool(staging_dir: Path, hashers: Hashers) -> RebuildPool | None:
 
 
 def _load(
-    con, staging_dir, manifest, hashers: Hashers, account, run_id, laps: _Laps, pool: RebuildPool | None
+    con, staging_dir, manifest, hashers: Hashers, account, run_id, laps: _Laps, pool: RebuildPool | None,
+    jobs_distrusted: bool = False,
 ) -> dict[str, Any]:
     counts: dict[str, Any] = {}
     counts.update(save_audit(con, staging_dir / AUDIT_FILE, account=account, run_id=run_id))
@@ -142,6 +147,10 @@ def _load(
     counts["unexplained_changes"] = rebuilt["unexplained_changes"]
     counts["unreplayable_changes"] = rebuilt["unreplayable_changes"]
     laps.lap("history")
+    counts.update(save_jobs(con, staging_dir, manifest.raw, account=account, run_id=run_id,
+                            observed_at=manifest.observed_at, watermark_distrusted=jobs_distrusted))  # fmt: skip
+    if "jobs" in manifest.raw:
+        laps.lap("jobs")
     log.debug("load stages (seconds): %s", laps.seconds)
     counts["load_seconds"] = laps.seconds
     counts["invalid_text"] = int(manifest.raw.get("invalid_text") or 0)

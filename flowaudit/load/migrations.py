@@ -36,6 +36,7 @@ MIGRATIONS: tuple[str, ...] = (
     "0007_clock",
     "0008_evidence",
     "0009_speed",
+    "0011_jobs",
 )
 # Migrations after which every account's history is rebuilt from observations and audit
 # records (the rebuild is Python: it cannot be a SQL file).

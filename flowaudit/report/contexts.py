@@ -6,8 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flowaudit.report.filters import is_long
+
+if TYPE_CHECKING:
+    from flowaudit.report.health import HealthChart
+    from flowaudit.report.impact import FailureList
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,7 @@ class IndexPage:
     history_links: tuple[Link, ...]
     flow_links: tuple[Link, ...]
     clock_notes: tuple[str, ...] = ()  # a server clock far ahead, a watermark not trusted
+    failures: FailureList | None = None  # changes followed by failures (report/impact.py)
 
 
 @dataclass(frozen=True)
@@ -231,3 +237,4 @@ class FlowPage:
     changes: ChangeTable
     left_out: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    health: HealthChart | None = None  # runs per day beside the changes (report/health.py)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
@@ -20,6 +20,14 @@ from flowaudit.report.change_pages import changes_from_json
 from flowaudit.report.change_table import change_table, script_json, with_current_names
 from flowaudit.report.contexts import FlowPage, FlowVersion, Step
 from flowaudit.report.display import flow_file_name, shown_document
+from flowaudit.report.health import (
+    HealthRow,
+    build_health_chart,
+    chart_period,
+    fetch_flow_health,
+    health_key,
+    steps_changes,
+)
 from flowaudit.report.masking import display_document, display_value, is_secret_key, load_shown_json
 from flowaudit.report.queries import report_rows
 from flowaudit.report.reuse import page_key
@@ -51,6 +59,7 @@ class FlowData:
     events: list[tuple]  # change_table.SHOWN_COLUMNS rows, newest first (at most MAX_FLOW_EVENTS)
     total_events: int
     changes: dict[str, list[tuple]]
+    health: list[HealthRow] = field(default_factory=list)  # runs per day (report/health.py)
 
 
 class FlowUnit:
@@ -58,14 +67,22 @@ class FlowUnit:
 
     def plan(self, con: duckdb.DuckDBPyConnection, site: Site) -> list[PagePlan]:
         content = dict(report_rows(con, "flow_keys", account=site.account, shown=MAX_FLOW_EVENTS))
+        # The run charts (report/health.py) are part of what a page shows.
+        first_day, last_day = chart_period(site.data_as_of or site.now)
+        health = fetch_flow_health(con, site.account, first_day, last_day)
         plans = []
         for flow_id in site.flow_ids():
             path = f"flows/{flow_file_name(flow_id)}"
             title = f"Flow {site.name_of('flow', flow_id)}"
-            plans.append(PagePlan(path, title, page_key(site.salt, path, title, content.get(flow_id)), flow_id))
+            key = page_key(site.salt, path, title, content.get(flow_id),
+                           health_key(health.get(flow_id, []), first_day, last_day))  # fmt: skip
+            plans.append(PagePlan(path, title, key, flow_id))
         return plans
 
     def fetch(self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]) -> Iterator[tuple[PagePlan, FlowData]]:
+        health: dict[str, list[HealthRow]] = {}
+        if pages:
+            health = fetch_flow_health(con, site.account, *chart_period(site.data_as_of or site.now))
         for start in range(0, len(pages), FLOWS_PER_FETCH):
             batch = pages[start : start + FLOWS_PER_FETCH]
             flow_ids = [page.args for page in batch]
@@ -84,7 +101,8 @@ class FlowUnit:
             for page in batch:
                 shown = events.get(page.args, [])
                 yield page, FlowData(versions.get(page.args, []), shown, totals.get(page.args, 0),
-                                     {e[0]: changes.get(e[0], []) for e in shown})  # fmt: skip
+                                     {e[0]: changes.get(e[0], []) for e in shown},
+                                     health.get(page.args, []))  # fmt: skip
 
     def build(self, site: Site, page: PagePlan, data: FlowData) -> FlowPage:
         flow_id = page.args
@@ -108,6 +126,10 @@ class FlowUnit:
                 "are on the monthly history pages."
             )
         doc = current if isinstance(current, dict) else {}
+        chart = None
+        if data.health:
+            chart = build_health_chart(data.health, *chart_period(site.data_as_of or site.now), timeline,
+                                       steps_changes(data.events))  # fmt: skip
         return FlowPage(
             page=site.page(page.title, page.root, reusable=True),
             flow_id=flow_id,
@@ -122,6 +144,7 @@ class FlowUnit:
             version_data=script_json(_version_data(versions, patches)) if current is not None else "",
             changes=change_table("flow-changes", data.events, data.changes, site, root=page.root),
             left_out=left_out,
+            health=chart,
         )
 
 

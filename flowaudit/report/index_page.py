@@ -15,6 +15,7 @@ import duckdb
 from flowaudit.registry import RESOURCE_TYPES
 from flowaudit.report.contexts import IndexPage, Ranked, RunSummary
 from flowaudit.report.display import bar_chart, flow_href
+from flowaudit.report.impact import build_failures, fetch_failures
 from flowaudit.report.queries import report_frame
 from flowaudit.report.site import Site
 from flowaudit.report.units import PagePlan
@@ -30,6 +31,7 @@ class IndexData:
     top_people: list[tuple[str, int]]
     windows: list[tuple[datetime | None, datetime]]  # audit windows known complete
     oldest_record: datetime | None
+    failures: Any = None  # impact.fetch_failures: changes followed by failures, or None
 
 
 class IndexUnit:
@@ -60,6 +62,7 @@ class IndexUnit:
             top_people=list(report_frame(con, "top_people", limit=10, **window).iter_rows()),
             windows=list(report_frame(con, "audit_coverage", account=account).iter_rows()),
             oldest_record=oldest,
+            failures=fetch_failures(con, account, site.data_as_of),
         )
         for page in pages:
             yield page, data
@@ -90,6 +93,7 @@ class IndexUnit:
             clock_notes=clock_notes(site),
             history_links=site.history_links(),
             flow_links=tuple(site.flow_link(fid, "") for fid in site.flow_ids()),
+            failures=build_failures(*data.failures) if data.failures is not None else None,
         )
 
 

@@ -22,6 +22,7 @@ from flowaudit.simulate.day import advance_day
 from flowaudit.simulate.history import generate_history, new_rng
 from flowaudit.simulate.http_types import SimRequest, SimResponse
 from flowaudit.simulate.ids import IdMaker
+from flowaudit.simulate.jobs import JobBook
 from flowaudit.simulate.limits import FaultInjector, LeakyBucket
 from flowaudit.simulate.options import IN_PROCESS_BASE_URL, SimulatorOptions, size_profile
 from flowaudit.simulate.store import KIND_OF_TYPE, KINDS, Store
@@ -33,6 +34,8 @@ _SNAPSHOT_SIZES = ("small", "medium")
 
 class SimulatedAccount:
     """An integrator.io account in memory, serving the API of the reference."""
+
+    jobs: JobBook  # its flows' runs and open errors (set by generate)
 
     def __init__(self, *, store: Store, activity: Activity, size: str, seed: int, token: str,
                  options: SimulatorOptions, now_ms: int):  # fmt: skip
@@ -65,6 +68,9 @@ class SimulatedAccount:
         start_ms = now_ms - options.history_days * DAY_MS
         users = make_users(rng, profile.users, ids, start_ms - 90 * DAY_MS)
         store = Store(ids, users, keep_snapshots=size in _SNAPSHOT_SIZES)
+        jobs = JobBook(store, f"flowaudit-simulator:{seed}:{size}:jobs", breaking_share=options.breaking_share,
+                       retention_days=options.job_retention_days, time_resolution_ms=options.job_time_resolution_ms)
+        store.watchers.append(jobs.written)
         systems = rng.sample(SYSTEMS, profile.systems)
         activity = Activity(store, rng, systems)
         # Generation allocates millions of small objects that all stay alive: the cyclic
@@ -78,8 +84,10 @@ class SimulatedAccount:
                 gc.enable()
         gc.freeze()  # and keep them out of later collections while serving
         activity.rng = new_rng(seed, size, "advance")
-        return cls(store=store, activity=activity, size=size, seed=seed, token=token,
-                   options=options, now_ms=now_ms)  # fmt: skip
+        account = cls(store=store, activity=activity, size=size, seed=seed, token=token,
+                      options=options, now_ms=now_ms)  # fmt: skip
+        account.jobs = jobs
+        return account
 
     # --- the clock ---
     @property
@@ -138,6 +146,20 @@ class SimulatedAccount:
         with self.lock:
             state = self.store.state_at(parse_any_time(when))
             return json.loads(json.dumps(state))
+
+    @property
+    def breakages(self) -> list[dict]:
+        """Ground truth: the changes that made their flows' runs fail for a while."""
+        with self.lock:
+            return [breakage.as_dict() for breakage in self.jobs.breakages]
+
+    def make_breaking_change(self, flow_id: str, *, hours: float = 24.0, error_share: float = 0.8) -> dict:
+        """Edit the mapping of flow_id's last import now (through the UI, audited) so that the
+        flows using it fail at error_share for hours; returns the breakage."""
+        from flowaudit.simulate.breaking import break_flow
+
+        with self.lock:
+            return break_flow(self, flow_id, hours=hours, error_share=error_share).as_dict()
 
     @property
     def counters(self) -> dict:

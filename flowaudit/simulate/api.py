@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
-from flowaudit.simulate import flow_writes
+from flowaudit.simulate import flow_writes, jobs_api
 from flowaudit.simulate.audit_query import (
     ACTIONS,
     RESOURCE_TYPES,
@@ -117,6 +117,9 @@ def _route(account: SimulatedAccount, request: SimRequest) -> SimResponse:
     if parts == ["audit"]:
         _allow(method, "GET")
         return _audit(account, request, params, _audit_filter(params, allow_resource=True))
+    if parts == ["jobs"]:
+        _allow(method, "GET")
+        return jobs_api.jobs(account, params)
     if not parts or parts[0] not in KINDS:
         raise ApiError(404, "not_found", "Not found.")
     kind = parts[0]
@@ -147,6 +150,12 @@ def _route(account: SimulatedAccount, request: SimRequest) -> SimResponse:
             return _created(account, flow_writes.clone(account, flow_id, _body(request)))
         job_id = flow_writes.run(account, flow_id, _body(request, required=False))
         return _json(201, json.dumps({"_jobId": job_id}).encode())
+    if kind == "flows" and parts[-1] == "errors" and len(parts) in (3, 4):
+        _allow(method, "GET")
+        flow_id = _existing(account, kind, rid)
+        if len(parts) == 3:
+            return jobs_api.flow_errors(account, flow_id)
+        return jobs_api.step_errors(account, request, flow_id, parts[2], params)
     raise ApiError(404, "not_found", "Not found.")
 
 
@@ -235,7 +244,10 @@ def _list(account: SimulatedAccount, request: SimRequest, kind: str, params: dic
     after = _decode_cursor(params, kind)
     start = bisect.bisect_right(ids, after) if after is not None else 0
     page = ids[start : start + limit]
-    body = b"[" + b",".join(store.doc_bytes(kind, rid) for rid in page) + b"]"
+    if kind == "flows" and params.get("includeErrorCounts") == "true":
+        body = b"[" + b",".join(jobs_api.with_error_counts(account, page)) + b"]"
+    else:
+        body = b"[" + b",".join(store.doc_bytes(kind, rid) for rid in page) + b"]"
     extra = []
     if start + limit < len(ids):
         extra.append(_link(account, request, params, _encode_cursor(kind, page[-1])))

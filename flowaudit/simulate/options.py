@@ -59,6 +59,12 @@ class SimulatorOptions:
     forbidden_code: str = "forbidden"
     forbidden_tokens: tuple[str, ...] = ()  # tokens that exist but get 403 everywhere
     forbidden_kinds: tuple[str, ...] = ()  # e.g. ("connections",): a Custom-scope token
+    # Jobs (flowaudit.simulate.jobs): how long /v1/jobs keeps them, the share of mapping and
+    # step changes that break their flows for a while, and the precision of their times
+    # (1000: whole seconds, so that many jobs share a createdAt; at most a minute).
+    job_retention_days: int = 30
+    breaking_share: float = 0.02
+    job_time_resolution_ms: int = 1
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None:
@@ -74,6 +80,8 @@ class SimulatorOptions:
             raise UsageError("the rate limit needs a burst >= 1 and a refill rate > 0")
         if self.latency_ms < 0 or self.history_days < 1 or self.audit_retention_days < 1:
             raise UsageError("latency, history days and retention days must be positive")
+        if not 0.0 <= self.breaking_share <= 1.0 or self.job_retention_days < 1 or not 1 <= self.job_time_resolution_ms <= 60_000:
+            raise UsageError("breaking_share must be between 0 and 1, job retention positive, job time resolution 1-60000 ms")
         if not 1 <= self.default_limit <= self.max_limit:
             raise UsageError("default_limit must be between 1 and max_limit")
 

@@ -134,6 +134,9 @@ class Store:
         self.audit = AuditLog(users)
         self.silent_change_log: list[dict] = []
         self.flows_using_step: dict[str, dict[str, None]] = {}  # export/import id -> flow ids
+        # Called after every create, update and delete as (kind, id, ms, document after or
+        # None, audit row or None): what follows the account's writes (its jobs) hooks in here.
+        self.watchers: list = []
         self._doc_bytes: dict[str, dict[str, bytes]] = {kind: {} for kind in KINDS}
 
     # --- reading ---
@@ -160,8 +163,8 @@ class Store:
         self.truth[kind][rid] = [(ms, OP_CREATE, doc, doc)]
         if kind == "flows":
             self._index_steps(rid, None, doc)
-        if audited:
-            self._audit(kind, rid, source, "create", ms, user, (), None)
+        row = self._audit(kind, rid, source, "create", ms, user, (), None) if audited else None
+        self._tell(kind, rid, ms, doc, row)
         return doc
 
     def update(
@@ -204,14 +207,16 @@ class Store:
         self.truth[kind][rid].append((ms, OP_UPDATE, truth_changes, self._snap(doc)))
         if kind == "flows" and any(change[0] in STEP_FIELDS for change in applied_changes):
             self._index_steps(rid, before, doc)
+        row = None
         if audited:
-            self._audit(kind, rid, source, "update", ms, user, applied_changes, None)
+            row = self._audit(kind, rid, source, "update", ms, user, applied_changes, None)
         else:
             # A silent change: what an audit record would have said, kept for tests and demos.
             self.silent_change_log.append(
                 {"time": stamp, "resourceType": TYPE_OF_KIND[kind], "_resourceId": rid,
                  "fieldChanges": _field_changes(applied_changes)}
             )
+        self._tell(kind, rid, ms, doc, row)
         return applied_changes
 
     def touch(self, kind: str, rid: str, path: str, value: Any, ms: int) -> None:
@@ -230,7 +235,8 @@ class Store:
         self.truth[kind][rid].append((ms, OP_DELETE, None, None))
         if kind == "flows":
             self._index_steps(rid, doc, None)
-        self._audit(kind, rid, source, "delete", ms, user, (), doc.get("name", ""))
+        row = self._audit(kind, rid, source, "delete", ms, user, (), doc.get("name", ""))
+        self._tell(kind, rid, ms, None, row)
         return doc
 
     def _snap(self, doc: dict) -> dict | None:
@@ -240,9 +246,14 @@ class Store:
         self.current[kind][rid] = doc
         self._doc_bytes[kind].pop(rid, None)
 
-    def _audit(self, kind, rid, source, event, ms, user, changes, deleted_name) -> None:
+    def _audit(self, kind, rid, source, event, ms, user, changes, deleted_name) -> tuple:
         row = (self.ids.new(ms), TYPE_OF_KIND[kind], rid, source, event, ms, user, changes, deleted_name)
         self.audit.add(row)
+        return row
+
+    def _tell(self, kind: str, rid: str, ms: int, doc: dict | None, row: tuple | None) -> None:
+        for watcher in self.watchers:
+            watcher(kind, rid, ms, doc, row)
 
     def _index_steps(self, flow_id: str, before: dict | None, after: dict | None) -> None:
         old_steps = _all_steps(before) if before is not None else []

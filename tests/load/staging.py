@@ -27,11 +27,16 @@ def write_staging(
     audit_from: str | None = None,
     audit_windows: list[dict[str, Any]] | None = None,
     audit_gaps: tuple[str, ...] = (),
+    jobs: list[dict[str, Any]] | None = None,
+    jobs_from: str | None = None,
+    jobs_gaps: tuple[str, ...] = (),
+    flow_errors: list[dict[str, Any]] | None = None,
     **listings: list[dict[str, Any]],
 ) -> Path:
     """A finished fetch in `directory`: one NDJSON file per listing, audit, manifest. The
     audit is one complete window [audit_from, observed_at) unless audit_windows are given;
-    audit_gaps make it incomplete."""
+    audit_gaps make it incomplete. jobs (and flow_errors): the fetch read jobs too, in one
+    window [jobs_from, observed_at), incomplete with jobs_gaps."""
     directory.mkdir(parents=True, exist_ok=True)
     for name in LISTINGS:
         lines = "".join(json.dumps(doc) + "\n" for doc in listings.get(name, []))
@@ -68,6 +73,23 @@ def write_staging(
         "requests": 7,
         "retries": 1,
     }
+    if jobs is not None:
+        (directory / "jobs.ndjson").write_text("".join(json.dumps(j) + "\n" for j in jobs), encoding="utf-8")
+        errors = flow_errors or []
+        (directory / "flow_errors.ndjson").write_text(
+            "".join(json.dumps(e) + "\n" for e in errors), encoding="utf-8"
+        )
+        manifest["jobs"] = {
+            "mode": "full" if jobs_from is None else "incremental",
+            "complete": not jobs_gaps,
+            "gaps": list(jobs_gaps),
+            "from": jobs_from,
+            "to": observed_at,
+            "records": len(jobs),
+            "windows": [{"from": jobs_from, "to": observed_at, "records": len(jobs), "pages": 1,
+                         "complete": not jobs_gaps, "gaps": list(jobs_gaps)}],
+            "errors": {"flows": len(errors), "requests": len(errors)},
+        }
     (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return directory
 
@@ -120,3 +142,15 @@ def resource(resource_id: str, name: str, **fields: Any) -> dict:
         "lastModified": "2025-01-01T00:00:00.000Z",
         **fields,
     }
+
+
+def job(job_id: str, flow_id: str, created: str, *, status: str = "completed", errors: int = 0,
+        ended: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A flow job shaped like the API's."""
+    doc: dict[str, Any] = {"_id": job_id, "type": "flow", "_flowId": flow_id, "status": status,
+                           "createdAt": created, "startedAt": created, "numSuccess": 10,
+                           "numError": errors, "numIgnore": 0, "lastModified": ended or created}
+    if status in ("completed", "failed", "canceled"):
+        doc["endedAt"] = ended or created
+    doc.update(extra)
+    return doc

@@ -52,6 +52,8 @@ def _write_back_the_earlier_schema(db: Path) -> None:
     for table in ("resource_versions", "observations", "version_changes", "unexplained_changes", "step_connections"):
         con.execute(f"DROP TABLE store.{table}")
     con.execute("ALTER TABLE store.earlier_versions RENAME TO resource_versions")
+    for table in ("jobs", "job_windows", "job_reads", "job_watermarks", "open_errors"):  # 0011
+        con.execute(f"DROP TABLE store.{table}")
     for column in ("observed_from", "clock", "watermark_distrusted", "api_url"):  # 0006, 0007, 0008
         con.execute(f"ALTER TABLE store.runs DROP COLUMN {column}")
     for table in ("hash_chain", "history_seals", "rules", "approvals", "drift_items"):  # 0008

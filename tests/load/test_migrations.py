@@ -36,6 +36,13 @@ PUBLIC_VIEWS = {
     "change_approvals",
     "drift_register",
     "hash_chain",
+    # jobs and open errors (migration 0011)
+    "jobs",
+    "flow_health_daily",
+    "change_impact",
+    "changes_followed_by_failures",
+    "open_errors",
+    "job_reads",
 }
 PUBLIC_MACROS = {
     "flows_as_of",
@@ -48,6 +55,8 @@ PUBLIC_MACROS = {
     "events_between",
     "drift_from_baseline",
     "audit_coverage",
+    "change_impact_within",
+    "changes_followed_by_failures_between",
 }
 
 

@@ -16,8 +16,9 @@ from flowaudit.simulate import SimulatedAccount
 RUN_BOOKKEEPING = {"run_id", "first_run_id", "last_run_id", "absent_run_id", "applied_at"}
 # Per-run evidence: what each run read and sealed, and the rules it ran with (when).
 NOT_COMPARED_TABLES = {
-    "runs", "audit_windows", "schema_migrations", "meta", "hash_chain", "history_seals", "rules",
-}
+    "runs", "audit_windows", "job_windows", "job_reads", "schema_migrations", "meta", "hash_chain",
+    "history_seals", "rules",
+}  # fmt: skip
 
 
 def extract(db: Path, account: SimulatedAccount, *, full: bool = False, **flags: Any) -> RunResult:

@@ -104,3 +104,26 @@ def test_a_person_opens_the_demo_clicks_through_and_filters(browser_page, demo_o
     page.locator("#drift th.sortable").first.click()
 
     assert problems == []
+
+
+def test_the_runs_chart_renders_in_chromium_with_no_console_error(browser_page, demo_out: Path):
+    page, problems = browser_page
+    con = duckdb.connect(str(demo_out / "demo.duckdb"), read_only=True)
+    try:
+        (flow_id,) = con.execute("SELECT flow_id FROM changes_followed_by_failures LIMIT 1").fetchall()[0]
+    finally:
+        con.close()
+    page.goto((demo_out / "reports" / "latest" / "index.html").as_uri())
+    page.locator("#failures-table tbody tr[data-row] a").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/flows/{flow_id}.html")
+    chart = page.locator("#health svg.health-chart")
+    assert chart.is_visible()
+    box = chart.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 100
+    # Bars are drawn: the failing day's red part has a height on screen.
+    red = page.locator("#health g.day rect.errors")
+    heights = [red.nth(i).bounding_box()["height"] for i in range(red.count())]
+    assert red.count() == 30 and max(heights) > 10
+    assert page.locator("#health g.mark").count() >= 1
+    assert problems == []

@@ -87,15 +87,16 @@ def test_a_month_shows_its_records_with_the_names_of_their_time(store_path: Path
 
 
 def test_a_carried_over_page_is_the_page_a_fresh_rendering_draws(demo_out: Path, tmp_path: Path):
-    """Every page of the demo's last night, most of them carried over from the nights
-    before, equals the same page drawn afresh from the same database."""
+    """Every page of the demo's last night, many of them carried over from the nights
+    before, equals the same page drawn afresh from the same database. (A flow that ran in
+    the last 30 days is drawn anew each night: its run chart moves with the date.)"""
     reports = demo_out / "reports"
     latest = reports / "latest"
     nights = sorted(p for p in reports.iterdir() if p.name != "latest")
     last, before = nights[-1], nights[-2]
     pages = sorted(str(p.relative_to(last)) for p in last.rglob("*.html"))
     carried = [p for p in pages if (before / p).exists() and (last / p).stat().st_ino == (before / p).stat().st_ino]
-    assert len(carried) > len(pages) // 2 and len(carried) < len(pages)  # both kinds are compared
+    assert len(pages) // 4 < len(carried) < len(pages)  # both kinds are compared
     generated = LexborHTMLParser((latest / "index.html").read_text()).css_first("p.meta").text()
     now = datetime.strptime(generated.split("generated ")[1].strip(), "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
     fresh = render_reports(demo_out / "demo.duckdb", tmp_path / "fresh", Settings(), now=now).parent

@@ -1,0 +1,35 @@
+-- change_impact_within over every change, with the default windows: the flow's error rate
+-- in the 7 days before each change and in the 24 hours after it (see change_impact_within
+-- for every column). Ordered by how much the rate rose, the likeliest breaking changes
+-- first. Over a long history, a period of change_impact_within answers faster.
+-- @column account: The account label the run was given (--account; default 'default').
+-- @column flow_id: The flow whose runs are counted.
+-- @column flow_name: Its current name (or its last known name once deleted).
+-- @column changed_at: When the change took effect (UTC).
+-- @column resource_type: What changed: 'flow', 'export' or 'import'.
+-- @column resource_id: The id of what changed.
+-- @column resource_name: Its name in the version the change made.
+-- @column version: The version the change made.
+-- @column event_id: The audit record that made the change; NULL when unexplained.
+-- @column label: 'explained', 'system' or 'unexplained'.
+-- @column user_name: Who made it.
+-- @column user_email: Their e-mail address.
+-- @column source: Where it came from, lower case ('ui', 'api', 'system', ...).
+-- @column fields: The field paths the change changed, sorted.
+-- @column window_before_hours: 168 (7 days).
+-- @column window_after_hours: 24.
+-- @column runs_before: Runs of the flow counted in the 7 days before the change.
+-- @column runs_with_errors_before: Of those, runs that failed or had error records.
+-- @column error_rate_before: runs_with_errors_before / runs_before; NULL with no run.
+-- @column runs_after: Runs of the flow counted in the 24 hours after the change.
+-- @column runs_with_errors_after: Of those, runs that failed or had error records.
+-- @column error_rate_after: runs_with_errors_after / runs_after; NULL with no run.
+-- @column rise: error_rate_after - error_rate_before.
+-- @column rise_at_least: The rise at 95% confidence (see change_impact_within).
+-- @column follows_changed_at: When an earlier change of the same flow, at most 24 hours
+--    before, was followed by a rise beyond noise; NULL otherwise.
+-- @column follows_event_id: That earlier change's audit record (NULL if unexplained).
+-- @column rise_beyond_earlier: rise_at_least minus the earlier change's (if any): the order.
+CREATE OR REPLACE VIEW change_impact AS
+SELECT *
+FROM change_impact_within(TIMESTAMPTZ '-infinity', TIMESTAMPTZ 'infinity', INTERVAL 7 DAY, INTERVAL 1 DAY);

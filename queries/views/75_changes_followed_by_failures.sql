@@ -1,0 +1,34 @@
+-- The changes after which a flow failed clearly more often, over every change:
+-- changes_followed_by_failures_between for all time (see it for the rule). Same columns and
+-- order as change_impact.
+-- @column account: The account label the run was given (--account; default 'default').
+-- @column flow_id: The flow whose runs failed more often.
+-- @column flow_name: Its current name (or its last known name once deleted).
+-- @column changed_at: When the change took effect (UTC).
+-- @column resource_type: What changed: 'flow', 'export' or 'import'.
+-- @column resource_id: The id of what changed.
+-- @column resource_name: Its name in the version the change made.
+-- @column version: The version the change made.
+-- @column event_id: The audit record that made the change; NULL when unexplained.
+-- @column label: 'explained', 'system' or 'unexplained'.
+-- @column user_name: Who made it.
+-- @column user_email: Their e-mail address.
+-- @column source: Where it came from, lower case ('ui', 'api', 'system', ...).
+-- @column fields: The field paths the change changed, sorted.
+-- @column window_before_hours: 168 (7 days).
+-- @column window_after_hours: 24.
+-- @column runs_before: Runs of the flow counted in the 7 days before the change.
+-- @column runs_with_errors_before: Of those, runs that failed or had error records.
+-- @column error_rate_before: runs_with_errors_before / runs_before.
+-- @column runs_after: Runs of the flow counted in the 24 hours after the change.
+-- @column runs_with_errors_after: Of those, runs that failed or had error records.
+-- @column error_rate_after: runs_with_errors_after / runs_after.
+-- @column rise: error_rate_after - error_rate_before (at least 0.1).
+-- @column rise_at_least: The rise at 95% confidence (above 0).
+-- @column follows_changed_at: When an earlier change of the same flow, at most 24 hours
+--    before, was followed by a rise beyond noise; NULL otherwise.
+-- @column follows_event_id: That earlier change's audit record (NULL if unexplained).
+-- @column rise_beyond_earlier: rise_at_least minus the earlier change's (if any): the order.
+CREATE OR REPLACE VIEW changes_followed_by_failures AS
+SELECT *
+FROM changes_followed_by_failures_between(TIMESTAMPTZ '-infinity', TIMESTAMPTZ 'infinity');
