@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from flowaudit.documents.scrub import DEFAULT_CAPTURED_FIELDS, ScrubPolicy
 from flowaudit.errors import ConfigError
 from flowaudit.secrets import Secret, register_secret
 
@@ -66,6 +67,9 @@ class Settings:
     templates_dir: Path | None = None
     volatile_fields: tuple[str, ...] = DEFAULT_VOLATILE_FIELDS
     secret_field_pattern: str = DEFAULT_SECRET_FIELD_PATTERN
+    # Captured production payloads, replaced by a marker (SHA-256 and size) before storage.
+    captured_fields: tuple[str, ...] = DEFAULT_CAPTURED_FIELDS
+    store_captured_data: bool = False  # keep them anyway (secrets are masked regardless)
     # Not settable from the file: only from the environment or the token file.
     token: Secret | None = field(default=None, repr=False)
 
@@ -77,11 +81,16 @@ class Settings:
             )
         return self.token
 
+    @property
+    def scrub_policy(self) -> ScrubPolicy:
+        """What is removed from documents before they are staged or stored."""
+        return ScrubPolicy(self.captured_fields, self.store_captured_data)
+
 
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"token"}
 _PATH_KEYS = {"db", "token_file", "out", "log_file", "templates_dir"}
-_BOOL_KEYS = {"quiet"}
-_TUPLE_KEYS = {"volatile_fields"}
+_BOOL_KEYS = {"quiet", "store_captured_data"}
+_TUPLE_KEYS = {"volatile_fields", "captured_fields"}
 # Allowed ranges, inclusive; a value outside is a configuration error, never clamped.
 # The upper bounds are far beyond any real need: they exist so that a typo (1e9) or a
 # non-number (nan) is refused here instead of failing, or misbehaving, in the middle of a run.
@@ -99,6 +108,7 @@ _FLOAT_RANGES = {
     "max_response_mb": (1.0, 4_096.0),
 }
 MAX_ACCOUNT_CHARS = 200
+_FIELD_NAME = re.compile(r"^[^.\[\]\s]+$")
 MAX_TOKEN_FILE_BYTES = 64 * 1024
 
 
@@ -133,7 +143,10 @@ def _coerce_value(key: str, value: Any) -> Any:
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
             raise ValueError("a list of field names")
-        return tuple(v.strip() for v in items if v.strip())
+        names = tuple(v.strip() for v in items if v.strip())
+        if key == "captured_fields" and any(not _FIELD_NAME.match(name) for name in names):
+            raise ValueError("field names without dots, brackets or spaces (matched at any depth)")
+        return names
     if not isinstance(value, str):
         raise ValueError("text is needed")
     if key == "account":

@@ -26,13 +26,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flowaudit.documents.canonical import content_hash
+from flowaudit.documents.references import may_refer, references
 from flowaudit.documents.steps import STEP_FIELDS, flow_steps
 from flowaudit.documents.volatility import VolatileFields, volatile_fields_for
 from flowaudit.errors import ApiContractError
 from flowaudit.load import history
 from flowaudit.load.db import fetch_sql_file, run_sql_file, statements
 from flowaudit.load.staging_reader import LISTINGS, Manifest, read_listing_lines
-from flowaudit.registry import FLOW_STEP_KEYS, TYPE_NAMES
+from flowaudit.registry import FLOW_STEP_KEYS, REFERRING_TYPES, TYPE_NAMES
 
 # Rows per batch handed between Python and DuckDB: bounds the memory either side holds.
 BATCH_ROWS = 20_000
@@ -51,6 +52,9 @@ _HASHES_SCHEMA = pa.schema(
 )
 _STEPS_SCHEMA = pa.schema([(n, pa.string()) for n in ("flow_id", "resource_type", "resource_id")])
 _CONNECTIONS_SCHEMA = pa.schema([(n, pa.string()) for n in ("step_type", "step_id", "connection_id")])
+_REFS_SCHEMA = pa.schema(
+    [(n, pa.string()) for n in ("resource_type", "resource_id", "ref_type", "ref_id", "path")]
+)
 _VERSIONS_SCHEMA = pa.schema(
     [("resource_type", pa.string()), ("resource_id", pa.string()), ("version", pa.int32()),
      ("valid_from_us", pa.int64()), ("valid_to_us", pa.int64()), ("origin", pa.string()),
@@ -165,6 +169,7 @@ def observe(
     trust_raw = _hash_basis_unchanged(con, account, hashers)
     if not trust_raw:
         rehash_observations(con, account, hashers)
+    run_sql_file(con, "load/script_content_carry.sql", account=account)
     run_sql_file(con, "load/documents_stage.sql", account=account, trust_raw=trust_raw)
     con.execute("DROP TABLE temp.staged_lines")
     hashed = _hash_changed_documents(con, hashers)
@@ -363,6 +368,14 @@ def rebuild(
             run_sql_file(con, "load/step_connections_insert.sql", account=account)
         finally:
             con.unregister("staged_step_connections")
+    if writer.refs:
+        columns = list(zip(*sorted(writer.refs), strict=True))
+        refs = {name: list(column) for name, column in zip(_REFS_SCHEMA.names, columns, strict=True)}
+        con.register("staged_resource_refs", pa.table(refs, schema=_REFS_SCHEMA))
+        try:
+            run_sql_file(con, "load/resource_refs_insert.sql", account=account)
+        finally:
+            con.unregister("staged_resource_refs")
     refresh_derived(con, account, whole=False)
     return counts
 
@@ -475,6 +488,7 @@ class _HistoryWriter:
         }
         self.steps: set[tuple[str, str, str]] = set()
         self.connections: set[tuple[str, str, str]] = set()
+        self.refs: set[tuple[str, str, str, str, str]] = set()
         self.unexplained_rows = 0
 
     def add(self, resource: _Resource, timeline: history.Timeline) -> None:
@@ -485,11 +499,18 @@ class _HistoryWriter:
             self.files["unexplained"],
         )
         previous_doc: dict[str, Any] | None = None
+        refers = key[0] in REFERRING_TYPES
         for number, version in enumerate(timeline.versions, start=1):
+            text = version.doc_text
             versions.add((*key, number, version.valid_from, version.valid_to, version.origin, version.closed_by,
                           version.event_id, version.closed_event_id, version.changed_after,
                           version.changed_before, version.name, version.content_hash, version.run_id,
-                          version.doc_text))  # fmt: skip
+                          text))  # fmt: skip
+            if refers and may_refer(text):
+                self.refs.update(
+                    (*key, ref.resource_type, ref.resource_id, ref.path)
+                    for ref in references(version.content.doc)
+                )
             for event_id, position in version.changes:
                 changes.add((*key, number, event_id, position))
             for position, difference in enumerate(version.differences):
