@@ -246,3 +246,4 @@ class FlowPage:
     filters: FilterOptions
     left_out: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    scripts: tuple = ()  # the scripts it uses (flowaudit.report.account_contexts.FlowScript)

@@ -140,7 +140,10 @@ def build_index(
 ) -> IndexPage:
     as_of = data.data_as_of or datetime.now(UTC)
     per_type = dict(report_frame(con, "current_counts", account=data.account).iter_rows())
-    counts = tuple(Ranked(t.plural_title, int(per_type.get(t.name, 0))) for t in RESOURCE_TYPES)
+    # The types a run can do without are counted when the account has some (their listing
+    # may not be readable with the token: a 0 would claim more than is known).
+    counts = tuple(Ranked(t.plural_title, int(per_type.get(t.name, 0))) for t in RESOURCE_TYPES
+                   if not t.optional or per_type.get(t.name))  # fmt: skip
     counts += (Ranked("audit records", data.events.height),)
     charts = []
     for days in (30, 90):

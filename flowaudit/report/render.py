@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from flowaudit.load.db import connect, describe_duckdb_error
 from flowaudit.load.migrations import check_schema
 from flowaudit.load.public_schema import check_public_schema
 from flowaudit.logs import get_logger
+from flowaudit.report.account_pages import render_account_pages
 from flowaudit.report.baselines import find_baseline
 from flowaudit.report.contexts import Link, Page
 from flowaudit.report.dataset import ReportData, flow_file_name, load_report_data
@@ -39,10 +40,12 @@ from flowaudit.report.reuse import (
     page_key,
     rendering_salt,
 )
+from flowaudit.report.script_pages import flow_script_keys, flow_scripts, load_script_data
 
 log = get_logger(__name__)
 
-NAV = (("Overview", "index.html"), ("Recent changes", "changes.html"), ("Drift", "drift.html"))
+NAV = (("Overview", "index.html"), ("Recent changes", "changes.html"), ("Drift", "drift.html"),
+       ("Access", "access.html"), ("Scripts and resources", "resources.html"))  # fmt: skip
 
 
 @dataclass
@@ -127,7 +130,8 @@ def render_pages(
     out = RenderedPages()
     history = plan_history_pages(data)
     history_links = tuple(Link(h.title, f"history/{h.file_name}") for h in history)
-    flow_keys = _flow_page_keys(con, data, salt)
+    scripts = load_script_data(con, settings.account)
+    flow_keys = _flow_page_keys(con, data, salt, flow_script_keys(scripts))
 
     # Decide first which pages must be rendered, so that only their records' field
     # changes are read into Python.
@@ -175,7 +179,10 @@ def render_pages(
             data, page(f"Flow {data.name_of('flow', flow_id)}", "../", reusable=True), flow_id,
             by_flow.get(flow_id, []), pattern=pattern, volatile_fields=volatile,
         )
+        ctx = replace(ctx, scripts=flow_scripts(data, scripts, flow_id, ctx.page.root))
         out.files[_flow_path(flow_id)] = render("flow.html", ctx)
+    out.files.update(render_account_pages(con, data, scripts, page, render, pattern=pattern,
+                                          volatile_fields=volatile))  # fmt: skip
 
     summary = drift.summary if drift.baseline_at is not None else None
     index = build_index(con, data, page("Overview"), summary, history_links)
@@ -202,9 +209,11 @@ def _carry_over(out: RenderedPages, previous: PreviousReport, relative: str, key
     return earlier is not None
 
 
-def _flow_page_keys(con: duckdb.DuckDBPyConnection, data: ReportData, salt: str) -> dict[str, str]:
+def _flow_page_keys(
+    con: duckdb.DuckDBPyConnection, data: ReportData, salt: str, script_keys: dict[str, list[str]]
+) -> dict[str, str]:
     """Each flow page's key: its versions, its records with the names printed beside them,
-    its name, integration and the names of the steps it ever used."""
+    its name, integration, the names of the steps it ever used and its scripts' versions."""
     versions: dict[str, list] = {}
     for row in report_frame(con, "flow_version_keys", account=data.account).iter_rows():
         versions.setdefault(row[0], []).append(row[1:])
@@ -218,6 +227,7 @@ def _flow_page_keys(con: duckdb.DuckDBPyConnection, data: ReportData, salt: str)
         keys[flow_id] = page_key(
             salt, flow_id, data.name_of("flow", flow_id), data.integration_of("flow", flow_id),
             sorted(steps.get(flow_id, [])), versions.get(flow_id, []), labels,
+            script_keys.get(flow_id, []),
         )
     return keys
 

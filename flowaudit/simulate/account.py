@@ -116,6 +116,12 @@ class SimulatedAccount:
     def users(self) -> list[dict]:
         return [dict(user) for user in self.store.users]
 
+    def captured_strings(self) -> set[str]:
+        """Every captured personal datum and session cookie the account's exports, imports
+        and file definitions hold (and held): a client keeps them only when asked to."""
+        with self.lock:
+            return set(self._activity.extras.captured.sensitive)
+
     def sensitive_strings(self) -> set[str]:
         """Every captured personal datum and session cookie the account's exports and
         imports hold, and every API token value (and its masked form): what a client must

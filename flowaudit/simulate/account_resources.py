@@ -73,7 +73,12 @@ def resource_change(rng: random.Random, kind: str, doc: dict[str, Any]) -> list[
         return [("oauth2.scope", rng.choice((["read_orders"], ["read_orders", "write_products"],
                                              ["read_orders", "read_customers"])))]  # fmt: skip
     if kind == "async_helpers":
-        return [("http.status.inProgressValues", rng.choice((["queued", "running"], ["pending", "running"])))]
+        return [
+            (
+                "http.status.inProgressValues",
+                rng.choice((["queued", "running"], ["pending", "running"])),
+            )
+        ]
     base = doc["name"].removesuffix(" (v2)")
     return [("name", base + " (v2)" if base == doc["name"] else base)]
 
@@ -83,8 +88,10 @@ def reference(kind: str, rid: str, step: dict[str, Any]) -> tuple[str, Any] | No
     the step has no place for it): a lookup in a mapping, a file format, a polling helper,
     a hook on a stack, an OAuth client."""
     is_import = "mapping" in step or "ignoreExisting" in step
-    is_connection = "type" in step and step.get("type") in ("http", "rest", "netsuite", "salesforce", "ftp") and (
-        "adaptorType" not in step
+    is_connection = (
+        "type" in step
+        and step.get("type") in ("http", "rest", "netsuite", "salesforce", "ftp")
+        and ("adaptorType" not in step)
     )
     if kind == "iclients":
         if is_connection and step.get("type") in ("http", "rest"):
@@ -111,6 +118,9 @@ def reference(kind: str, rid: str, step: dict[str, Any]) -> tuple[str, Any] | No
         return "http", http
     if kind == "stacks":
         hooks = dict(step.get("hooks") or {})
-        hooks["preSavePage" if not is_import else "preMap"] = {"_stackId": rid, "function": "handle"}
+        hooks["preSavePage" if not is_import else "preMap"] = {
+            "_stackId": rid,
+            "function": "handle",
+        }
         return "hooks", hooks
     return None

@@ -40,7 +40,11 @@ class CapturedPayloads:
             "first_name": first,
             "last_name": last,
             "phone": phone,
-            "shipping_address": {"address1": street, "city": rng.choice(CITIES), "zip": f"{number}"},
+            "shipping_address": {
+                "address1": street,
+                "city": rng.choice(CITIES),
+                "zip": f"{number}",
+            },
             "total_price": f"{rng.randrange(10, 900)}.{rng.randrange(0, 99):02d}",
         }
 

@@ -129,7 +129,12 @@ def edited_code(rng: random.Random, code: str) -> str:
     else:
         at = rng.choice(body)
         line = lines[at]
-        for old, new in (("===", "=="), ("'US'", "'DE'"), ("1", "2"), ("console.log", "console.warn")):
+        for old, new in (
+            ("===", "=="),
+            ("'US'", "'DE'"),
+            ("1", "2"),
+            ("console.log", "console.warn"),
+        ):
             if old in line:
                 lines[at] = line.replace(old, new, 1)
                 break

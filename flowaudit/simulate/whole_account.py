@@ -22,7 +22,7 @@ from flowaudit.registry import BY_LISTING, BY_PATH
 from flowaudit.simulate import access, account_resources, scripts
 from flowaudit.simulate.captured import EXPORT_FIELDS, IMPORT_FIELDS, CapturedPayloads
 from flowaudit.simulate.clock import DAY_MS, iso
-from flowaudit.simulate.docpath import MISSING
+from flowaudit.simulate.docpath import MISSING, get_path
 from flowaudit.simulate.options import SizeProfile
 from flowaudit.simulate.store import OP_DELETE
 
@@ -51,6 +51,9 @@ class WholeAccount:
     attached: dict[str, str] = field(default_factory=dict)  # script id -> kind of what uses it
     used_tokens: list[str] = field(default_factory=list)  # tokens whose use is recorded
     advancing: bool = False  # after generation: draw from advance_rng
+    # What an access review must find, kept so by advance(): the share of the administrator
+    # without MFA, the full-access token that never expires, the expiring personal token.
+    review_targets: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.captured = CapturedPayloads(random.Random(self.rng.getrandbits(64)))
@@ -105,17 +108,23 @@ def plan_history(activity: Activity, profile: SizeProfile, start_ms: int, now_ms
     for _ in range(len(people) * 6):
         at(start_ms + 2 * DAY_MS + int(rng.random() * (span - 3 * DAY_MS)), _sign_in)
 
+    def jittered(ms: int) -> int:  # never on a round instant (period boundaries are)
+        return ms + 1 + int(rng.random() * 3_600_000)
+
     # API tokens.
-    at(start_ms + 5 * DAY_MS, _create_token("ERP nightly sync", full_access=True))
-    at(start_ms + 20 * DAY_MS, _create_token("Old reporting job", full_access=True))
-    at(start_ms + 200 * DAY_MS, _revoke_token("Old reporting job"))
-    at(now_ms - 81 * DAY_MS, _create_token("Ada's personal token", full_access=True, personal=True,
+    at(jittered(start_ms + 5 * DAY_MS), _create_token("ERP nightly sync", full_access=True))
+    at(jittered(start_ms + 20 * DAY_MS), _create_token("Old reporting job", full_access=True))
+    at(jittered(start_ms + 200 * DAY_MS), _revoke_token("Old reporting job"))
+    owner, colleague = (
+        person["name"].split()[0] for person in (people[0], people[min(1, len(people) - 1)])
+    )
+    at(jittered(now_ms - 81 * DAY_MS), _create_token(f"{owner}'s personal token", full_access=True, personal=True,
                                            purge_at=now_ms + 9 * DAY_MS))  # fmt: skip
-    at(now_ms - 60 * DAY_MS, _create_token("Marketplace connector", full_access=False))
+    at(jittered(now_ms - 60 * DAY_MS), _create_token("Marketplace connector", full_access=False))
     # Someone pastes a token into a script, and another into an export's headers.
-    at(now_ms - 50 * DAY_MS, _paste_tokens("ERP nightly sync", "Marketplace connector"))
-    at(now_ms - 20 * DAY_MS, _create_token("Test token", full_access=False, used=False))
-    at(now_ms - 10 * DAY_MS, _create_token("Jonas's personal token", full_access=False, personal=True,
+    at(jittered(now_ms - 50 * DAY_MS), _paste_tokens("ERP nightly sync", "Marketplace connector"))
+    at(jittered(now_ms - 20 * DAY_MS), _create_token("Test token", full_access=False, used=False))
+    at(jittered(now_ms - 10 * DAY_MS), _create_token(f"{colleague}'s personal token", full_access=False, personal=True,
                                            purge_at=now_ms + 80 * DAY_MS))  # fmt: skip
     for _ in range(40):
         at(start_ms + 6 * DAY_MS + int(rng.random() * (span - 7 * DAY_MS)), _use_token)
@@ -126,7 +135,10 @@ def plan_history(activity: Activity, profile: SizeProfile, start_ms: int, now_ms
             ms = start_ms + 3 * DAY_MS + int(rng.random() * 30 * DAY_MS)
             at(ms, _create_resource(kind, index))
         for _ in range(counts["resources"]):
-            at(start_ms + 40 * DAY_MS + int(rng.random() * (span - 41 * DAY_MS)), _edit_resource(kind))
+            at(
+                start_ms + 40 * DAY_MS + int(rng.random() * (span - 41 * DAY_MS)),
+                _edit_resource(kind),
+            )
 
     # Scripts, each made for a step or flow that uses it right away; their code edited.
     kinds = [k for k, _f, _p in scripts.KINDS]
@@ -136,8 +148,12 @@ def plan_history(activity: Activity, profile: SizeProfile, start_ms: int, now_ms
     for _ in range(counts["script_edits"]):
         at(start_ms + 12 * DAY_MS + int(rng.random() * (span - 13 * DAY_MS)), _edit_script)
     # A script and a lookup cache deleted in the last month: the recycle bin keeps them.
-    at(now_ms - 12 * DAY_MS, _delete_one("scripts"))
-    at(now_ms - 5 * DAY_MS, _delete_one("lookup_caches"))
+    at(jittered(now_ms - 12 * DAY_MS), _delete_one("scripts"))
+    at(jittered(now_ms - 5 * DAY_MS), _delete_one("lookup_caches"))
+
+    # Connections' credentials changed now and then.
+    for _ in range(max(3, counts["resources"])):
+        at(start_ms + 30 * DAY_MS + int(rng.random() * (span - 31 * DAY_MS)), _rotate_credentials)
 
     # Captured payloads saved while building flows.
     for _ in range(counts["captured"]):
@@ -158,12 +174,14 @@ def plan_day(activity: Activity, profile: SizeProfile, first_ms: int, last_ms: i
         return first_ms + int(rng.random() * (last_ms - first_ms))
 
     edits = max(1 if hours >= 12 else int(rng.random() < hours / 24), round(2 * scale))
-    for _ in range(edits):
-        add(when(), _edit_script)
+    for index in range(edits):
+        add(when(), _edit_used_script if index == 0 else _edit_script)
     for _ in range(max(1, round(scale)) if hours >= 12 else 0):
         add(when(), _change_access)
         add(when(), _capture)
         add(when(), _edit_resource(rng.choice(account_resources.KINDS)))
+    if hours >= 12 and rng.random() < 0.5:
+        add(when(), _rotate_credentials)
     if hours >= 12 and rng.random() < 0.3:
         add(when(), _create_script(rng.choice([k for k, _f, _p in scripts.KINDS])))
     for _ in range(round(3 * scale)):
@@ -182,6 +200,8 @@ def _create_share(index: int, level: str, mfa: bool) -> Event:
         doc = access.share_doc(sid, ms, store.users[index], access=level, mfa=mfa)
         store.create("users", doc, ms, OWNER, "ui")
         activity.live["users"].add(sid)
+        if level == "administrator" and not mfa:
+            extras_of(activity).review_targets.add(sid)
 
     return event
 
@@ -202,7 +222,9 @@ def _limit_share(index: int) -> Event:
         if sid is None or not integrations:
             return
         chosen = sorted(rng.sample(integrations, min(len(integrations), rng.choice((1, 2)))))
-        levels = [{"_integrationId": i, "accessLevel": rng.choice(("manage", "monitor"))} for i in chosen]
+        levels = [
+            {"_integrationId": i, "accessLevel": rng.choice(("manage", "monitor"))} for i in chosen
+        ]
         activity.store.update("users", sid, [("accessLevel", MISSING), ("integrationAccessLevel", levels)],
                               ms, OWNER, "ui")  # fmt: skip
 
@@ -236,6 +258,10 @@ def _create_token(name: str, *, full_access: bool, personal: bool = False, purge
         activity.live["access_tokens"].add(tid)
         if used:
             extras.used_tokens.append(tid)
+        if (full_access and purge_at is None and not personal) or (
+            personal and purge_at is not None and full_access
+        ):
+            extras.review_targets.add(tid)
 
     return event
 
@@ -271,7 +297,11 @@ def _paste_tokens(script_token: str, header_token: str) -> Event:
         extras.script_kind[sid] = "preMap"
         for _ in range(20):
             rid = activity.live["imports"].choice(extras.rng)
-            change = scripts.attach_to_step(store.current["imports"][rid], "preMap", sid) if rid else None
+            change = (
+                scripts.attach_to_step(store.current["imports"][rid], "preMap", sid)
+                if rid
+                else None
+            )
             if change is not None:
                 store.update("imports", rid, [change], ms, activity.ui_user(), "ui")
                 extras.attached[sid] = "imports"
@@ -281,7 +311,9 @@ def _paste_tokens(script_token: str, header_token: str) -> Event:
             export = store.current["exports"][rid] if rid else {}
             if "http" in export:
                 http = dict(export["http"])
-                http["headers"] = [{"name": "Authorization", "value": f"Bearer {values[header_token]}"}]
+                http["headers"] = [
+                    {"name": "Authorization", "value": f"Bearer {values[header_token]}"}
+                ]
                 store.update("exports", rid, [("http", http)], ms, activity.ui_user(), "api")
                 break
 
@@ -308,13 +340,21 @@ def _purge_expired_tokens(activity: Activity, ms: int) -> None:
 def _change_access(activity: Activity, ms: int) -> None:
     rng = _rng(activity)
     store = activity.store
+    targets = extras_of(activity).review_targets
     if rng.random() < 0.6:
         sid = activity.live["users"].choice(rng)
-        if sid is not None:
-            store.update("users", sid, access.access_change(rng, store.current["users"][sid]), ms, OWNER, "ui")
+        if sid is not None and sid not in targets:
+            store.update(
+                "users",
+                sid,
+                access.access_change(rng, store.current["users"][sid]),
+                ms,
+                OWNER,
+                "ui",
+            )
         return
     tid = activity.live["access_tokens"].choice(rng)
-    if tid is not None:
+    if tid is not None and tid not in targets:
         store.update("access_tokens", tid, access.token_change(rng, store.current["access_tokens"][tid], ms),
                      ms, OWNER, "ui")  # fmt: skip
 
@@ -351,7 +391,7 @@ def _edit_resource(kind: str) -> Event:
             change = account_resources.resource_change(rng, kind, activity.store.current[kind][rid])
             activity.store.update(kind, rid, change, ms, activity.ui_user(), "ui")
         if kind == "lookup_caches" and rid is not None:  # its size moves by itself (volatile)
-            activity.store.touch(kind, rid, "sizeInMB", round(rng.random() * 4, 3), ms)
+            activity.store.touch(kind, rid, "sizeInMB", round(rng.random() * 4, 3), ms + 1)
 
     return event
 
@@ -384,12 +424,17 @@ def _create_script(kind: str) -> Event:
     return event
 
 
-def _edit_script(activity: Activity, ms: int) -> None:
+def _edit_used_script(activity: Activity, ms: int) -> None:
+    """A code change of a script some step or flow uses (each working day has one)."""
+    _edit_script(activity, ms, used_only=True)
+
+
+def _edit_script(activity: Activity, ms: int, *, used_only: bool = False) -> None:
     extras = extras_of(activity)
     rng = _rng(activity)
     live = activity.live["scripts"]
     used = [sid for sid in live.items if sid in extras.attached]
-    pool = used if used and rng.random() < 0.8 else live.items
+    pool = used if used and (used_only or rng.random() < 0.8) else live.items
     if not pool:
         return
     sid = pool[int(rng.random() * len(pool))]
@@ -410,6 +455,29 @@ def _delete_one(kind: str) -> Event:
     return event
 
 
+# How a connection's credentials change, by its type: (field path, the values it takes).
+_CREDENTIALS = {
+    "http": ("http.auth.token.headerName", ("Authorization", "X-Api-Key")),
+    "rest": ("rest.authType", ("token", "basic")),
+    "ftp": ("ftp.username", ("celigo", "celigo-sync")),
+    "salesforce": ("salesforce.oauth2FlowType", ("refreshToken", "jwtBearer")),
+    "netsuite": ("netsuite.authType", ("token", "token-auto")),
+}
+
+
+def _rotate_credentials(activity: Activity, ms: int) -> None:
+    rng = _rng(activity)
+    cid = activity.live["connections"].choice(rng)
+    if cid is None:
+        return
+    connection = activity.store.current["connections"][cid]
+    path, values = _CREDENTIALS.get(connection.get("type", ""), _CREDENTIALS["ftp"])
+    if get_path(connection, path) is MISSING:
+        return
+    value = values[1] if get_path(connection, path) == values[0] else values[0]
+    activity.store.update("connections", cid, [(path, value)], ms, activity.ui_user(), "ui")
+
+
 def _capture(activity: Activity, ms: int) -> None:
     extras = extras_of(activity)
     rng = _rng(activity)
@@ -418,7 +486,9 @@ def _capture(activity: Activity, ms: int) -> None:
     if rid is None:
         return
     name = rng.choice(EXPORT_FIELDS if kind == "exports" else IMPORT_FIELDS)
-    activity.store.update(kind, rid, [(name, extras.captured.payload(name))], ms, activity.ui_user(), "ui")
+    activity.store.update(
+        kind, rid, [(name, extras.captured.payload(name))], ms, activity.ui_user(), "ui"
+    )
 
 
 def _rng(activity: Activity) -> random.Random:
@@ -464,7 +534,9 @@ def recycle_bin_entries(store, now_ms: int) -> list[bytes]:
     return out
 
 
-def route(account, request: SimRequest, parts: list[str], params: dict[str, str]) -> SimResponse | None:
+def route(
+    account, request: SimRequest, parts: list[str], params: dict[str, str]
+) -> SimResponse | None:
     """GET /v1/recycleBinTTL (paged like a listing); None for any other path."""
     if parts != [RECYCLE_BIN_PATH]:
         return None
@@ -478,5 +550,7 @@ def route(account, request: SimRequest, parts: list[str], params: dict[str, str]
     page = entries[start : start + limit]
     extra = []
     if start + limit < len(entries):
-        extra.append(api._link(account, request, params, api._encode_cursor("bin", str(start + limit))))
+        extra.append(
+            api._link(account, request, params, api._encode_cursor("bin", str(start + limit)))
+        )
     return api._json(200, b"[" + b",".join(page) + b"]", extra)
