@@ -53,7 +53,9 @@ _TRIGGER_WORDS = (
 _TEXT_TRIGGER = re.compile(_TRIGGER_WORDS)  # searched in lower case
 _UPPER_TRIGGER = re.compile(r"AKIA|ASIA")  # AWS key ids: upper case only (not Asia/Tokyo)
 _UPPER_BYTES = re.compile(_UPPER_TRIGGER.pattern.encode())
+
 _SHORTEST_SECRET_TEXT = 6  # no value pattern matches a shorter string
+_LOOKED_MAX = 4096
 _ALREADY_MASKED = re.compile(r"^(?:[*•●·xX#]{3,}|\[masked by flowaudit\])$")
 
 
@@ -161,6 +163,10 @@ class Scrubber:
         # Every secret key holds one of these words too (a test keeps it so).
         self._path_trigger = re.compile(_TRIGGER_WORDS + "|auth|session|" + names)
         self._bytes_trigger = re.compile(self._path_trigger.pattern.encode())
+        # An audit record's old value is often the previous record's new value: what a look
+        # at a container's text found is kept (bounded).
+        self._looked: dict[bytes, bool] = {}
+        self._paths: dict[str, bool] = {}
 
     def trigger_patterns(self) -> tuple[str, str]:
         """(searched in lower case, searched as is): a text matching neither holds nothing
@@ -226,15 +232,28 @@ class Scrubber:
         """False for the common field change with nothing to scrub: scalar values (short or
         without a trigger) at a path that names no captured, secret or never-stored key.
         Hot: every audit record of a full run passes here."""
-        if self._path_trigger.search(change["fieldPath"].lower()):
+        path = change["fieldPath"]
+        named = self._paths.get(path)
+        if named is None:  # an account's records name the same few hundred paths
+            if len(self._paths) >= _LOOKED_MAX:
+                self._paths.clear()
+            named = self._paths[path] = bool(self._path_trigger.search(path.lower()))
+        if named:
             return True
         for value in (change.get("oldValue"), change.get("newValue")):
             kind = type(value)
             if kind is str:
                 if self._mask_in_text_needed(value):
                     return True
-            elif (kind is dict or kind is list) and self.may_hold(jsonfast.dumps(value)):
-                return True
+            elif kind is dict or kind is list:
+                text = jsonfast.dumps(value)
+                found = self._looked.get(text)
+                if found is None:
+                    if len(self._looked) >= _LOOKED_MAX:
+                        self._looked.clear()
+                    found = self._looked[text] = self.may_hold(text)
+                if found:
+                    return True
         return False
 
     def field_change_values(self, parts: list[str], change: dict[str, Any]) -> dict[str, Any]:

@@ -115,8 +115,8 @@ class StagingArea:
         return path
 
     def _append(self, name: str, records: list[dict[str, Any]], scrub, *, first_look: bool = True) -> None:
-        """Write records, each scrubbed; first_look: skip the walk of records whose text holds
-        nothing to scrub (an audit record is looked at field change by field change instead)."""
+        """Write records, each scrubbed; first_look: skip the walk of a document whose text
+        holds nothing to scrub (an audit record is looked at field change by field change)."""
         if not records:
             return
         encode = jsonfast.dumps

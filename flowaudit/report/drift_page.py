@@ -21,6 +21,7 @@ from flowaudit.report.dataset import ReportData, flow_file_name
 from flowaudit.report.masking import MAX_DEPTH, MAX_NAME_CHARS, cap_text, shallow_json_text
 from flowaudit.report.queries import report_frame
 from flowaudit.report.reconcile import EXPLAINED, SYSTEM, UNEXPLAINED, differences_table, reconcile
+from flowaudit.report.script_pages import script_file_name
 from flowaudit.report.views import diff_field_changes, flow_link
 from flowaudit.transform.drift import Drift, compute_drift
 
@@ -132,6 +133,9 @@ def _resource_view(
     if resource.resource_type == "flow":
         href = f"{root}flows/{flow_file_name(resource.resource_id)}"
         flows = ()
+    elif resource.resource_type == "script":  # its page shows the code's line diff
+        href = f"{root}scripts/{script_file_name(resource.resource_id)}"
+        flows = tuple(flow_link(data, f, root) for f in sorted(data.flows_of.get(key, ())))
     else:
         href = ""
         flows = tuple(flow_link(data, f, root) for f in sorted(data.flows_of.get(key, ())))

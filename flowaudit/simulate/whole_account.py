@@ -173,7 +173,9 @@ def plan_day(activity: Activity, profile: SizeProfile, first_ms: int, last_ms: i
     def when() -> int:
         return first_ms + int(rng.random() * (last_ms - first_ms))
 
-    edits = max(1 if hours >= 12 else int(rng.random() < hours / 24), round(2 * scale))
+    # A few percent of the scripts have their code changed on a working day.
+    per_day = 0.04 * len(activity.live["scripts"]) * hours / 24
+    edits = max(1 if hours >= 12 else int(rng.random() < hours / 24), round(per_day))
     for index in range(edits):
         add(when(), _edit_used_script if index == 0 else _edit_script)
     for _ in range(max(1, round(scale)) if hours >= 12 else 0):
