@@ -118,14 +118,16 @@ def plan_history(activity: Activity, profile: SizeProfile, start_ms: int, now_ms
     owner, colleague = (
         person["name"].split()[0] for person in (people[0], people[min(1, len(people) - 1)])
     )
-    at(jittered(now_ms - 81 * DAY_MS), _create_token(f"{owner}'s personal token", full_access=True, personal=True,
-                                           purge_at=now_ms + 9 * DAY_MS))  # fmt: skip
+    personal = _create_token(f"{owner}'s personal token", full_access=True, personal=True,
+                             purge_at=now_ms + 9 * DAY_MS)  # fmt: skip
+    at(jittered(now_ms - 81 * DAY_MS), personal)
     at(jittered(now_ms - 60 * DAY_MS), _create_token("Marketplace connector", full_access=False))
     # Someone pastes a token into a script, and another into an export's headers.
     at(jittered(now_ms - 50 * DAY_MS), _paste_tokens("ERP nightly sync", "Marketplace connector"))
     at(jittered(now_ms - 20 * DAY_MS), _create_token("Test token", full_access=False, used=False))
-    at(jittered(now_ms - 10 * DAY_MS), _create_token(f"{colleague}'s personal token", full_access=False, personal=True,
-                                           purge_at=now_ms + 80 * DAY_MS))  # fmt: skip
+    recent = _create_token(f"{colleague}'s personal token", full_access=False, personal=True,
+                           purge_at=now_ms + 80 * DAY_MS)  # fmt: skip
+    at(jittered(now_ms - 10 * DAY_MS), recent)
     for _ in range(40):
         at(start_ms + 6 * DAY_MS + int(rng.random() * (span - 7 * DAY_MS)), _use_token)
 
@@ -178,10 +180,17 @@ def plan_day(activity: Activity, profile: SizeProfile, first_ms: int, last_ms: i
     edits = max(1 if hours >= 12 else int(rng.random() < hours / 24), round(per_day))
     for index in range(edits):
         add(when(), _edit_used_script if index == 0 else _edit_script)
-    for _ in range(max(1, round(scale)) if hours >= 12 else 0):
-        add(when(), _change_access)
-        add(when(), _capture)
-        add(when(), _edit_resource(rng.choice(account_resources.KINDS)))
+    if hours >= 12:
+        # Access and the smaller collections change by the size of their own lists; new
+        # samples are captured by the size of the account.
+        people = len(activity.live["users"]) + len(activity.live["access_tokens"])
+        for _ in range(max(1, round(0.05 * people))):
+            add(when(), _change_access)
+        for _ in range(max(1, round(scale / 2))):
+            add(when(), _capture)
+        smaller = sum(len(activity.live[kind]) for kind in account_resources.KINDS)
+        for _ in range(max(1, round(0.05 * smaller))):
+            add(when(), _edit_resource(rng.choice(account_resources.KINDS)))
     if hours >= 12 and rng.random() < 0.5:
         add(when(), _rotate_credentials)
     if hours >= 12 and rng.random() < 0.3:
