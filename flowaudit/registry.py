@@ -44,6 +44,8 @@ class ResourceType:
     # A token without access to it (403), or an API without it (404), leaves its listing
     # incomplete instead of failing the run (types flowaudit versions since issue 14).
     optional: bool = False
+    # Where a document holds its name, first found wins (a share names its person).
+    name_paths: tuple[str, ...] = ("name",)
 
     @property
     def path(self) -> str:
@@ -85,6 +87,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ResourceType(
         "user", "users", "share_id", "user", "users", api_path="ashares",
         volatile_fields=("lastSignIn",), security=True, optional=True,
+        name_paths=("sharedWithUser.name", "sharedWithUser.email"),
     ),
     ResourceType(
         "accesstoken", "access_tokens", "access_token_id", "API token", "API tokens",

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flowaudit.documents.canonical import content_hash
+from flowaudit.documents.paths import get_path, split_path
 from flowaudit.documents.references import may_refer, references
 from flowaudit.documents.steps import STEP_FIELDS, flow_steps
 from flowaudit.documents.volatility import VolatileFields, volatile_fields_for
@@ -33,7 +34,7 @@ from flowaudit.errors import ApiContractError
 from flowaudit.load import history
 from flowaudit.load.db import fetch_sql_file, run_sql_file, statements
 from flowaudit.load.staging_reader import LISTINGS, Manifest, read_listing_lines
-from flowaudit.registry import FLOW_STEP_KEYS, REFERRING_TYPES, TYPE_NAMES
+from flowaudit.registry import BY_NAME, FLOW_STEP_KEYS, REFERRING_TYPES, TYPE_NAMES
 
 # Rows per batch handed between Python and DuckDB: bounds the memory either side holds.
 BATCH_ROWS = 20_000
@@ -500,11 +501,13 @@ class _HistoryWriter:
         )
         previous_doc: dict[str, Any] | None = None
         refers = key[0] in REFERRING_TYPES
+        name_parts = _name_parts(key[0])
         for number, version in enumerate(timeline.versions, start=1):
             text = version.doc_text
+            name = version.name if name_parts is None else (_name(version.content.doc, name_parts) or version.name)
             versions.add((*key, number, version.valid_from, version.valid_to, version.origin, version.closed_by,
                           version.event_id, version.closed_event_id, version.changed_after,
-                          version.changed_before, version.name, version.content_hash, version.run_id,
+                          version.changed_before, name, version.content_hash, version.run_id,
                           text))  # fmt: skip
             if refers and may_refer(text):
                 self.refs.update(
@@ -557,6 +560,22 @@ class _HistoryWriter:
     def remove(self) -> None:
         for table in self.files.values():
             table.path.unlink(missing_ok=True)
+
+
+def _name_parts(resource_type: str) -> list[list[str]] | None:
+    """Where the type's documents hold their name (None: in `name`, as most do)."""
+    entry = BY_NAME.get(resource_type)
+    if entry is None or entry.name_paths == ("name",):
+        return None
+    return [split_path(path) for path in entry.name_paths]
+
+
+def _name(doc: dict[str, Any], paths: list[list[str]]) -> str | None:
+    for parts in paths:
+        value = get_path(doc, parts)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 def _row_groups(source: pq.ParquetFile) -> Iterator[pa.RecordBatch]:

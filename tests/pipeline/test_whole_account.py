@@ -62,6 +62,17 @@ def test_every_new_type_is_listed_versioned_and_in_resources_as_of(whole):
         )
         assert in_all[0][0] == len(as_of)
     assert observed
+    people = {
+        row[0]
+        for row in query(
+            db, "SELECT DISTINCT resource_name FROM audit_events WHERE resource_type = 'user'"
+        )
+    }
+    assert people <= {u["name"] for u in account.users}
+    scripts_flows = query(
+        db, "SELECT count(*) FROM audit_events WHERE resource_type = 'script' AND len(flow_ids) > 0"
+    )
+    assert scripts_flows[0][0] > 0  # a script's records reach the pages of the flows using it
 
 
 def _flows_using(account: SimulatedAccount, script_id: str) -> set[str]:
