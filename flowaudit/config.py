@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from flowaudit import rule_settings
+from flowaudit.documents.scrub import DEFAULT_CAPTURED_FIELDS, ScrubPolicy
 from flowaudit.errors import ConfigError
 from flowaudit.rule_settings import RULE_KEYS
 from flowaudit.secrets import Secret, register_secret
@@ -78,6 +79,9 @@ class Settings:
     ticket_required_integrations: tuple[str, ...] = ()
     ticket_required_types: tuple[str, ...] = ()
     emergency_review_hours: float = rule_settings.DEFAULT_EMERGENCY_REVIEW_HOURS
+    # Captured production payloads, replaced by a marker (SHA-256 and size) before storage.
+    captured_fields: tuple[str, ...] = DEFAULT_CAPTURED_FIELDS
+    store_captured_data: bool = False  # keep them anyway (secrets are masked regardless)
     # Not settable from the file: only from the environment or the token file.
     token: Secret | None = field(default=None, repr=False)
 
@@ -89,11 +93,16 @@ class Settings:
             )
         return self.token
 
+    @property
+    def scrub_policy(self) -> ScrubPolicy:
+        """What is removed from documents before they are staged or stored."""
+        return ScrubPolicy(self.captured_fields, self.store_captured_data)
+
 
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"token"}
 _PATH_KEYS = {"db", "token_file", "out", "log_file", "templates_dir"}
-_BOOL_KEYS = {"quiet"}
-_TUPLE_KEYS = {"volatile_fields"}
+_BOOL_KEYS = {"quiet", "store_captured_data"}
+_TUPLE_KEYS = {"volatile_fields", "captured_fields"}
 # Allowed ranges, inclusive; a value outside is a configuration error, never clamped.
 # The upper bounds are far beyond any real need: they exist so that a typo (1e9) or a
 # non-number (nan) is refused here instead of failing, or misbehaving, in the middle of a run.
@@ -112,6 +121,7 @@ _FLOAT_RANGES = {
     "max_response_mb": (1.0, 4_096.0),
 }
 MAX_ACCOUNT_CHARS = 200
+_FIELD_NAME = re.compile(r"^[^.\[\]\s]+$")
 MAX_TOKEN_FILE_BYTES = 64 * 1024
 
 
@@ -148,7 +158,10 @@ def _coerce_value(key: str, value: Any) -> Any:
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
             raise ValueError("a list of field names")
-        return tuple(v.strip() for v in items if v.strip())
+        names = tuple(v.strip() for v in items if v.strip())
+        if key == "captured_fields" and any(not _FIELD_NAME.match(name) for name in names):
+            raise ValueError("field names without dots, brackets or spaces (matched at any depth)")
+        return names
     if not isinstance(value, str):
         raise ValueError("text is needed")
     if key == "account":

@@ -47,7 +47,13 @@ from flowaudit.load.db import connect, describe_duckdb_error
 from flowaudit.load.jobs import jobs_plan
 from flowaudit.load.loader import load_staging
 from flowaudit.load.migrations import migrate
-from flowaudit.load.runs import audit_watermark, begin_run, fail_run, newest_audit_record
+from flowaudit.load.runs import (
+    audit_watermark,
+    begin_run,
+    fail_run,
+    known_scripts,
+    newest_audit_record,
+)
 from flowaudit.logs import get_logger
 from flowaudit.runlock import run_lock
 from flowaudit.secrets import scrub
@@ -78,6 +84,13 @@ class RunResult:
         c = self.counts
         invalid = int(self.manifest.get("invalid_text") or 0)
         notes = f"; {invalid} invalid character(s) replaced by U+FFFD" if invalid else ""
+        scrubbed = self.manifest.get("scrubbed") or {}
+        captured, secrets = scrubbed.get("captured_fields", 0), scrubbed.get("secrets_masked", 0)
+        if captured or secrets:
+            notes += (
+                f"; {captured} captured field(s) replaced by their hash, "
+                f"{secrets} secret-looking value(s) masked"
+            )
         clock = self.manifest.get("clock") or {}
         if clock.get("bounded"):
             notes += f"; the API's clock ran {clock.get('skew_seconds')} s ahead (observation time bounded)"
@@ -150,11 +163,13 @@ def _run_extract(settings, token, full, transport, progress, strategy, db_lock_w
         con = connect(db_path, wait_seconds=db_lock_wait)
         try:
             lock.hold_file()  # the file exists now, even if this run created it
-            migrate(con, volatile_fields=settings.volatile_fields)
+            migrate(con, volatile_fields=settings.volatile_fields, scrub_policy=settings.scrub_policy)
             store_rules(con, settings.account, RuleSet.from_settings(settings))
             watermark, distrusted = _trusted_watermark(con, settings, full, clock)
             jobs = _jobs_plan(con, settings, full, clock)
             mode = "full" if watermark is None else "incremental"
+            # A full run reads every script's code again; a nightly one only what moved.
+            scripts = {} if full else known_scripts(con, settings.account)
             run_id = begin_run(con, settings.account, mode, __version__, distrusted_watermark=distrusted)
         finally:
             con.close()
@@ -166,8 +181,9 @@ def _run_extract(settings, token, full, transport, progress, strategy, db_lock_w
                 fetch_started = time.monotonic()
                 request = JobsRequest(jobs.since, jobs.jobs_per_hour, jobs.known_errors)
                 manifest = asyncio.run(
-                    _fetch(settings, token, transport, staging_root, watermark, progress, strategy, clock, request)
-                )
+                    _fetch(settings, token, transport, staging_root, watermark, progress, strategy,
+                           clock, scripts, request)
+                )  # fmt: skip
                 load_started = time.monotonic()
                 con = connect(db_path, wait_seconds=db_lock_wait, file_access=[staging_root])
                 try:
@@ -284,7 +300,8 @@ def _fresh_staging_dir(db_path: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir=db_path.parent))
 
 
-async def _fetch(settings, token, transport, staging_root, watermark, progress, strategy, clock, jobs=None):
+async def _fetch(settings, token, transport, staging_root, watermark, progress, strategy, clock, scripts,
+                 jobs=None):  # fmt: skip
     async with ApiClient(
         settings.api_url,
         token,
@@ -314,6 +331,8 @@ async def _fetch(settings, token, transport, staging_root, watermark, progress, 
                     progress=progress,
                     clock_tolerance=timedelta(seconds=settings.clock_tolerance_seconds),
                     jobs=jobs,
+                    known_scripts=scripts,
+                    scrub_policy=settings.scrub_policy,
                 )
         except TimeoutError:
             raise ApiUnavailableError(client.deadline_message) from None

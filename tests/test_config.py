@@ -143,3 +143,25 @@ def test_jobs_overlap_hours_has_a_default_a_range_and_must_cover_the_clock_toler
         resolve_settings({}, environ={"FLOWAUDIT_JOBS_OVERLAP_HOURS": "1000"})
     with pytest.raises(ConfigError, match=r"jobs_overlap_hours \(0 h, FLOWAUDIT_JOBS_OVERLAP_HOURS\) must cover"):
         resolve_settings({}, environ={"FLOWAUDIT_JOBS_OVERLAP_HOURS": "0"})
+def test_captured_fields_and_store_captured_data_resolve_like_every_setting(tmp_path: Path):
+    defaults = resolve_settings({}, environ={})
+    assert defaults.captured_fields == ("sampleData", "mockResponse", "mockOutput", "rawData", "_headers")
+    assert defaults.store_captured_data is False and defaults.scrub_policy.keep_captured is False
+    config = tmp_path / "flowaudit.toml"
+    config.write_text('captured_fields = ["sampleData", "debugPayload"]\nstore_captured_data = true\n')
+    settings = resolve_settings({}, environ={}, config_file=config)
+    assert settings.scrub_policy.captured_fields == ("sampleData", "debugPayload")
+    assert settings.scrub_policy.keep_captured is True
+    env = {"FLOWAUDIT_CAPTURED_FIELDS": "rawData, _headers", "FLOWAUDIT_STORE_CAPTURED_DATA": "no"}
+    settings = resolve_settings({}, environ=env, config_file=config)
+    assert settings.captured_fields == ("rawData", "_headers") and settings.store_captured_data is False
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("FLOWAUDIT_CAPTURED_FIELDS", "sample.Data"), ("FLOWAUDIT_CAPTURED_FIELDS", "a b"),
+     ("FLOWAUDIT_STORE_CAPTURED_DATA", "sometimes")],
+)  # fmt: skip
+def test_a_bad_captured_data_setting_is_a_config_error(name, value):
+    with pytest.raises(ConfigError, match=name):
+        resolve_settings({}, environ={name: value})

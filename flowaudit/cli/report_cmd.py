@@ -80,7 +80,7 @@ def baseline_set(
     settings = resolve_settings({"db": db, "account": account}, config_file=config)
     con = connect(settings.db, wait_seconds=wait) if settings.db.exists() else _missing(settings.db)
     try:
-        migrate(con)
+        migrate(con, volatile_fields=settings.volatile_fields, scrub_policy=settings.scrub_policy)
         pin = pin_baseline(con, settings.account, name)
     finally:
         con.close()

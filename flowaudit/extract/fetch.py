@@ -1,9 +1,15 @@
-"""Fetch one account into a staging area: the five listings and the audit log, in parallel.
+"""Fetch one account into a staging area: every listing of the resource registry, the
+recycle bin and the audit log, in parallel.
 
 Network only (no database): every listing is paged to its end (complete = its last page
 was reached), the audit log is read whole or from `audit_since - overlap` up to the
 observation time, and the manifest records what was read, page by page and window by
-window. A failed fetch raises and leaves no manifest.
+window. A failed fetch raises and leaves no manifest. A listing of an `optional` type that
+the token may not read (403) or the API does not have (404) is recorded as unavailable
+(incomplete), not a failure. Scripts' code (`content`) is read by id, only for scripts the
+store does not already hold at the listed `lastModified` (`known_scripts`, what the store
+knows: passed in, never read from the database here). Everything staged is scrubbed first
+(flowaudit.documents.scrub).
 
 The observation time ends the audit reading: it is taken once every listing has finished,
 one second after the latest server `Date` seen (`Date` has whole seconds, so a change made in
@@ -17,13 +23,14 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flowaudit import __version__
+from flowaudit.documents.scrub import Scrubber, ScrubPolicy
 from flowaudit.errors import FlowauditError, UsageError
 from flowaudit.extract.client import ApiClient
 from flowaudit.extract.jobs import (
@@ -35,15 +42,23 @@ from flowaudit.extract.jobs import (
     plan_job_windows,
     same_error_state,
 )
-from flowaudit.extract.paging import MAX_AUDIT_PAGES, MAX_LISTING_PAGES, PagedResult, follow_pages
-from flowaudit.extract.retry import NotFoundError
+from flowaudit.extract.paging import (
+    MAX_AUDIT_PAGES,
+    MAX_LISTING_PAGES,
+    PagedResult,
+    follow_pages,
+    recycle_bin_entry_id,
+)
+from flowaudit.extract.retry import ForbiddenError, NotFoundError
 from flowaudit.extract.staging import LISTING_KINDS, StagingArea
 from flowaudit.extract.windows import AuditWindow, api_time, plan_windows, to_millisecond
 from flowaudit.logs import get_logger
+from flowaudit.registry import BY_LISTING, ResourceType
 
 log = get_logger(__name__)
 
 PAGE_LIMIT = 1000  # the API's largest page
+RECYCLE_BIN_PATH = "recycleBinTTL"  # resources deleted within the last 30 days
 DEFAULT_CLOCK_TOLERANCE = timedelta(minutes=5)
 # The API's `Date` has whole seconds: anything made in its last second is before this.
 DATE_RESOLUTION = timedelta(seconds=1)
@@ -77,10 +92,14 @@ async def fetch_account(
     max_listing_pages: int = MAX_LISTING_PAGES,
     max_audit_pages: int = MAX_AUDIT_PAGES,
     jobs: JobsRequest | None = None,
+    known_scripts: Mapping[str, str] | None = None,
+    scrub_policy: ScrubPolicy | None = None,
 ) -> dict[str, Any]:
     """Fetch the account into staging_dir; return the manifest (also written there).
 
-    jobs: also read flow jobs and open-error summaries (extract/jobs.py); None: not."""
+    jobs: also read flow jobs and open-error summaries (extract/jobs.py); None: not.
+    known_scripts: script id -> the `lastModified` of the script document the store holds
+    with its code; those scripts' code is not read again while their lastModified stays."""
     if strategy not in STRATEGIES:
         raise UsageError(
             f"unknown audit strategy {strategy!r} (choose from: {', '.join(STRATEGIES)})"
@@ -90,10 +109,12 @@ async def fetch_account(
     invalid_before = client.invalid_text
     statuses_before = Counter(client.by_status)
     client.reset_observation()
-    with StagingArea(Path(staging_dir)) as staging, _cyclic_gc_paused():
+    scrubber = Scrubber(scrub_policy or ScrubPolicy())
+    with StagingArea(Path(staging_dir), scrubber) as staging, _cyclic_gc_paused():
         run = _AccountFetch(
             client, staging, progress or _no_progress, clock_tolerance,
             max_listing_pages=max_listing_pages, max_audit_pages=max_audit_pages, jobs=jobs,
+            known_scripts=known_scripts or {},
         )  # fmt: skip
         listings, audit, job_part = await run.everything(since, strategy)
         assert run.observed_at is not None
@@ -104,8 +125,11 @@ async def fetch_account(
             "clock": run.clock,
             "flowaudit_version": __version__,
             "listings": listings,
+            "recycle_bin": run.recycle_bin,
             "audit": audit,
             **({"jobs": job_part} if job_part is not None else {}),
+            "script_content": run.script_counts,
+            "scrubbed": scrubber.counts.as_dict(),
             "invalid_text": client.invalid_text - invalid_before,
             "requests": client.requests - requests_before,
             "retries": client.retries - retries_before,
@@ -154,8 +178,11 @@ class _AccountFetch:
 
     def __init__(self, client: ApiClient, staging: StagingArea, progress: Progress,
                  clock_tolerance: timedelta, *, max_listing_pages: int, max_audit_pages: int,
-                 jobs: JobsRequest | None = None):  # fmt: skip
+                 known_scripts: Mapping[str, str], jobs: JobsRequest | None = None):  # fmt: skip
         self.client = client
+        self.known_scripts = known_scripts
+        self.script_counts = {"content_requests": 0, "content_unchanged": 0, "deleted_during_fetch": 0}
+        self.recycle_bin: dict[str, Any] = {}
         self.staging = staging
         self.progress = progress
         self.tolerance = clock_tolerance
@@ -179,7 +206,10 @@ class _AccountFetch:
 
     async def listings(self) -> list[dict[str, Any]]:
         try:
-            return await run_together([self.listing(kind) for kind in LISTING_KINDS])
+            *found, self.recycle_bin = await run_together(
+                [*(self.listing(kind) for kind in LISTING_KINDS), self.recycle_bin_listing()]
+            )
+            return found
         finally:
             self.listings_done.set()
 
@@ -219,10 +249,15 @@ class _AccountFetch:
     # -- listings ---------------------------------------------------------------------
 
     async def listing(self, kind: str) -> dict[str, Any]:
-        """Page one listing to its end into <kind>.ndjson."""
+        """Page one listing to its end into <kind>.ndjson (GET /v1/<its API path>)."""
+        entry = BY_LISTING[kind]
+        held: list[dict[str, Any]] = []  # a type read by id too is staged once complete
 
         def on_page(records: list[dict[str, Any]]) -> None:
-            self.staging.write_listing(kind, records)
+            if entry.by_id_field:
+                held.extend(records)
+            else:
+                self.staging.write_listing(kind, records)
             if kind == "flows":
                 self.flow_ids.extend(record["_id"] for record in records)
                 self.error_counts.note(records)
@@ -233,9 +268,15 @@ class _AccountFetch:
             params["includeErrorCounts"] = "true"  # numOpenError, lastErrorAt on each flow
         try:
             result = await follow_pages(
-                self.client, self.client.url_for(kind, params), on_page,
-                endpoint=f"/{kind}", max_pages=self.max_listing_pages,
+                self.client, self.client.url_for(entry.path, params), on_page,
+                endpoint=f"/{entry.path}", max_pages=self.max_listing_pages,
             )  # fmt: skip
+            if entry.by_id_field:
+                self.staging.write_listing(kind, await self.with_fields_by_id(entry, held))
+        except (ForbiddenError, NotFoundError) as exc:
+            if not entry.optional:
+                raise
+            return self._unavailable(f"/{entry.path}", exc)
         finally:
             if kind == "flows":
                 self.flows_listed.set()
@@ -308,6 +349,63 @@ class _AccountFetch:
         self.staging.write_flow_errors(asked)
         log.info("read the open errors of %d flow(s); %d had none", len(asked), len(lines))
         return {"flows": len(lines) + len(asked), "requests": len(ask)}
+
+    def _unavailable(self, endpoint: str, exc: FlowauditError) -> dict[str, Any]:
+        reason = "HTTP 403, the token may not read it" if isinstance(exc, ForbiddenError) else (
+            "HTTP 404, the API does not have it"
+        )
+        log.warning("%s could not be read (%s): left incomplete; the run goes on", endpoint, reason)
+        return {"complete": False, "count": 0, "pages": 0, "unavailable": reason}
+
+    async def with_fields_by_id(
+        self, entry: ResourceType, records: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """records with the field only the by-id GET returns (scripts' `content`), read for
+        those whose lastModified the store does not know; the others go without it (the
+        loader carries the stored one over). One deleted meanwhile (404) is left out: it
+        was gone before the observation time."""
+        field = entry.by_id_field
+        assert field is not None
+
+        async def complete(record: dict[str, Any]) -> dict[str, Any] | None:
+            known = self.known_scripts.get(record["_id"])
+            if known is not None and known == record.get("lastModified") and field not in record:
+                self.script_counts["content_unchanged"] += 1
+                return record
+            self.script_counts["content_requests"] += 1
+            try:
+                answer = await self.client.get(self.client.url_for(f"{entry.path}/{record['_id']}"))
+            except NotFoundError:
+                self.script_counts["deleted_during_fetch"] += 1
+                log.info("%s %s was deleted during the run; left out", entry.title, record["_id"])
+                return None
+            body = answer.body if isinstance(answer.body, dict) else {}
+            if field not in body:
+                return record
+            # The listing's document, and the field as the by-id GET gives it: the same
+            # shape whichever way a script's code was read.
+            return {**{k: v for k, v in record.items() if k != field}, field: body[field]}
+
+        found = await run_together([complete(record) for record in records])
+        return [record for record in found if record is not None]
+
+    async def recycle_bin_listing(self) -> dict[str, Any]:
+        """GET /v1/recycleBinTTL to its end into recycle_bin.ndjson (unavailable: noted)."""
+
+        def on_page(entries: list[dict[str, Any]]) -> None:
+            self.staging.write_recycle_bin(entries)
+            self.progress(("listing", "recycle bin", len(entries)))
+
+        try:
+            result = await follow_pages(
+                self.client, self.client.url_for(RECYCLE_BIN_PATH, {"limit": PAGE_LIMIT}), on_page,
+                endpoint=f"/{RECYCLE_BIN_PATH}", max_pages=self.max_listing_pages,
+                identify=recycle_bin_entry_id,
+            )  # fmt: skip
+        except (ForbiddenError, NotFoundError) as exc:
+            return self._unavailable(f"/{RECYCLE_BIN_PATH}", exc)
+        log.info("read %d recycle bin entries in %d page(s)", result.records, result.pages)
+        return {"complete": result.complete, "count": result.records, "pages": result.pages}
 
     # -- audit ------------------------------------------------------------------------
 

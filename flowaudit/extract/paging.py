@@ -80,7 +80,24 @@ def next_url(answer_url: httpx.URL, link_header: str | None) -> httpx.URL | None
     return answer_url.join(target.strip())
 
 
-def page_records(body: Any, *, where: str) -> list[dict[str, Any]]:
+def record_id(record: dict[str, Any]) -> Any:
+    """A record's id: its `_id`."""
+    return record.get("_id")
+
+
+def recycle_bin_entry_id(entry: dict[str, Any]) -> Any:
+    """A recycle bin entry's id: `{"model": "flows", "doc": {"_id": ...}}` -> model/_id."""
+    doc = entry.get("doc")
+    model = entry.get("model")
+    if not isinstance(doc, dict) or not isinstance(model, str) or not model:
+        return None
+    identifier = doc.get("_id")
+    return f"{model}/{identifier}" if isinstance(identifier, str) and identifier else None
+
+
+def page_records(
+    body: Any, *, where: str, identify: Callable[[dict[str, Any]], Any] = record_id
+) -> list[dict[str, Any]]:
     """The records of one page body, or ApiContractError if its shape is not trustworthy."""
     records = _unwrap(body, where=where)
     for index, record in enumerate(records):
@@ -88,9 +105,10 @@ def page_records(body: Any, *, where: str) -> list[dict[str, Any]]:
             raise ApiContractError(
                 f"{where}: record {index + 1} is a {_json_type(record)}, not an object"
             )
-        identifier = record.get("_id")
+        identifier = identify(record)
         if not isinstance(identifier, str) or not identifier:
-            raise ApiContractError(f"{where}: record {index + 1} has no string _id")
+            what = "no string _id" if identify is record_id else "no model and doc with a string _id"
+            raise ApiContractError(f"{where}: record {index + 1} has {what}")
     return records
 
 
@@ -125,8 +143,10 @@ async def follow_pages(
     *,
     endpoint: str,
     max_pages: int = DEFAULT_MAX_PAGES,
+    identify: Callable[[dict[str, Any]], Any] = record_id,
 ) -> PagedResult:
-    """Read every page from first_url on, handing each page's records to on_page."""
+    """Read every page from first_url on, handing each page's records to on_page
+    (identify: a record's id, for the checks: `_id` unless the listing says otherwise)."""
     result = PagedResult()
     seen = {str(first_url)}
     first_ids: dict[str, int] = {}  # the _id each page started with -> its page number
@@ -139,13 +159,14 @@ async def follow_pages(
             return result
         where = f"{endpoint} page {result.pages + 1}"
         answer = await _get_page(client, url, where)
-        records = page_records(answer.body, where=where)
+        records = page_records(answer.body, where=where, identify=identify)
         if records:
-            earlier = first_ids.setdefault(records[0]["_id"], result.pages + 1)
+            first = identify(records[0])
+            earlier = first_ids.setdefault(first, result.pages + 1)
             if earlier != result.pages + 1:
                 raise ApiContractError(
                     f"{where}: the page starts with the record page {earlier} started with "
-                    f"(_id {one_line(records[0]['_id'], 40)}): page loop"
+                    f"(_id {one_line(first, 40)}): page loop"
                 )
         result.pages += 1
         result.records += len(records)

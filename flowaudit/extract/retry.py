@@ -27,6 +27,10 @@ RETRYABLE_TRANSPORT_ERRORS = (
 MAX_QUOTED_CHARS = 200
 
 
+class ForbiddenError(AuthError):
+    """403: the token may not read this (a Custom-scope token, a user's own token)."""
+
+
 class NotFoundError(ApiContractError):
     """The API answered 404: the resource is gone (the fetcher may skip it)."""
 
@@ -116,7 +120,8 @@ def error_for_status(
     """The error a non-retryable, non-2xx answer stands for."""
     status = response.status_code
     if status in (401, 403):
-        return AuthError(f"the API rejected the token (HTTP {status}) for {request_name}")
+        error = ForbiddenError if status == 403 else AuthError
+        return error(f"the API rejected the token (HTTP {status}) for {request_name}")
     if status == 404:
         return NotFoundError(f"the API answered 404 Not Found for {request_name}")
     return ApiContractError(

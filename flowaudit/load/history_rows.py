@@ -18,10 +18,12 @@ from typing import Any
 import pyarrow as pa
 
 from flowaudit import jsonfast
+from flowaudit.documents.paths import get_path, split_path
+from flowaudit.documents.references import may_refer, references
 from flowaudit.documents.steps import STEP_FIELDS, flow_steps
 from flowaudit.load import history
 from flowaudit.load.staging_reader import LISTINGS
-from flowaudit.registry import FLOW_STEP_KEYS, TYPE_NAMES
+from flowaudit.registry import FLOW_STEP_KEYS, REFERRING_TYPES, RESOURCE_TYPES, TYPE_NAMES
 from flowaudit.transform.patches import make_patch
 
 WRITE_ROWS = 20_000  # rebuilt rows held before they are written out
@@ -163,6 +165,7 @@ class HistoryFiles:
         }
         self.steps: set[tuple[str, str, str]] = set()
         self.connections: set[tuple[str, str, str]] = set()
+        self.refs: set[tuple[str, str, str, str, str]] = set()  # what documents refer to
         self.counts = {"rebuilt_resources": 0, "versions": 0, "unreplayable_changes": 0}
 
     def rebuild(self, batches: Iterable[pa.RecordBatch], checkpoints: Checkpoints, hashers) -> None:
@@ -184,6 +187,8 @@ class HistoryFiles:
          v_before, v_name, v_hash, v_run, v_doc, v_integration, v_patch) = versions.columns  # fmt: skip
         is_step = rtype in _STEP_TYPES
         is_flow = rtype == "flow"
+        refers = rtype in REFERRING_TYPES
+        name_parts = _NAME_PARTS.get(rtype)
         previous_doc: dict[str, Any] | None = None
         previous_stored: Any = None  # the document stored for the version before (flows)
         sha256 = history.sha256_text
@@ -202,7 +207,9 @@ class HistoryFiles:
             v_closed_event.append(version.closed_event_id)
             v_after.append(version.changed_after)
             v_before.append(version.changed_before)
-            v_name.append(version.name)
+            v_name.append(
+                version.name if name_parts is None else (_name(version.content.doc, name_parts) or version.name)
+            )
             v_hash.append(sha256(text))
             v_run.append(version.run_id)
             v_doc.append(observed if observed is not None else text)
@@ -222,6 +229,8 @@ class HistoryFiles:
                 unexplained.add(_unexplained_row(rtype, rid, number, version.changed_after, version.changed_before,
                                                  position, difference, version.run_id))  # fmt: skip
             doc = version.content.doc
+            if refers and may_refer(text):
+                self.refs.update((rtype, rid, ref.resource_type, ref.resource_id, ref.path) for ref in references(doc))
             if is_step:
                 connection = doc.get("_connectionId")
                 if isinstance(connection, str) and connection:
@@ -250,10 +259,25 @@ class HistoryFiles:
             "counts": {**self.counts, "unexplained_changes": self.tables["unexplained"].count},
             "steps": self.steps,
             "connections": self.connections,
+            "refs": self.refs,
         }
 
 
 _STEP_TYPES = frozenset(FLOW_STEP_KEYS.values())
+# Where a type's documents hold their name when not in `name` (a share names its person).
+_NAME_PARTS = {
+    entry.name: [split_path(path) for path in entry.name_paths]
+    for entry in RESOURCE_TYPES
+    if entry.name_paths != ("name",)
+}
+
+
+def _name(doc: dict[str, Any], paths: list[list[str]]) -> str | None:
+    for parts in paths:
+        value = get_path(doc, parts)
+        if isinstance(value, str) and value:
+            return value
+    return None
 
 
 # A patch reaching deeper than this is not kept: pages show documents 64 levels deep

@@ -21,6 +21,7 @@ from flowaudit.load.audit import save_audit, save_audit_windows
 from flowaudit.load.db import current_path, describe_duckdb_error, run_sql_file
 from flowaudit.load.jobs import save_jobs
 from flowaudit.load.rebuild_pool import RebuildPool
+from flowaudit.load.recycle_bin import observe_recycle_bin
 from flowaudit.load.runs import rollback, run_account, utc_now
 from flowaudit.load.staging_reader import AUDIT_FILE, StagingError, read_manifest
 from flowaudit.load.versions import Hashers, observe, rebuild, stage_listing_lines
@@ -28,7 +29,10 @@ from flowaudit.logs import get_logger
 
 log = get_logger(__name__)
 
-_TEMP_TABLES = ("staged_lines", "staged_docs", "staged_hashes", "observation_plan", "touched")
+_TEMP_TABLES = (
+    "staged_lines", "staged_docs", "staged_hashes", "observation_plan", "touched", "staged_bin",
+    "bin_plan",
+)  # fmt: skip
 # DuckDB's own default (80% of RAM) would let a first load of a large account take ~1 GB
 # for buffers it does not need; within this it spills to disk instead.
 LOAD_MEMORY_LIMIT = "400MB"
@@ -139,6 +143,9 @@ def _load(
     counts.update(save_audit(con, staging_dir / AUDIT_FILE, account=account, run_id=run_id))
     laps.lap("audit")
     counts.update(observe(con, manifest, hashers, account=account, run_id=run_id))
+    counts.update(
+        observe_recycle_bin(con, staging_dir, manifest, hashers, account=account, run_id=run_id)
+    )
     laps.lap("observe")
     rebuilt = rebuild(con, staging_dir, hashers, account=account, run_id=run_id, manifest=manifest, pool=pool)
     counts["new_versions"] = _new_versions(con, account, run_id)
@@ -154,6 +161,9 @@ def _load(
     log.debug("load stages (seconds): %s", laps.seconds)
     counts["load_seconds"] = laps.seconds
     counts["invalid_text"] = int(manifest.raw.get("invalid_text") or 0)
+    for part in ("scrubbed", "script_content"):  # what the fetch removed, and scripts' code it read
+        if isinstance(manifest.raw.get(part), dict):
+            counts[part] = manifest.raw[part]
     save_audit_windows(con, manifest, account=account, run_id=run_id)
     if manifest.audit_complete and manifest.audit_to is not None:
         run_sql_file(

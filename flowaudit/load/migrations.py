@@ -17,9 +17,11 @@ import duckdb
 
 from flowaudit import __version__
 from flowaudit.config import DEFAULT_VOLATILE_FIELDS
+from flowaudit.documents.scrub import Scrubber, ScrubPolicy
 from flowaudit.errors import DatabaseError
 from flowaudit.load.db import current_path, describe_duckdb_error, is_damage, run_sql_file
 from flowaudit.load.public_schema import install_public_schema
+from flowaudit.load.scrub_store import recorded_policy, scrub_store
 from flowaudit.load.versions import Hashers, rebuild_all, refresh_derived
 from flowaudit.logs import get_logger
 
@@ -36,11 +38,12 @@ MIGRATIONS: tuple[str, ...] = (
     "0007_clock",
     "0008_evidence",
     "0009_speed",
+    "0010_whole_account",
     "0011_jobs",
 )
 # Migrations after which every account's history is rebuilt from observations and audit
 # records (the rebuild is Python: it cannot be a SQL file).
-_REBUILD_HISTORY_AFTER = frozenset({"0006_exact_history", "0009_speed"})
+_REBUILD_HISTORY_AFTER = frozenset({"0006_exact_history", "0009_speed", "0010_whole_account"})
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -49,18 +52,24 @@ def migrate(
     con: duckdb.DuckDBPyConnection,
     *,
     volatile_fields: Iterable[str] = DEFAULT_VOLATILE_FIELDS,
+    scrub_policy: ScrubPolicy | None = None,
     announce: bool = True,
 ) -> list[str]:
     """Bring the database to this flowaudit's schema; return the migrations applied now
     (logged unless announce is false: a scratch database is nobody's news).
 
-    volatile_fields: how a history rebuilt by a migration hashes documents (the setting)."""
+    volatile_fields: how a history rebuilt by a migration hashes documents (the setting).
+    scrub_policy: what the store may keep of captured data (the settings); a store scrubbed
+    under another policy is scrubbed again and its history rebuilt. None: the store is
+    scrubbed (under the default policy) only if it never was (a database of a flowaudit
+    before migration 0010)."""
     _refuse_catalog_named_store(con)
     try:
         con.execute("BEGIN TRANSACTION")
         try:
             applied = _apply_pending(con)
-            rebuilt = bool(_REBUILD_HISTORY_AFTER.intersection(applied))
+            scrubbed = _scrub_if_needed(con, scrub_policy)
+            rebuilt = bool(scrubbed or _REBUILD_HISTORY_AFTER.intersection(applied))
             if rebuilt:
                 rebuild_every_history(con, Hashers(volatile_fields))
             if applied:
@@ -79,6 +88,16 @@ def migrate(
     if applied and announce:
         log.info("database schema migrated: %s", ", ".join(applied))
     return applied
+
+
+def _scrub_if_needed(con: duckdb.DuckDBPyConnection, policy: ScrubPolicy | None) -> bool:
+    """Scrub what the store holds when it was never scrubbed, or under another policy than
+    the one given; whether it did (then every history is rebuilt from the scrubbed data)."""
+    recorded = recorded_policy(con)
+    if recorded is not None and (policy is None or recorded == policy.basis):
+        return False
+    scrub_store(con, Scrubber(policy or ScrubPolicy()))
+    return True
 
 
 def check_schema(con: duckdb.DuckDBPyConnection) -> None:

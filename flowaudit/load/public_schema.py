@@ -10,7 +10,7 @@ Files run in name order (a numeric prefix orders dependencies). Objects in schem
 
 Files in `queries/views/each_type/` are templates: each is installed once per entry of the
 resource registry (flowaudit.registry), with `{{type}}`, `{{listing}}`, `{{id_column}}`,
-`{{title}}` and `{{plural_title}}` replaced by that entry's values, unless a plain file
+`{{title}}`, `{{plural_title}}` and `{{versions_view}}` replaced by that entry's values, unless a plain file
 already creates the same object (a type whose view has columns of its own).
 
 A database file is not trusted to hold the views this flowaudit installs: a copied file can
@@ -129,6 +129,7 @@ def render_template(text: str, entry: ResourceType) -> str:
     for key, value in (
         ("type", entry.name), ("listing", entry.listing), ("id_column", entry.id_column),
         ("title", entry.title), ("plural_title", entry.plural_title),
+        ("versions_view", entry.versions_view),
     ):  # fmt: skip
         text = text.replace("{{" + key + "}}", value)
     return text

@@ -104,3 +104,11 @@ def run_account(con: duckdb.DuckDBPyConnection, run_id: int) -> tuple[str, str]:
     if not rows:
         raise DatabaseError(f"run {run_id} is not recorded in the database")
     return rows[0][0], rows[0][1]
+
+
+def known_scripts(con: duckdb.DuckDBPyConnection, account: str) -> dict[str, str]:
+    """Script id -> the lastModified of its newest stored document with its code: what the
+    extractor needs to read only the code that may have changed (it never opens the store)."""
+    from flowaudit.load.db import fetch_sql_file
+
+    return dict(fetch_sql_file(con, "load/known_scripts.sql", account=account))

@@ -46,6 +46,9 @@ _LINES_SCHEMA = pa.schema(
 _HASHES_SCHEMA = pa.schema(
     [(n, pa.string()) for n in ("resource_type", "resource_id", "content_hash")]
 )
+_REFS_SCHEMA = pa.schema(
+    [(n, pa.string()) for n in ("resource_type", "resource_id", "ref_type", "ref_id", "path")]
+)
 _STEPS_SCHEMA = pa.schema([(n, pa.string()) for n in ("flow_id", "resource_type", "resource_id")])
 _CONNECTIONS_SCHEMA = pa.schema([(n, pa.string()) for n in ("step_type", "step_id", "connection_id")])
 
@@ -144,6 +147,7 @@ def observe(
     trust_raw = _hash_basis_unchanged(con, account, hashers)
     if not trust_raw:
         rehash_observations(con, account, hashers)
+    run_sql_file(con, "load/script_content_carry.sql", account=account)
     run_sql_file(con, "load/documents_stage.sql", account=account, trust_raw=trust_raw)
     con.execute("DROP TABLE temp.staged_lines")
     hashed = _hash_changed_documents(con, hashers)
@@ -346,11 +350,13 @@ def _store_rebuilt(con: duckdb.DuckDBPyConnection, account: str, results: list[d
     counts = {"rebuilt_resources": 0, "versions": 0, "unexplained_changes": 0, "unreplayable_changes": 0}
     steps: set[tuple[str, str, str]] = set()
     connections: set[tuple[str, str, str]] = set()
+    refs: set[tuple[str, str, str, str, str]] = set()
     for result in results:
         for name in counts:
             counts[name] += result["counts"][name]
         steps |= result["steps"]
         connections |= result["connections"]
+        refs |= result["refs"]
     names = []
     try:
         for table, schema in TABLES.items():
@@ -378,6 +384,14 @@ def _store_rebuilt(con: duckdb.DuckDBPyConnection, account: str, results: list[d
             run_sql_file(con, "load/step_connections_insert.sql", account=account)
         finally:
             con.unregister("staged_step_connections")
+    if refs:
+        columns = list(zip(*sorted(refs), strict=True))
+        table = {name: list(column) for name, column in zip(_REFS_SCHEMA.names, columns, strict=True)}
+        con.register("staged_resource_refs", pa.table(table, schema=_REFS_SCHEMA))
+        try:
+            run_sql_file(con, "load/resource_refs_insert.sql", account=account)
+        finally:
+            con.unregister("staged_resource_refs")
     return counts
 
 

@@ -1,6 +1,8 @@
 """The doctor's network checks: is the API there (one GET /tokenInfo), does it accept the
 token, and may the token read everything a run reads (one-record pages of each listing and
-of /audit). No retries: the doctor reports what it sees now, in words."""
+of /audit). A listing the run can do without (an `optional` type of the registry, and the
+recycle bin) that the token may not read is named, but fails nothing: the run leaves it
+incomplete. No retries: the doctor reports what it sees now, in words."""
 
 from __future__ import annotations
 
@@ -13,12 +15,15 @@ import httpx
 from flowaudit import __version__
 from flowaudit.config import Settings
 from flowaudit.errors import ExitCode
+from flowaudit.extract.fetch import RECYCLE_BIN_PATH
 from flowaudit.extract.retry import describe_transport_error, envelope_summary
 from flowaudit.ops.checks import Check, fail, ok, skip
-from flowaudit.registry import LISTINGS
+from flowaudit.registry import RESOURCE_TYPES
 
-# What a run reads: a token must be allowed every one of them.
-READ_PATHS = (*LISTINGS, "audit")
+# What a run reads: a token must be allowed every one of them...
+READ_PATHS = (*(t.path for t in RESOURCE_TYPES if not t.optional), "audit")
+# ... and these it reads if it may (their listing is left incomplete otherwise).
+OPTIONAL_PATHS = (*(t.path for t in RESOURCE_TYPES if t.optional), RECYCLE_BIN_PATH)
 
 
 def check_api_and_token(
@@ -106,21 +111,27 @@ def _no_token() -> Check:
 def _check_read_access(http: httpx.Client, base: str, info: dict[str, Any]) -> Check:
     who = f"user {info['_userId']}, scope {info.get('scope', 'not stated')}"
     refused = []
-    for path in READ_PATHS:
+    optional: list[str] = []
+    for path in (*READ_PATHS, *OPTIONAL_PATHS):
         try:
             answer = http.get(f"{base}/{path}", params={"limit": 1})
         except httpx.TransportError as exc:
             return fail("token", f"valid ({who}), but reading /{path} failed: "
                         f"{describe_transport_error(exc)}", ExitCode.API_UNAVAILABLE)  # fmt: skip
+        found = refused if path in READ_PATHS else optional
         if answer.status_code in (401, 403):
-            refused.append(f"/{path} (HTTP {answer.status_code})")
+            found.append(f"/{path} (HTTP {answer.status_code})")
         elif answer.status_code not in (200, 204, 429) and answer.status_code < 500:
-            refused.append(f"/{path} (HTTP {answer.status_code}: {envelope_summary(answer)})")
+            found.append(f"/{path} (HTTP {answer.status_code}: {envelope_summary(answer)})")
     if refused:
         return fail("token", f"valid ({who}) but it may not read {', '.join(refused)}; a run "
                     "needs read access to " + ", ".join(f"/{p}" for p in READ_PATHS),
                     ExitCode.AUTH)  # fmt: skip
-    return ok("token", f"valid ({who}); it may read " + ", ".join(f"/{p}" for p in READ_PATHS))
+    message = f"valid ({who}); it may read " + ", ".join(f"/{p}" for p in READ_PATHS)
+    if optional:
+        message += (f"; not {', '.join(optional)}: runs leave those listings incomplete "
+                    "(their history and pages stay empty)")  # fmt: skip
+    return ok("token", message)
 
 
 def _json_object(answer: httpx.Response) -> dict[str, Any] | None:

@@ -238,3 +238,4 @@ class FlowPage:
     left_out: str = ""
     extra: dict[str, str] = field(default_factory=dict)
     health: HealthChart | None = None  # runs per day beside the changes (report/health.py)
+    scripts: tuple = ()  # the scripts it uses (flowaudit.report.account_contexts.FlowScript)

@@ -57,6 +57,13 @@ def flow_file_name(flow_id: str) -> str:
     return "flow-" + hashlib.sha256(flow_id.encode()).hexdigest()[:24] + ".html"
 
 
+def script_file_name(script_id: str) -> str:
+    """A file name for a script page that no id can turn into a path."""
+    if _SAFE_ID.match(script_id):
+        return f"{script_id}.html"
+    return "script-" + hashlib.sha256(script_id.encode()).hexdigest()[:24] + ".html"
+
+
 def flow_href(flow_id: str, root: str = "") -> str:
     return f"{root}flows/{flow_file_name(flow_id)}"
 

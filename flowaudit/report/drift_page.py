@@ -11,7 +11,7 @@ import duckdb
 
 from flowaudit.report.comparison import LABEL_WEIGHT, Comparison
 from flowaudit.report.contexts import DriftPage, DriftResource, InvisibleRecord, Link
-from flowaudit.report.display import diff_field_changes, flow_href
+from flowaudit.report.display import diff_field_changes, flow_href, script_file_name
 from flowaudit.report.masking import MAX_NAME_CHARS, cap_text
 from flowaudit.report.site import Site
 from flowaudit.report.units import PagePlan
@@ -86,6 +86,9 @@ def _resource_view(site: Site, comparison: Comparison, resource: ResourceDrift) 
     key = (resource.resource_type, resource.resource_id)
     if resource.resource_type == "flow":
         href, flows = flow_href(resource.resource_id), ()
+    elif resource.resource_type == "script":  # its page shows the code's line diff
+        href = f"scripts/{script_file_name(resource.resource_id)}"
+        flows = tuple(site.flow_link(f, "") for f in comparison.flows_of.get(key, ()))
     else:
         href, flows = "", tuple(site.flow_link(f, "") for f in comparison.flows_of.get(key, ()))
     return DriftResource(

@@ -68,9 +68,10 @@ class IndexUnit:
             yield page, data
 
     def build(self, site: Site, page: PagePlan, data: IndexData) -> IndexPage:
-        counts = tuple(
-            Ranked(t.plural_title, int(data.counts.get(t.name, 0))) for t in RESOURCE_TYPES
-        )
+        # The types a run can do without are counted when the account has some (their listing
+        # may not be readable with the token: a 0 would claim more than is known).
+        counts = tuple(Ranked(t.plural_title, int(data.counts.get(t.name, 0))) for t in RESOURCE_TYPES
+                       if not t.optional or data.counts.get(t.name))  # fmt: skip
         counts += (Ranked("audit records", sum(part.records for part in site.history)),)
         gaps, covered_since = audit_gaps(site, data.windows, data.oldest_record)
         comparison = site.comparison

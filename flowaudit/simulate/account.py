@@ -26,6 +26,7 @@ from flowaudit.simulate.jobs import JobBook
 from flowaudit.simulate.limits import FaultInjector, LeakyBucket
 from flowaudit.simulate.options import IN_PROCESS_BASE_URL, SimulatorOptions, size_profile
 from flowaudit.simulate.store import KIND_OF_TYPE, KINDS, Store
+from flowaudit.simulate.whole_account import WholeAccount
 
 # Sizes whose every version is kept whole (cheap thanks to shared structure); the large one
 # replays its changes forward in state_at instead, to keep memory small.
@@ -73,6 +74,8 @@ class SimulatedAccount:
         store.watchers.append(jobs.written)
         systems = rng.sample(SYSTEMS, profile.systems)
         activity = Activity(store, rng, systems)
+        activity.extras = WholeAccount(new_rng(seed, size, "whole-account"),  # type: ignore[attr-defined]
+                                       new_rng(seed, size, "whole-account-advance"))  # fmt: skip
         # Generation allocates millions of small objects that all stay alive: the cyclic
         # collector would rescan them again and again for nothing (it halves the time).
         collecting = gc.isenabled()
@@ -120,6 +123,19 @@ class SimulatedAccount:
     @property
     def users(self) -> list[dict]:
         return [dict(user) for user in self.store.users]
+
+    def captured_strings(self) -> set[str]:
+        """Every captured personal datum and session cookie the account's exports, imports
+        and file definitions hold (and held): a client keeps them only when asked to."""
+        with self.lock:
+            return set(self._activity.extras.captured.sensitive)
+
+    def sensitive_strings(self) -> set[str]:
+        """Every captured personal datum and session cookie the account's exports and
+        imports hold, and every API token value (and its masked form): what a client must
+        never store (flowaudit.simulate.whole_account)."""
+        with self.lock:
+            return self._activity.extras.sensitive_strings()
 
     @property
     def silent_change_log(self) -> list[dict]:

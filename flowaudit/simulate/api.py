@@ -12,7 +12,8 @@ import re
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode
 
-from flowaudit.simulate import flow_writes, jobs_api
+from flowaudit.registry import RESOURCE_TYPES as _REGISTRY
+from flowaudit.simulate import flow_writes, jobs_api, whole_account
 from flowaudit.simulate.audit_query import (
     ACTIONS,
     RESOURCE_TYPES,
@@ -30,8 +31,7 @@ if TYPE_CHECKING:
 JSON = "application/json; charset=utf-8"
 _ID = re.compile(r"^[0-9a-f]{24}$")
 _SERVER_ERRORS = {"500": 500, "502": 502, "503": 503}
-_KIND_NAMES = {"integrations": "Integration", "flows": "Flow", "exports": "Export",
-               "imports": "Import", "connections": "Connection"}  # fmt: skip
+_KIND_NAMES = {t.listing: t.title[:1].upper() + t.title[1:] for t in _REGISTRY}
 
 
 def handle(account: SimulatedAccount, request: SimRequest) -> SimResponse:
@@ -120,9 +120,12 @@ def _route(account: SimulatedAccount, request: SimRequest) -> SimResponse:
     if parts == ["jobs"]:
         _allow(method, "GET")
         return jobs_api.jobs(account, params)
-    if not parts or parts[0] not in KINDS:
+    extra = whole_account.route(account, request, parts, params)
+    if extra is not None:
+        return extra
+    kind = whole_account.kind_of_path(parts[0]) if parts else None
+    if kind is None or kind not in KINDS:
         raise ApiError(404, "not_found", "Not found.")
-    kind = parts[0]
     if len(parts) == 1:
         if kind == "flows" and method == "POST":
             return _created(account, flow_writes.create_flow(account, _body(request)))
@@ -247,7 +250,7 @@ def _list(account: SimulatedAccount, request: SimRequest, kind: str, params: dic
     if kind == "flows" and params.get("includeErrorCounts") == "true":
         body = b"[" + b",".join(jobs_api.with_error_counts(account, page)) + b"]"
     else:
-        body = b"[" + b",".join(store.doc_bytes(kind, rid) for rid in page) + b"]"
+        body = b"[" + b",".join(whole_account.listing_bytes(store, kind, rid) for rid in page) + b"]"
     extra = []
     if start + limit < len(ids):
         extra.append(_link(account, request, params, _encode_cursor(kind, page[-1])))

@@ -4,6 +4,7 @@ running (volatile, not audited), and optionally silent changes that no audit rec
 
 from __future__ import annotations
 
+from flowaudit.simulate import whole_account
 from flowaudit.simulate.activity import Activity
 from flowaudit.simulate.clock import HOUR_MS, MINUTE_MS, iso
 from flowaudit.simulate.options import SizeProfile
@@ -50,13 +51,17 @@ def advance_day(
         flow = store.current["flows"][flow_id]
         if flow.get("schedule") and not flow.get("disabled"):
             plan.append((when(), len(plan), "run", flow_id))
+    whole_account.plan_day(activity, profile, first_ms, last_ms, hours,
+                           lambda ms, event: plan.append((ms, len(plan), "extra", event)))  # fmt: skip
     plan.sort()
 
     records_before = len(store.audit.rows)
     summary: dict = {"from": iso(start_ms), "to": iso(end_ms), "created": [], "cloned": [], "deleted": [],
                      "edited": 0, "runs": 0, "silent_changes": 0}  # fmt: skip
     for ms, _seq, action, arg in plan:
-        if action == "edit":
+        if action == "extra":
+            arg(activity, ms)
+        elif action == "edit":
             kind, what, source = arg if arg else (_edit_kind(rng), None, None)
             rid = activity.live[kind].choice(rng)
             if rid is not None and activity.edit(ms, kind, rid, what=what, source=source):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-from flowaudit.simulate import catalog
+from flowaudit.simulate import catalog, whole_account
 from flowaudit.simulate.activity import Activity
 from flowaudit.simulate.clock import DAY_MS, HOUR_MS
 from flowaudit.simulate.options import SizeProfile
@@ -17,7 +17,7 @@ EDIT_WEIGHTS = {"flows": 0.52, "imports": 0.25, "exports": 0.15, "connections": 
 RECORDS_PER_FLOW_CREATE = 3.2
 RECORDS_PER_FLOW_DELETE = 2.3
 
-_CONNECTION, _INTEGRATION, _FLOW, _CLONE, _DELETE, _EDIT, _RUN = range(7)
+_CONNECTION, _INTEGRATION, _FLOW, _CLONE, _DELETE, _EDIT, _RUN, _EXTRA = range(8)
 
 
 def generate_history(activity: Activity, profile: SizeProfile, start_ms: int, now_ms: int) -> None:
@@ -72,6 +72,8 @@ def generate_history(activity: Activity, profile: SizeProfile, start_ms: int, no
     for _ in range(round(profile.flows * 1.3)):  # and the nightly runs before now
         at(now_ms - 26 * HOUR_MS + int(rng.random() * 25 * HOUR_MS), _RUN)
 
+    # Scripts, users, tokens and the smaller collections (their own random draws).
+    whole_account.plan_history(activity, profile, start_ms, now_ms, lambda ms, event: at(ms, _EXTRA, event))
     events.sort()
     flow_of_create: dict[int, str] = {}
     integration_names = _integration_names(profile.integrations)
@@ -83,7 +85,9 @@ def generate_history(activity: Activity, profile: SizeProfile, start_ms: int, no
 def _apply(activity: Activity, ms: int, action: int, arg, flow_of_create, integration_names) -> None:
     rng = activity.rng
     live = activity.live
-    if action == _EDIT:
+    if action == _EXTRA:
+        arg(activity, ms)
+    elif action == _EDIT:
         rid = live[arg].choice(rng)
         if rid is not None:
             activity.edit(ms, arg, rid)

@@ -101,9 +101,11 @@ ORDER BY resource_type, resource_id;
 
 -- Attribution: a flow belongs to itself; an export or import to every flow that any version
 -- of it ever used (store.flow_steps), with those flows' integrations; a connection to the
--- integrations of the flows whose steps used it (store.step_connections), not to each flow.
--- A touched flow may have new steps or another integration: its steps, and their
--- connections, are refreshed with it.
+-- integrations of the flows whose steps used it (store.step_connections), not to each flow;
+-- a script, stack, lookup cache, file definition or async helper to every flow that any
+-- version of it (or of one of its steps) referred to it from (store.resource_refs).
+-- A touched flow may have new steps or another integration: its steps, their connections
+-- and what they refer to are refreshed with it.
 CREATE OR REPLACE TEMP TABLE touched_steps AS
 SELECT resource_type, resource_id FROM refresh_keys
 UNION
@@ -121,6 +123,14 @@ SELECT 'connection', c.connection_id
 FROM store.step_connections AS c
 JOIN touched_steps AS t ON t.resource_type = c.step_type AND t.resource_id = c.step_id
 WHERE c.account = $account
+EXCEPT
+SELECT * FROM touched_steps;
+
+INSERT INTO touched_steps
+SELECT r.ref_type, r.ref_id
+FROM store.resource_refs AS r
+JOIN touched_steps AS t ON t.resource_type = r.resource_type AND t.resource_id = r.resource_id
+WHERE r.account = $account
 EXCEPT
 SELECT * FROM touched_steps;
 
@@ -153,6 +163,24 @@ JOIN store.flow_steps AS s
 LEFT JOIN store.resource_directory AS f
   ON f.account = s.account AND f.resource_type = 'flow' AND f.resource_id = s.flow_id
 WHERE c.account = $account
+GROUP BY ALL
+UNION ALL
+SELECT
+    r.ref_type, r.ref_id,
+    coalesce(list_sort(list_distinct(list(u.flow_id) FILTER (WHERE u.flow_id IS NOT NULL))), []::VARCHAR[]),
+    coalesce(list_sort(list_distinct(list(f.integration_id) FILTER (WHERE f.integration_id IS NOT NULL))), []::VARCHAR[])
+FROM store.resource_refs AS r
+SEMI JOIN touched_steps AS t ON t.resource_type = r.ref_type AND t.resource_id = r.ref_id
+LEFT JOIN (
+    SELECT account, 'flow' AS resource_type, resource_id, resource_id AS flow_id
+    FROM store.resource_directory WHERE resource_type = 'flow'
+    UNION ALL
+    SELECT account, resource_type, resource_id, flow_id FROM store.flow_steps
+) AS u
+  ON u.account = r.account AND u.resource_type = r.resource_type AND u.resource_id = r.resource_id
+LEFT JOIN store.resource_directory AS f
+  ON f.account = r.account AND f.resource_type = 'flow' AND f.resource_id = u.flow_id
+WHERE r.account = $account
 GROUP BY ALL;
 
 CREATE OR REPLACE TEMP TABLE stale_keys AS

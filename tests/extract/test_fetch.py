@@ -14,6 +14,7 @@ import pytest
 from flowaudit.errors import ApiContractError, AuthError, UsageError
 from flowaudit.extract import ApiClient, StagingWriteError, fetch_account
 from flowaudit.extract.windows import api_time, months_before, plan_windows
+from flowaudit.registry import RESOURCE_TYPES
 from flowaudit.secrets import Secret
 from tests.extract.fakes import BASE, TOKEN, FakeApi, FakeTime, json_response, run
 
@@ -22,6 +23,8 @@ NOW_HEADER = "Sat, 28 Nov 2026 02:00:00 GMT"
 # The observation time: one second after the server's latest `Date` (whole seconds).
 OBSERVED = NOW + timedelta(seconds=1)
 KINDS = ("integrations", "flows", "exports", "imports", "connections")
+# Every other listing the extractor reads, answered empty here (the recycle bin too).
+OTHER_LISTINGS = (*(t.path for t in RESOURCE_TYPES if t.listing not in KINDS), "recycleBinTTL")
 
 
 def audit_record(n: int, when: datetime, flow: str = "f1") -> dict:
@@ -46,6 +49,8 @@ class FakeAccount:
             return self.overrides[path]
         if path in KINDS:
             return json_response(self.flows if path == "flows" else [], **headers)
+        if path in OTHER_LISTINGS:
+            return json_response([], **headers)
         if path == "audit" or path.endswith("/audit"):
             return json_response(self.select(request.url.params, path), **headers)
         return json_response({"errors": [{"code": "not_found"}]}, status=404)
@@ -146,7 +151,7 @@ def test_the_manifest_records_listings_windows_and_requests(tmp_path):
     manifest = fetch(FakeAccount([audit_record(1, NOW - timedelta(days=2))]), tmp_path / "s")
     assert manifest["listings"]["flows"] == {"complete": True, "count": 2, "pages": 1}
     assert manifest["listings"]["connections"] == {"complete": True, "count": 0, "pages": 1}
-    assert manifest["requests"] == 5 + 6 and manifest["retries"] == 0
+    assert manifest["requests"] == len(KINDS) + len(OTHER_LISTINGS) + 6 and manifest["retries"] == 0
     assert all({"from", "to", "records", "pages"} <= set(w) for w in manifest["audit"]["windows"])
     assert staged_ids(tmp_path / "s", "flows.ndjson") == ["f1", "f2"]
     assert (tmp_path / "s" / "exports.ndjson").read_text() == ""

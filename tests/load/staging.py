@@ -8,7 +8,9 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-LISTINGS = ("integrations", "flows", "exports", "imports", "connections")
+from flowaudit.registry import LISTINGS as REGISTRY_LISTINGS
+
+LISTINGS = ("integrations", "flows", "exports", "imports", "connections")  # always written
 _ids = count(1)
 
 
@@ -31,14 +33,24 @@ def write_staging(
     jobs_from: str | None = None,
     jobs_gaps: tuple[str, ...] = (),
     flow_errors: list[dict[str, Any]] | None = None,
+    recycle_bin: list[dict[str, Any]] | None = None,
     **listings: list[dict[str, Any]],
 ) -> Path:
     """A finished fetch in `directory`: one NDJSON file per listing, audit, manifest. The
     audit is one complete window [audit_from, observed_at) unless audit_windows are given;
     audit_gaps make it incomplete. jobs (and flow_errors): the fetch read jobs too, in one
-    window [jobs_from, observed_at), incomplete with jobs_gaps."""
+    window [jobs_from, observed_at), incomplete with jobs_gaps. The five first types are
+    always listed, the registry's others (scripts, users, ...) when given; recycle_bin: its
+    entries ({model, doc})."""
     directory.mkdir(parents=True, exist_ok=True)
-    for name in LISTINGS:
+    unknown = set(listings) - set(REGISTRY_LISTINGS)
+    assert not unknown, f"not listings of the registry: {unknown}"
+    written = [name for name in REGISTRY_LISTINGS if name in LISTINGS or name in listings]
+    if recycle_bin is not None:
+        (directory / "recycle_bin.ndjson").write_text(
+            "".join(json.dumps(entry) + "\n" for entry in recycle_bin), encoding="utf-8"
+        )
+    for name in written:
         lines = "".join(json.dumps(doc) + "\n" for doc in listings.get(name, []))
         (directory / f"{name}.ndjson").write_text(lines, encoding="utf-8")
     records = audit or []
@@ -55,7 +67,7 @@ def write_staging(
                 "count": len(listings.get(name, [])),
                 "pages": 1,
             }
-            for name in LISTINGS
+            for name in written
         },
         "audit": {
             "mode": "full" if audit_from is None else "incremental",

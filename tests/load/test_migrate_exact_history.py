@@ -49,7 +49,8 @@ FROM store.observations
 def _write_back_the_earlier_schema(db: Path) -> None:
     con = connect(db)
     con.execute(_EARLIER_VERSIONS)
-    for table in ("resource_versions", "observations", "version_changes", "unexplained_changes", "step_connections"):
+    for table in ("resource_versions", "observations", "version_changes", "unexplained_changes", "step_connections",
+                  "resource_refs"):  # 0010  # fmt: skip
         con.execute(f"DROP TABLE store.{table}")
     con.execute("ALTER TABLE store.earlier_versions RENAME TO resource_versions")
     for table in ("jobs", "job_windows", "job_reads", "job_watermarks", "open_errors"):  # 0011
@@ -66,7 +67,9 @@ def _write_back_the_earlier_schema(db: Path) -> None:
                 f"USING timezone('UTC', {column})"
             )
     con.execute("DELETE FROM store.schema_migrations WHERE name >= '0006'")
-    con.execute("DELETE FROM store.meta WHERE key LIKE 'content_hash_basis:%' OR key = 'views_digest'")
+    con.execute(
+        "DELETE FROM store.meta WHERE key LIKE 'content_hash_basis:%' OR key IN ('views_digest', 'scrub_policy')"
+    )
     con.close()
 
 

@@ -43,6 +43,25 @@ PUBLIC_VIEWS = {
     "changes_followed_by_failures",
     "open_errors",
     "job_reads",
+    # the whole account (issue 14)
+    "scripts",
+    "users",
+    "access_tokens",
+    "lookup_caches",
+    "file_definitions",
+    "iclients",
+    "async_helpers",
+    "stacks",
+    "script_versions",
+    "user_versions",
+    "access_token_versions",
+    "lookup_cache_versions",
+    "file_definition_versions",
+    "iclient_versions",
+    "async_helper_versions",
+    "stack_versions",
+    "security_changes",
+    "access_review",
 }
 PUBLIC_MACROS = {
     "flows_as_of",
@@ -57,6 +76,14 @@ PUBLIC_MACROS = {
     "audit_coverage",
     "change_impact_within",
     "changes_followed_by_failures_between",
+    "scripts_as_of",
+    "users_as_of",
+    "access_tokens_as_of",
+    "lookup_caches_as_of",
+    "file_definitions_as_of",
+    "iclients_as_of",
+    "async_helpers_as_of",
+    "stacks_as_of",
 }
 
 

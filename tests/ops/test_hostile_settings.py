@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from flowaudit.errors import ExitCode
+from flowaudit.registry import RESOURCE_TYPES
 from flowaudit.simulate import SimulatedAccount
 from flowaudit.simulate.server import ServerHandle, serve
 from tests.ops.cli import flowaudit, last_line
@@ -100,10 +101,11 @@ def test_concurrency_bounds_the_windows_of_a_full_run(api: ServerHandle, tmp_pat
     assert result.returncode == 0, result.stderr
     (requests,) = query(db, "SELECT requests FROM runs")[0]
     (error_requests,) = query(db, "SELECT error_requests FROM job_reads")[0]
-    # 5 listings, 2 x 64 audit windows, the older one and the tail; as many windows of jobs,
-    # each ended by at most one short page after its first; and the flows with open errors:
-    # bounded, not 4,006.
-    assert requests <= 5 + (2 * 64 + 2) + 2 * (2 * 64 + 2) + error_requests
+    (scripts,) = query(db, "SELECT count(*) FROM scripts")[0]
+    # The listings and the recycle bin, each script's code, 2 x 64 audit windows, the older
+    # one and the tail; as many windows of jobs, each ended by at most one short page after
+    # its first; and the flows with open errors: bounded, not 4,006.
+    assert requests <= len(RESOURCE_TYPES) + 1 + scripts + (2 * 64 + 2) + 2 * (2 * 64 + 2) + error_requests
 
 
 # -- item 5: a token that is not one word of printable ASCII -------------------------------

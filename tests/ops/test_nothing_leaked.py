@@ -85,6 +85,12 @@ SECRETS = {
     "audit_old": "old-apikey-0f1e2d3c",
     "audit_new": "new-apikey-4b5a6978",
 }
+# Under `accessKeyName`: the reports' pattern (`accesskey`) masks it, the store keeps it.
+REPORT_SECRETS = {
+    "flow": "flow-keyname-7a6b5c4d",
+    "audit_old": "old-keyname-3c2d1e0f",
+    "audit_new": "new-keyname-9a8b7c6d",
+}
 
 
 def _with_secrets(account: SimulatedAccount) -> httpx.MockTransport:
@@ -99,7 +105,8 @@ def _with_secrets(account: SimulatedAccount) -> httpx.MockTransport:
 
     def change(path: str, doc: dict) -> None:
         if path == "flows" and doc["_id"] == flow_id:
-            doc["settings"] = {"apiKey": SECRETS["flow"], "region": "emea"}
+            doc["settings"] = {"apiKey": SECRETS["flow"], "region": "emea",
+                               "accessKeyName": REPORT_SECRETS["flow"]}  # fmt: skip
         elif path == "exports" and doc["_id"] == export_id:
             doc.setdefault("http", {})["auth"] = {"basic": {"password": SECRETS["export"]}}
         elif path == "connections":
@@ -108,6 +115,9 @@ def _with_secrets(account: SimulatedAccount) -> httpx.MockTransport:
             doc["fieldChanges"].append({"fieldPath": "settings.apiKey",
                                         "oldValue": SECRETS["audit_old"],
                                         "newValue": SECRETS["audit_new"]})  # fmt: skip
+            doc["fieldChanges"].append({"fieldPath": "settings.accessKeyName",
+                                        "oldValue": REPORT_SECRETS["audit_old"],
+                                        "newValue": REPORT_SECRETS["audit_new"]})  # fmt: skip
 
     async def handler(request: httpx.Request) -> httpx.Response:
         answer = await inner.handle_async_request(request)
@@ -130,23 +140,26 @@ def test_reports_mask_secret_looking_values_in_configurations_and_audit_values(t
     settings = resolve_settings({"db": db, "api_url": account.base_url},
                                 environ={"FLOWAUDIT_TOKEN": TOKEN})  # fmt: skip
     run_extract(settings, transport=_with_secrets(account))
-    # The database keeps what the API said, whole (it is the evidence); reports mask it.
-    assert places_holding(db, SECRETS["flow"])
+    # Values under keys that name a secret never reach the database (masked before staging)...
+    assert [name for name, secret in SECRETS.items() if places_holding(db, secret)] == []
+    # ... while fields only the reports' broader name pattern calls secret are kept.
+    assert places_holding(db, REPORT_SECRETS["flow"])
 
     masked = _rendered(db, tmp_path / "masked", settings)
-    assert [name for name, secret in SECRETS.items() if secret in masked] == []
+    assert [name for name, secret in {**SECRETS, **REPORT_SECRETS}.items() if secret in masked] == []
     assert "********" in masked
 
-    # The rule is a setting: with one that matches nothing, the same values are shown, which
+    # The rule is a setting: with one that matches nothing, the kept values are shown, which
     # proves the pages do render these fields (and that masking is what hid them above).
     # (Export and connection documents are not shown whole by any page today.)
     shown = _rendered(db, tmp_path / "shown", resolve_settings(
         {"db": db, "secret_field_pattern": "no_field_is_named_like_this"}, environ={}))  # fmt: skip
-    assert {name for name, secret in SECRETS.items() if secret in shown} >= {
+    assert {name for name, secret in REPORT_SECRETS.items() if secret in shown} >= {
         "flow",
         "audit_old",
         "audit_new",
     }
+    assert [name for name, secret in SECRETS.items() if secret in shown] == []
 
 
 def _rendered(db: Path, out: Path, settings) -> str:

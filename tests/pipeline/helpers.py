@@ -79,21 +79,26 @@ def places_holding(db: Path, text: str) -> list[str]:
     this reads every text-like column of every table instead."""
     con = duckdb.connect(str(db), read_only=True)
     try:
-        columns = con.execute(
-            "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-            "WHERE NOT internal AND table_name IN (SELECT table_name FROM duckdb_tables()) "
-            "AND (data_type IN ('VARCHAR', 'JSON') OR data_type LIKE '%[]' "
-            "OR data_type LIKE 'STRUCT%' OR data_type LIKE 'MAP%')"
-        ).fetchall()
-        found = []
-        for schema, table, column in columns:
-            hits = con.execute(
-                f'SELECT count(*) FROM "{schema}"."{table}" '
-                f'WHERE contains(CAST("{column}" AS VARCHAR), ?)',
-                [text],
-            ).fetchall()[0][0]
-            if hits:
-                found.append(f"{schema}.{table}.{column}")
-        return found
+        return places_holding_in(con, text)
     finally:
         con.close()
+
+
+def places_holding_in(con: duckdb.DuckDBPyConnection, text: str) -> list[str]:
+    """places_holding, over an open connection."""
+    columns = con.execute(
+        "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+        "WHERE NOT internal AND table_name IN (SELECT table_name FROM duckdb_tables()) "
+        "AND (data_type IN ('VARCHAR', 'JSON') OR data_type LIKE '%[]' "
+        "OR data_type LIKE 'STRUCT%' OR data_type LIKE 'MAP%')"
+    ).fetchall()
+    found = []
+    for schema, table, column in columns:
+        hits = con.execute(
+            f'SELECT count(*) FROM "{schema}"."{table}" '
+            f'WHERE contains(CAST("{column}" AS VARCHAR), ?)',
+            [text],
+        ).fetchall()[0][0]
+        if hits:
+            found.append(f"{schema}.{table}.{column}")
+    return found

@@ -24,7 +24,7 @@
 -- @column changed_after: For an unexplained version: the last observation before the change.
 -- @column changed_before: For an unexplained version: the time by which it had happened.
 -- @column doc: The {{title}} document of this version (JSON; see resource_versions.doc).
-CREATE OR REPLACE VIEW {{type}}_versions AS
+CREATE OR REPLACE VIEW {{versions_view}} AS
 SELECT
     account, resource_id AS {{id_column}}, version, name, valid_from, valid_to, is_current,
     deleted, origin, content_hash, event_id AS audit_event_id, run_id, resource_type,

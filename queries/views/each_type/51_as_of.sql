@@ -6,7 +6,7 @@
 -- @column account: The account label the run was given (--account; default 'default').
 -- @column {{id_column}}: The {{title}}'s integrator.io id.
 -- @column name: The {{title}}'s name then.
--- @column version: The number of the version valid then (see {{type}}_versions).
+-- @column version: The number of the version valid then (see {{versions_view}}).
 -- @column valid_from: When that version began (UTC).
 -- @column valid_to: When it ended (UTC); NULL if it is still current.
 -- @column origin: How flowaudit knows that version (see resource_versions.origin).
@@ -14,5 +14,5 @@
 -- @column doc: The {{title}} document as it was then (JSON).
 CREATE OR REPLACE MACRO {{listing}}_as_of(ts) AS TABLE
 SELECT account, {{id_column}}, name, version, valid_from, valid_to, origin, event_id, doc
-FROM {{type}}_versions
+FROM {{versions_view}}
 WHERE valid_from <= ts AND (valid_to IS NULL OR valid_to > ts);
