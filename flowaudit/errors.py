@@ -23,7 +23,8 @@ class ExitCode(IntEnum):
     DATABASE_LOCKED = 8  # another process is writing the database
     RUN_IN_PROGRESS = 9  # another flowaudit run holds the run lock
     QUERY = 10  # an ad hoc query failed (syntax, unknown column, write refused)
-    REPORT_OUTPUT = 11  # the report directory cannot be written
+    REPORT_OUTPUT = 11  # the report (or export) directory cannot be written
+    SOME_ACCOUNTS_FAILED = 12  # run/extract --accounts: one or more accounts failed, others did not
     INTERRUPTED = 130  # Ctrl-C / SIGINT / SIGTERM
 
 
@@ -39,7 +40,8 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.DATABASE_LOCKED: "the database is locked by another process",
     ExitCode.RUN_IN_PROGRESS: "another flowaudit run is already running on this database",
     ExitCode.QUERY: "the SQL query failed or tried to change the database",
-    ExitCode.REPORT_OUTPUT: "the report directory cannot be written",
+    ExitCode.REPORT_OUTPUT: "the report or export directory cannot be written",
+    ExitCode.SOME_ACCOUNTS_FAILED: "some accounts of a run with --accounts failed (the last line names them; the others were extracted)",
     ExitCode.INTERRUPTED: "interrupted",
 }
 
@@ -97,3 +99,13 @@ class QueryError(FlowauditError):
 
 class ReportOutputError(FlowauditError):
     exit_code = ExitCode.REPORT_OUTPUT
+
+
+class ExportOutputError(FlowauditError):
+    """The Parquet lake cannot be written (`flowaudit export`, `run --export`)."""
+
+    exit_code = ExitCode.REPORT_OUTPUT
+
+
+class SomeAccountsFailedError(FlowauditError):
+    exit_code = ExitCode.SOME_ACCOUNTS_FAILED

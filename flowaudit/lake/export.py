@@ -1,0 +1,344 @@
+"""`flowaudit export --format parquet`: the public views of a database into the Parquet lake,
+`DIR/<view>/account=<label>/date=<YYYY-MM-DD>/part-0.parquet` (flowaudit.lake.views says
+which views and which date).
+
+Idempotent and incremental by content: each partition's rows are fingerprinted in DuckDB
+(row count and an order-free sum of row hashes) and a partition is written only when its
+fingerprint differs from the one recorded at its last export, or its file is missing; a date
+the data no longer has is removed. Exporting the same data twice writes nothing the second
+time, and never duplicates a row. Each partition is one file, written beside the lake and
+renamed over the old one, so a reader sees the old partition or the new one, whole.
+`since` limits the work to partitions from that date on (except snapshots, always whole):
+older ones stay as their last export left them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from flowaudit import __version__
+from flowaudit.accounts.labels import label_problem
+from flowaudit.errors import DatabaseError, ExportOutputError, FlowauditError, UsageError
+from flowaudit.lake.manifest import (
+    FORMAT,
+    PARTITIONS_DIR,
+    file_lock,
+    file_sha256,
+    merge_account,
+    partitions_path,
+    read_json,
+    view_hash,
+    write_json,
+)
+from flowaudit.lake.views import LAKE_VIEWS, PARTITION_COLUMN, LakeView, lake_columns, quoted
+from flowaudit.load.db import connect, describe_duckdb_error
+from flowaudit.load.migrations import check_schema
+from flowaudit.load.public_schema import check_public_schema
+from flowaudit.logs import get_logger
+
+log = get_logger(__name__)
+
+PART_FILE = "part-0.parquet"
+BATCH_ROWS = 65_536
+
+
+@dataclass
+class ViewExport:
+    """One view of one account: its rows in the lake and what this export did to its partitions."""
+
+    view: str
+    rows: int = 0
+    partitions: int = 0
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+@dataclass
+class AccountExport:
+    label: str
+    views: list[ViewExport] = field(default_factory=list)
+
+    def total(self, attribute: str) -> int:
+        return sum(getattr(view, attribute) for view in self.views)
+
+    def rows_of(self, view: str) -> int:
+        return next(v.rows for v in self.views if v.view == view)
+
+
+@dataclass
+class ExportResult:
+    lake: Path
+    manifest: Path
+    accounts: list[AccountExport]
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        def total(attribute: str) -> int:
+            return sum(a.total(attribute) for a in self.accounts)
+
+        return (
+            f"exported {len(self.accounts)} account(s) into {self.lake}: {total('written')} "
+            f"partitions written, {total('unchanged')} unchanged, {total('removed')} removed; "
+            f"{total('rows'):,} rows in {len(LAKE_VIEWS)} views, in {self.seconds:.1f}s"
+        )
+
+
+def export_lake(
+    db: Path,
+    lake: Path,
+    *,
+    accounts: Sequence[str] | None = None,
+    since: date | None = None,
+    wait_seconds: float = 0.0,
+) -> ExportResult:
+    """Export the accounts (default: every account the database has runs of) into the lake."""
+    started = time.monotonic()
+    lake = Path(lake)
+    labels = _accounts_to_export(db, accounts, wait_seconds)
+    _prepare(lake)
+    exported = []
+    manifest = lake
+    for label in labels:
+        with file_lock(lake / f".flowaudit-export-{label}.lock", f"the export of account {label} into {lake}"):
+            result, manifest = _export_account(db, lake, label, since, wait_seconds)
+        exported.append(result)
+    outcome = ExportResult(lake, manifest, exported, time.monotonic() - started)
+    log.info("%s", outcome.summary())
+    return outcome
+
+
+def _accounts_to_export(db: Path, wanted: Sequence[str] | None, wait_seconds: float) -> list[str]:
+    con = _open(db, wait_seconds)
+    try:
+        present = [row[0] for row in _read(db, con, "SELECT DISTINCT account FROM runs ORDER BY account")]
+    finally:
+        con.close()
+    labels = list(dict.fromkeys(wanted)) if wanted else present
+    missing = [label for label in labels if label not in present]
+    if missing:
+        raise UsageError(
+            f"no account {', '.join(map(repr, missing))} in {db} "
+            f"(it holds: {', '.join(present) or 'none yet'})"
+        )
+    for label in labels:
+        problem = label_problem(label)
+        if problem:
+            raise UsageError(f"account {label!r} cannot name a lake partition: {problem}")
+    return labels
+
+
+def _open(db: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    con = connect(db, read_only=True, wait_seconds=wait_seconds)
+    try:
+        check_schema(con)
+        check_public_schema(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _read(db: Path, con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[tuple]:
+    try:
+        return con.execute(sql, params or {}).fetchall()
+    except duckdb.Error as exc:
+        raise DatabaseError(describe_duckdb_error(db, exc)) from None
+
+
+def _prepare(lake: Path) -> None:
+    try:
+        lake.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportOutputError(f"cannot create the export directory {lake}: {exc.strerror or exc}") from None
+    if not lake.is_dir():
+        raise ExportOutputError(f"the export directory {lake} is not a directory")
+
+
+def _export_account(db: Path, lake: Path, label: str, since: date | None, wait_seconds: float):
+    # DuckDB hands the rows over as Arrow batches: its connection keeps file access off.
+    con = _open(db, wait_seconds)
+    try:
+        return _export_views(db, con, lake, label, since)
+    except duckdb.Error as exc:
+        raise DatabaseError(describe_duckdb_error(db, exc)) from None
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise ExportOutputError(f"cannot write to the export directory {lake}{where}: {exc.strerror or exc}") from None
+    finally:
+        con.close()
+
+
+def _export_views(db, con, lake: Path, label: str, since: date | None):
+    detail = partitions_path(lake, label)
+    previous = read_json(detail).get("views", {})
+    now = _utc_text(datetime.now(UTC))
+    account = AccountExport(label)
+    recorded: dict[str, dict[str, Any]] = {}
+    for view in LAKE_VIEWS:
+        scope = None if view.snapshot else since
+        partitions, report = _export_view(con, lake, label, view, scope, previous.get(view.name, {}), now)
+        recorded[view.name] = partitions
+        account.views.append(report)
+    write_json(detail, {"format": FORMAT, "account": label, "exported_at": now, "views": recorded})
+    runs = _read(
+        db, con,
+        "SELECT max(run_id), max(observed_at) FILTER (WHERE status = 'succeeded') FROM runs WHERE account = $a",
+        {"a": label},
+    )  # fmt: skip
+    last_run, data_as_of = runs[0]
+    entry = {
+        "exported_at": now,
+        "flowaudit_version": __version__,
+        "database": str(db),
+        "last_run_id": last_run,
+        "data_as_of": _utc_text(data_as_of) if data_as_of else None,
+        "since": since.isoformat() if since else None,
+        "partitions_file": f"{PARTITIONS_DIR}/{detail.name}",
+        "views": {
+            name: {"rows": sum(p["rows"] for p in parts.values()), "partitions": len(parts), "sha256": view_hash(parts)}
+            for name, parts in recorded.items()
+        },
+    }
+    views = {v.name: {"date_column": v.date_column, "snapshot": v.snapshot} for v in LAKE_VIEWS}
+    return account, merge_account(lake, label, entry, views)
+
+
+def _export_view(con, lake, label, view: LakeView, since, old: dict[str, Any], now: str):
+    select = ", ".join(lake_columns(con, view))
+    rows = f"SELECT {select} FROM main.{quoted(view.name)} WHERE account = $account"
+    fingerprints = _fingerprints(con, view, rows, label, since)
+    first = since.isoformat() if since else None
+    target = lake / view.name / f"account={label}"
+    kept = {day: entry for day, entry in old.items() if first is not None and day < first}
+    todo = [
+        day for day, (count, content) in fingerprints.items()
+        if old.get(day, {}).get("content") != content or old[day].get("rows") != count
+        or not (target / f"date={day}" / PART_FILE).is_file()
+    ]  # fmt: skip
+    unchanged = {day: old[day] for day in fingerprints if day not in todo}
+    written = _write_partitions(con, view, rows, label, todo, fingerprints, target, now)
+    removed = _remove_partitions(target, keep=set(fingerprints) | set(kept), first=first)
+    partitions = dict(sorted({**kept, **unchanged, **written}.items()))
+    report = ViewExport(
+        view.name, rows=sum(p["rows"] for p in partitions.values()), partitions=len(partitions),
+        written=len(written), unchanged=len(unchanged), removed=len(removed),
+    )  # fmt: skip
+    return partitions, report
+
+
+def _fingerprints(con, view: LakeView, rows: str, label: str, since: date | None) -> dict[str, tuple[int, str]]:
+    """Per date: (rows, an order-free content fingerprint). The fingerprint is DuckDB's row
+    hash summed; a DuckDB version that hashes differently only rewrites every partition once."""
+    where = f"WHERE {PARTITION_COLUMN} >= $since" if since else ""
+    params: dict[str, Any] = {"account": label, **({"since": since} if since else {})}
+    found = con.execute(
+        f"SELECT CAST({PARTITION_COLUMN} AS VARCHAR), count(*), CAST(sum(hash(t)) AS VARCHAR) "
+        f"FROM ({rows}) t {where} GROUP BY ALL",
+        params,
+    ).fetchall()
+    result = {}
+    for day, count, total in found:
+        if day is None:
+            raise DatabaseError(f"view {view.name} has rows without {view.date_column}: they cannot be partitioned by date")
+        result[day] = (int(count), f"duckdb {duckdb.__version__}:{total}")
+    return result
+
+
+def _write_partitions(con, view, rows, label, days, fingerprints, target: Path, now: str):
+    """Write each day's partition: its rows streamed from DuckDB in date order, one file per
+    day written beside the old one and renamed over it (atomic for readers)."""
+    if not days:
+        return {}
+    reader = con.sql(
+        f"SELECT * FROM ({rows}) WHERE {PARTITION_COLUMN} IN (SELECT unnest(CAST($days AS DATE[]))) "
+        f"ORDER BY {PARTITION_COLUMN}",
+        params={"account": label, "days": days},
+    ).to_arrow_reader(BATCH_ROWS)
+    schema = reader.schema.remove(reader.schema.get_field_index(PARTITION_COLUMN))
+    written: dict[str, dict[str, Any]] = {}
+    current: _PartitionFile | None = None
+    for batch in reader:
+        for day, rows_of_day in _split_by_day(batch):
+            if current is None or current.day != day:
+                if current is not None:
+                    written[current.day] = current.finish(fingerprints, now)
+                current = _PartitionFile(target, day, schema, view.name, label)
+            current.write(rows_of_day)
+    if current is not None:
+        written[current.day] = current.finish(fingerprints, now)
+    missing = sorted(set(days) - set(written))
+    if missing:
+        raise FlowauditError(f"internal error: the {view.name} rows of {label} for {missing[0]} were not read back")
+    return written
+
+
+def _split_by_day(batch: pa.RecordBatch) -> list[tuple[str, pa.RecordBatch]]:
+    """A batch sorted by date, as (day, its rows without the date) slices (no copies)."""
+    runs = pc.run_end_encode(batch.column(PARTITION_COLUMN))
+    rows = batch.drop_columns([PARTITION_COLUMN])
+    slices, start = [], 0
+    for day, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
+        slices.append((day.isoformat(), rows.slice(start, end - start)))
+        start = end
+    return slices
+
+
+class _PartitionFile:
+    """One partition's new file, written under a hidden name in its folder until it is whole."""
+
+    def __init__(self, target: Path, day: str, schema: pa.Schema, view: str, label: str):
+        self.day, self.view, self.label = day, view, label
+        self.final = target / f"{PARTITION_COLUMN}={day}" / PART_FILE
+        self.final.parent.mkdir(parents=True, exist_ok=True)
+        # Fixed name: exports of one account never overlap (its lock), and readers skip dot files.
+        self.partial = self.final.with_name(f".{PART_FILE}.partial")
+        self.writer = pq.ParquetWriter(self.partial, schema, compression="zstd")
+        self.rows = 0
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        self.writer.write_batch(batch)
+        self.rows += batch.num_rows
+
+    def finish(self, fingerprints: dict[str, tuple[int, str]], now: str) -> dict[str, Any]:
+        self.writer.close()
+        expected, content = fingerprints[self.day]
+        if self.rows != expected:
+            raise FlowauditError(
+                f"internal error: the {self.view} partition {self.day} of {self.label} has "
+                f"{self.rows} rows, its fingerprint {expected}"
+            )
+        entry = {"rows": self.rows, "content": content, "sha256": file_sha256(self.partial),
+                 "bytes": self.partial.stat().st_size, "exported_at": now}  # fmt: skip
+        os.replace(self.partial, self.final)  # atomic: readers see the old partition or this one
+        return entry
+
+
+def _remove_partitions(target: Path, *, keep: set[str], first: str | None) -> list[str]:
+    """Remove the dates (from `first` on) the data no longer has; return them."""
+    if not target.is_dir():
+        return []
+    removed = []
+    prefix = f"{PARTITION_COLUMN}="
+    for child in sorted(target.iterdir()):
+        day = child.name[len(prefix):] if child.name.startswith(prefix) else None
+        if day is None or day in keep or (first is not None and day < first) or not child.is_dir():
+            continue
+        shutil.rmtree(child)
+        removed.append(day)
+    return removed
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
