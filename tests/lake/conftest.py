@@ -1,5 +1,6 @@
 """One database of two simulated accounts after two nights, exported once into a lake
-(shared by the module's tests: the first export of ~2,000 daily partitions takes seconds)."""
+(shared by the session's tests, which copy it before changing anything: the first
+export of its daily partitions takes seconds)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class Exported:
         assert all(o.error is None for o in outcomes), [o.summary() for o in outcomes]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> Exported:
     folder = tmp_path_factory.mktemp("lake")
     accounts = two_accounts()
