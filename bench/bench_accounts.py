@@ -14,6 +14,7 @@ come from the runs table; the staging folders' peak size is sampled every 0.2 s.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -33,7 +34,9 @@ TOKENS = {"a": "bench-token-a-not-secret", "b": "bench-token-b-not-secret"}
 SEEDS = {"a": 1, "b": 2}
 
 
-def start_simulator(size: str, seed: int, token: str, latency_ms: float) -> tuple[subprocess.Popen, str]:
+def start_simulator(
+    size: str, seed: int, token: str, latency_ms: float
+) -> tuple[subprocess.Popen, str]:
     server = subprocess.Popen(
         [sys.executable, "-m", "flowaudit", "simulate", "--port", "0", "--size", size,
          "--seed", str(seed), "--token", token, "--latency-ms", str(latency_ms)],
@@ -66,10 +69,8 @@ class StagingPeak:
             total = 0
             for staging in self.folder.rglob(".flowaudit-staging-*"):
                 for path in staging.rglob("*"):
-                    try:
+                    with contextlib.suppress(OSError):
                         total += path.stat().st_size
-                    except OSError:
-                        pass
             self.peak = max(self.peak, total)
 
 
@@ -86,7 +87,9 @@ def flowaudit(work: Path, args: list[str], env: dict[str, str]) -> dict:
     stderr = child.stderr.read().decode() if child.stderr else ""
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
-        raise SystemExit(f"flowaudit {' '.join(args)} failed ({child.returncode}): {stderr.strip()}")
+        raise SystemExit(
+            f"flowaudit {' '.join(args)} failed ({child.returncode}): {stderr.strip()}"
+        )
     return {
         "wall_s": round(wall, 2),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
@@ -130,7 +133,10 @@ def main() -> None:
     work = options.work or Path(tempfile.mkdtemp(prefix="bench-accounts-"))
     work.mkdir(parents=True, exist_ok=True)
     labels = ["a"] if options.single else ["a", "b"]
-    servers = {label: start_simulator(options.size, SEEDS[label], TOKENS[label], options.latency_ms) for label in labels}
+    servers = {
+        label: start_simulator(options.size, SEEDS[label], TOKENS[label], options.latency_ms)
+        for label in labels
+    }
     report: dict = {"size": options.size, "latency_ms": options.latency_ms, "machine": platform.platform(),
                     "load_average": os.getloadavg()}  # fmt: skip
     try:
@@ -145,7 +151,9 @@ def main() -> None:
         for night in ("full", "nightly"):
             if night == "nightly":
                 for _, url in servers.values():
-                    httpx.post(url.removesuffix("/v1") + "/_sim/advance?hours=24&silent=2", timeout=600)
+                    httpx.post(
+                        url.removesuffix("/v1") + "/_sim/advance?hours=24&silent=2", timeout=600
+                    )
             for label in labels:
                 first = 1 if night == "full" else 2
                 measured = flowaudit(work, ["extract", "--api-url", servers[label][1], "--db", str(alone[label])],
@@ -154,10 +162,18 @@ def main() -> None:
                                                     "db_mb": size_mb(alone[label])}  # fmt: skip
             if not options.single:
                 first = 1 if night == "full" else 3
-                measured = flowaudit(work, ["extract", "--accounts", str(accounts), "--db", str(both)], env)
-                report[f"{night} together"] = {**measured, "runs": runs_of(both, first), "db_mb": size_mb(both)}
+                measured = flowaudit(
+                    work, ["extract", "--accounts", str(accounts), "--db", str(both)], env
+                )
+                report[f"{night} together"] = {
+                    **measured,
+                    "runs": runs_of(both, first),
+                    "db_mb": size_mb(both),
+                }
             source = both if not options.single else alone["a"]
-            measured = flowaudit(work, ["export", "--out", str(work / "lake"), "--db", str(source)], {})
+            measured = flowaudit(
+                work, ["export", "--out", str(work / "lake"), "--db", str(source)], {}
+            )
             report[f"{night} export"] = {**measured, "lake_mb": size_mb(work / "lake")}
         report["load_average_after"] = os.getloadavg()
     finally:

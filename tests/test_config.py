@@ -134,3 +134,10 @@ def test_the_new_limits_have_documented_defaults():
         settings.max_run_minutes,
         settings.max_response_mb,
     ) == (300.0, 120.0, 64.0)
+
+
+def test_max_in_flight_caps_every_account_of_a_run_together_and_is_checked():
+    assert resolve_settings({}, environ={}).max_in_flight == 48
+    assert resolve_settings({}, environ={"FLOWAUDIT_MAX_IN_FLIGHT": "8"}).max_in_flight == 8
+    with pytest.raises(ConfigError, match="invalid value for max_in_flight"):
+        resolve_settings({"max_in_flight": 0}, environ={})

@@ -66,7 +66,9 @@ def plan_accounts(
         where = f"accounts file {path}: account {label!r}"
         problem = label_problem(label)
         if problem:
-            raise ConfigError(f"accounts file {path}: [accounts.…] table {_shown_label(label)}: {problem}")
+            raise ConfigError(
+                f"accounts file {path}: [accounts.…] table {_shown_label(label)}: {problem}"
+            )
         if label.lower() in seen:
             raise ConfigError(
                 f"accounts file {path}: accounts {seen[label.lower()]!r} and {label!r} differ only "
@@ -109,7 +111,12 @@ def _read_tables(path: Path) -> dict[str, dict[str, Any]]:
 
 
 def _account_settings(
-    where: str, label: str, table: dict[str, Any], base: Settings, env: dict[str, str], need_tokens: bool
+    where: str,
+    label: str,
+    table: dict[str, Any],
+    base: Settings,
+    env: dict[str, str],
+    need_tokens: bool,
 ) -> Settings:
     if "token" in table:
         raise ConfigError(
@@ -164,12 +171,16 @@ def _checked(where: str, key: str, value: Any) -> Any:
 
 def _token(where: str, settings: Settings, table: dict[str, Any], env: dict[str, str]):
     if settings.token_file is not None:
-        return parse_token(read_token_file(settings.token_file), f"token file {settings.token_file} ({where})")
+        return parse_token(
+            read_token_file(settings.token_file), f"token file {settings.token_file} ({where})"
+        )
     name = table["token_env"]
     text = env.get(name, "")
     if not text.strip():
         # Not named: a token pasted as token_env can look like a variable's name.
-        raise ConfigError(f"{where}: the environment variable its token_env names is not set or empty")
+        raise ConfigError(
+            f"{where}: the environment variable its token_env names is not set or empty"
+        )
     return parse_token(text, f"the environment variable {name} ({where})")
 
 

@@ -226,12 +226,19 @@ def _fetch_and_load(jobs: _FetchJobs, cap: int, outcomes, termination, db_lock_w
                     raise error
                 load_started = time.monotonic()
                 counts = load_run(run, jobs.staging[label], db_lock_wait=db_lock_wait)
-                result = run_result(run, manifest, counts, fetch_seconds, time.monotonic() - load_started)
+                result = run_result(
+                    run, manifest, counts, fetch_seconds, time.monotonic() - load_started
+                )
             except BaseException as exc:
                 failure = record_run_failure(run, exc, termination, db_lock_wait)
                 if is_termination(failure):
                     raise
-                _fail(outcomes[label], failure if isinstance(failure, FlowauditError) else FlowauditError(str(failure)))
+                _fail(
+                    outcomes[label],
+                    failure
+                    if isinstance(failure, FlowauditError)
+                    else FlowauditError(str(failure)),
+                )
                 log.debug("account %s: what ended its run", label, exc_info=exc)
             else:
                 outcomes[label].result = result
@@ -278,7 +285,9 @@ class _ConcurrentFetch:
         self._stopping = False
 
     def start(self, jobs: dict[str, Callable[[InFlightCap], Awaitable[dict[str, Any]]]]) -> None:
-        self._thread = threading.Thread(target=self._run, args=(jobs,), name="flowaudit-fetch", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, args=(jobs,), name="flowaudit-fetch", daemon=True
+        )
         self._thread.start()
 
     def next_result(self) -> tuple[str, dict[str, Any] | None, BaseException | None, float]:
@@ -288,8 +297,14 @@ class _ConcurrentFetch:
             try:
                 return self._results.get(timeout=0.2)
             except queue.Empty:
-                if self._thread is not None and not self._thread.is_alive() and self._results.empty():
-                    raise RuntimeError("the fetch thread ended before every account's fetch did") from None
+                if (
+                    self._thread is not None
+                    and not self._thread.is_alive()
+                    and self._results.empty()
+                ):
+                    raise RuntimeError(
+                        "the fetch thread ended before every account's fetch did"
+                    ) from None
 
     def stop(self) -> None:
         """Cancel the fetches still running and wait for the thread to end."""
@@ -355,7 +370,9 @@ def run_accounts(
             continue
         stale_since = None if outcome.error is None else last_successful_observation(settings)
         try:
-            outcome.index = render_reports(settings.db, settings.out, settings, stale_since=stale_since, now=now)
+            outcome.index = render_reports(
+                settings.db, settings.out, settings, stale_since=stale_since, now=now
+            )
         except FlowauditError as exc:
             # The extract's failure, if any, is the account's news; a report failure otherwise.
             if outcome.error is None:
@@ -365,10 +382,14 @@ def run_accounts(
     result = AccountsOutcome(outcomes)
     try:
         entries = [
-            AccountEntry(o.label, o.settings.db, o.settings.out, o.error.message if o.error else None)
+            AccountEntry(
+                o.label, o.settings.db, o.settings.out, o.error.message if o.error else None
+            )
             for o in outcomes
         ]
-        result.overview = render_overview(plan.out, entries, templates_dir=plan.accounts[0].templates_dir, now=now)
+        result.overview = render_overview(
+            plan.out, entries, templates_dir=plan.accounts[0].templates_dir, now=now
+        )
     except FlowauditError as exc:
         log.error("the overview page could not be written: %s", exc.message)
         result.error = exc

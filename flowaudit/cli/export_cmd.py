@@ -17,18 +17,25 @@ FORMATS = ("parquet",)
 @app.command("export")
 def export_command(
     out: Path = typer.Option(..., "--out", help="The lake's folder (created if missing)."),
-    format: str = typer.Option("parquet", "--format", help="Output format: parquet (the only one)."),
+    format: str = typer.Option(
+        "parquet", "--format", help="Output format: parquet (the only one)."
+    ),
     since: str | None = typer.Option(
-        None, "--since",
+        None,
+        "--since",
         help="Refresh only partitions from this UTC date on (YYYY-MM-DD); older ones stay as "
         "their last export left them. Snapshot views (flows, ..., people, baselines) are always "
         "exported whole. [default: every partition]",
     ),
     account: list[str] | None = typer.Option(
-        None, "--account", help="Export only this account (repeatable). [default: every account in the database]"
+        None,
+        "--account",
+        help="Export only this account (repeatable). [default: every account in the database]",
     ),
     db: Path | None = options.DB,
-    wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for a run that holds the database."),
+    wait: float = typer.Option(
+        0.0, "--wait", help="Seconds to wait for a run that holds the database."
+    ),
     config: Path | None = options.CONFIG,
     quiet: bool = options.QUIET,
     log_file: Path | None = options.LOG_FILE,
@@ -44,7 +51,9 @@ def export_command(
     if format not in FORMATS:
         raise UsageError(f"--format must be one of: {', '.join(FORMATS)} (not {format!r})")
     settings = options.load_settings(config, db=db, quiet=quiet, log_file=log_file)
-    result = export_lake(settings.db, out, accounts=account or None, since=_parse_day(since), wait_seconds=wait)
+    result = export_lake(
+        settings.db, out, accounts=account or None, since=_parse_day(since), wait_seconds=wait
+    )
     typer.echo(str(result.manifest))
     if not settings.quiet:
         typer.echo(f"flowaudit: {result.summary()}", err=True)

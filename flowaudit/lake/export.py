@@ -111,7 +111,9 @@ def export_lake(
     exported = []
     manifest = lake
     for label in labels:
-        with file_lock(lake / f".flowaudit-export-{label}.lock", f"the export of account {label} into {lake}"):
+        with file_lock(
+            lake / f".flowaudit-export-{label}.lock", f"the export of account {label} into {lake}"
+        ):
             result, manifest = _export_account(db, lake, label, since, wait_seconds)
         exported.append(result)
     outcome = ExportResult(lake, manifest, exported, time.monotonic() - started)
@@ -122,7 +124,9 @@ def export_lake(
 def _accounts_to_export(db: Path, wanted: Sequence[str] | None, wait_seconds: float) -> list[str]:
     con = _open(db, wait_seconds)
     try:
-        present = [row[0] for row in _read(db, con, "SELECT DISTINCT account FROM runs ORDER BY account")]
+        present = [
+            row[0] for row in _read(db, con, "SELECT DISTINCT account FROM runs ORDER BY account")
+        ]
     finally:
         con.close()
     labels = list(dict.fromkeys(wanted)) if wanted else present
@@ -150,7 +154,9 @@ def _open(db: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _read(db: Path, con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[tuple]:
+def _read(
+    db: Path, con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None
+) -> list[tuple]:
     try:
         return con.execute(sql, params or {}).fetchall()
     except duckdb.Error as exc:
@@ -161,7 +167,9 @@ def _prepare(lake: Path) -> None:
     try:
         lake.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ExportOutputError(f"cannot create the export directory {lake}: {exc.strerror or exc}") from None
+        raise ExportOutputError(
+            f"cannot create the export directory {lake}: {exc.strerror or exc}"
+        ) from None
     if not lake.is_dir():
         raise ExportOutputError(f"the export directory {lake} is not a directory")
 
@@ -175,7 +183,9 @@ def _export_account(db: Path, lake: Path, label: str, since: date | None, wait_s
         raise DatabaseError(describe_duckdb_error(db, exc)) from None
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
-        raise ExportOutputError(f"cannot write to the export directory {lake}{where}: {exc.strerror or exc}") from None
+        raise ExportOutputError(
+            f"cannot write to the export directory {lake}{where}: {exc.strerror or exc}"
+        ) from None
     finally:
         con.close()
 
@@ -188,7 +198,9 @@ def _export_views(db, con, lake: Path, label: str, since: date | None):
     recorded: dict[str, dict[str, Any]] = {}
     for view in LAKE_VIEWS:
         scope = None if view.snapshot else since
-        partitions, report = _export_view(con, lake, label, view, scope, previous.get(view.name, {}), now)
+        partitions, report = _export_view(
+            con, lake, label, view, scope, previous.get(view.name, {}), now
+        )
         recorded[view.name] = partitions
         account.views.append(report)
     write_json(detail, {"format": FORMAT, "account": label, "exported_at": now, "views": recorded})
@@ -207,7 +219,11 @@ def _export_views(db, con, lake: Path, label: str, since: date | None):
         "since": since.isoformat() if since else None,
         "partitions_file": f"{PARTITIONS_DIR}/{detail.name}",
         "views": {
-            name: {"rows": sum(p["rows"] for p in parts.values()), "partitions": len(parts), "sha256": view_hash(parts)}
+            name: {
+                "rows": sum(p["rows"] for p in parts.values()),
+                "partitions": len(parts),
+                "sha256": view_hash(parts),
+            }
             for name, parts in recorded.items()
         },
     }
@@ -238,7 +254,9 @@ def _export_view(con, lake, label, view: LakeView, since, old: dict[str, Any], n
     return partitions, report
 
 
-def _fingerprints(con, view: LakeView, rows: str, label: str, since: date | None) -> dict[str, tuple[int, str]]:
+def _fingerprints(
+    con, view: LakeView, rows: str, label: str, since: date | None
+) -> dict[str, tuple[int, str]]:
     """Per date: (rows, an order-free content fingerprint). The fingerprint is DuckDB's row
     hash summed; a DuckDB version that hashes differently only rewrites every partition once."""
     where = f"WHERE {PARTITION_COLUMN} >= $since" if since else ""
@@ -251,7 +269,9 @@ def _fingerprints(con, view: LakeView, rows: str, label: str, since: date | None
     result = {}
     for day, count, total in found:
         if day is None:
-            raise DatabaseError(f"view {view.name} has rows without {view.date_column}: they cannot be partitioned by date")
+            raise DatabaseError(
+                f"view {view.name} has rows without {view.date_column}: they cannot be partitioned by date"
+            )
         result[day] = (int(count), f"duckdb {duckdb.__version__}:{total}")
     return result
 
@@ -280,7 +300,9 @@ def _write_partitions(con, view, rows, label, days, fingerprints, target: Path, 
         written[current.day] = current.finish(fingerprints, now)
     missing = sorted(set(days) - set(written))
     if missing:
-        raise FlowauditError(f"internal error: the {view.name} rows of {label} for {missing[0]} were not read back")
+        raise FlowauditError(
+            f"internal error: the {view.name} rows of {label} for {missing[0]} were not read back"
+        )
     return written
 
 
@@ -332,7 +354,7 @@ def _remove_partitions(target: Path, *, keep: set[str], first: str | None) -> li
     removed = []
     prefix = f"{PARTITION_COLUMN}="
     for child in sorted(target.iterdir()):
-        day = child.name[len(prefix):] if child.name.startswith(prefix) else None
+        day = child.name[len(prefix) :] if child.name.startswith(prefix) else None
         if day is None or day in keep or (first is not None and day < first) or not child.is_dir():
             continue
         shutil.rmtree(child)

@@ -40,9 +40,13 @@ def read_json(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExportOutputError(f"cannot read {path}: {_reason(exc)}; move it away to export again") from None
+        raise ExportOutputError(
+            f"cannot read {path}: {_reason(exc)}; move it away to export again"
+        ) from None
     if not isinstance(data, dict):
-        raise ExportOutputError(f"{path} is not a flowaudit lake manifest; move it away to export again")
+        raise ExportOutputError(
+            f"{path} is not a flowaudit lake manifest; move it away to export again"
+        )
     return data
 
 

@@ -45,7 +45,12 @@ LAKE_VIEWS: tuple[LakeView, ...] = (
 # Public views the lake leaves out, and why (tests hold every public view to one list or the other).
 LEFT_OUT: dict[str, str] = {
     name: "resource_versions filtered by resource_type: no column of its own, its documents twice"
-    for name in ("integration_versions", "export_versions", "import_versions", "connection_versions")
+    for name in (
+        "integration_versions",
+        "export_versions",
+        "import_versions",
+        "connection_versions",
+    )
 }
 
 # Types every engine reads alike: JSON as its text, no unsigned or 128-bit integers (Spark

@@ -151,7 +151,9 @@ def build_overview(
         known = facts.get(entry.label, AccountFacts(entry.label, unreadable="not read"))
         latest = entry.reports / LATEST / "index.html"
         link = Link("reports", os.path.relpath(latest, out_dir)) if latest.is_file() else None
-        lines.append(AccountLine(entry.label, judge(known, entry.failure), known, entry.failure or "", link))
+        lines.append(
+            AccountLine(entry.label, judge(known, entry.failure), known, entry.failure or "", link)
+        )
     counts = {state: sum(1 for line in lines if line.verdict.state == state) for state in STATES}
     return OverviewPage(
         page=page,
@@ -176,7 +178,9 @@ def render_overview(
         title="Accounts overview",
         account=f"{len(entries)} account{'s' if len(entries) != 1 else ''}",
         generated_at=now,
-        data_as_of=min(seen) if seen else None,  # the oldest: what every line is at least as fresh as
+        data_as_of=min(seen)
+        if seen
+        else None,  # the oldest: what every line is at least as fresh as
     )
     context = build_overview(entries, facts, page, out_dir)
     html = make_environment(templates_dir).get_template("overview.html").render(ctx=context)
@@ -192,5 +196,7 @@ def _write_atomically(path: Path, text: str) -> Path:
     except OSError as exc:
         with contextlib.suppress(OSError):
             partial.unlink(missing_ok=True)
-        raise ReportOutputError(f"cannot write {path}: {exc.strerror or exc.__class__.__name__}") from None
+        raise ReportOutputError(
+            f"cannot write {path}: {exc.strerror or exc.__class__.__name__}"
+        ) from None
     return path

@@ -84,7 +84,11 @@ def two_accounts(latency_ms: float = 0, history_days: int = 45) -> TwoAccounts:
 
 
 def make_plan(
-    folder: Path, *, env: dict[str, str] | None = None, db_per_account: Path | None = None, text: str = ACCOUNTS_TOML
+    folder: Path,
+    *,
+    env: dict[str, str] | None = None,
+    db_per_account: Path | None = None,
+    text: str = ACCOUNTS_TOML,
 ) -> AccountsPlan:
     path = folder / "accounts.toml"
     path.write_text(text)

@@ -23,7 +23,9 @@ from tests.pipeline.helpers import query
 def servers() -> Iterator[dict[str, ServerHandle]]:
     options = SimulatorOptions(history_days=30, latency_ms=5)
     prod = serve(SimulatedAccount.generate("small", seed=1, token=TOKENS["prod"], options=options))
-    sandbox = serve(SimulatedAccount.generate("small", seed=2, token=TOKENS["sandbox"], options=options))
+    sandbox = serve(
+        SimulatedAccount.generate("small", seed=2, token=TOKENS["sandbox"], options=options)
+    )
     yield {"prod": prod, "sandbox": sandbox}
     prod.shutdown()
     sandbox.shutdown()
@@ -54,7 +56,9 @@ def test_run_accounts_exits_0_then_12_naming_the_account_whose_token_is_wrong(
     good = flowaudit(*args, env=ENV)
     assert good.returncode == 0, good.stderr
     assert good.stdout.strip() == str(tmp_path / "reports" / "index.html")
-    summaries = [line for line in good.stderr.splitlines() if line.startswith("flowaudit: account ")]
+    summaries = [
+        line for line in good.stderr.splitlines() if line.startswith("flowaudit: account ")
+    ]
     assert [line.split()[2].rstrip(":") for line in summaries] == ["prod", "sandbox"]
     assert (tmp_path / "lake" / "_manifest.json").is_file()
     _no_token(good)
@@ -64,7 +68,9 @@ def test_run_accounts_exits_0_then_12_naming_the_account_whose_token_is_wrong(
     assert last_line(bad.stderr).startswith(
         "flowaudit: error: 1 of 2 accounts failed: sandbox (the API rejected the token"
     )
-    assert bad.stdout.strip() == str(tmp_path / "reports" / "index.html")  # the overview still renders
+    assert bad.stdout.strip() == str(
+        tmp_path / "reports" / "index.html"
+    )  # the overview still renders
     _no_token(bad)
     assert query(tmp_path / "all.duckdb", "SELECT account, status FROM runs ORDER BY run_id") == [
         ("prod", "succeeded"), ("sandbox", "succeeded"), ("prod", "succeeded"), ("sandbox", "failed"),
@@ -80,16 +86,28 @@ def test_extract_accounts_with_a_database_per_account_and_quiet_prints_nothing(
                        "--quiet", env=ENV)  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""
-    assert sorted(p.name for p in (tmp_path / "dbs").glob("*.duckdb")) == ["prod.duckdb", "sandbox.duckdb"]
+    assert sorted(p.name for p in (tmp_path / "dbs").glob("*.duckdb")) == [
+        "prod.duckdb",
+        "sandbox.duckdb",
+    ]
 
 
 @pytest.mark.parametrize(
     "args, words",
     [
         (("run", "--accounts", "A", "--account", "x"), "--account cannot be used with --accounts"),
-        (("extract", "--accounts", "A", "--api-url", "http://x/v1"), "--api-url cannot be used with --accounts"),
-        (("run", "--accounts", "A", "--token-file", "t"), "--token-file cannot be used with --accounts"),
-        (("run", "--accounts", "A", "--db", "a.duckdb", "--db-per-account", "d"), "cannot be used together"),
+        (
+            ("extract", "--accounts", "A", "--api-url", "http://x/v1"),
+            "--api-url cannot be used with --accounts",
+        ),
+        (
+            ("run", "--accounts", "A", "--token-file", "t"),
+            "--token-file cannot be used with --accounts",
+        ),
+        (
+            ("run", "--accounts", "A", "--db", "a.duckdb", "--db-per-account", "d"),
+            "cannot be used together",
+        ),
         (("run", "--db-per-account", "d"), "--db-per-account needs --accounts"),
         (("export", "--out", "lake", "--format", "csv"), "--format must be one of: parquet"),
         (("export", "--out", "lake", "--since", "last week"), "--since must be a date"),
@@ -120,7 +138,10 @@ def test_sigterm_ends_every_accounts_run_recorded_as_failed_with_exit_130(tmp_pa
         process = start_flowaudit("run", "--accounts", str(accounts), "--db", str(db),
                                   "--out", str(tmp_path / "reports"), "--concurrency", "2", env=ENV)  # fmt: skip
         deadline = time.monotonic() + 60
-        while not list(tmp_path.glob(".flowaudit-staging-all.duckdb-*")) and time.monotonic() < deadline:
+        while (
+            not list(tmp_path.glob(".flowaudit-staging-all.duckdb-*"))
+            and time.monotonic() < deadline
+        ):
             assert process.poll() is None, process.communicate()
             time.sleep(0.05)
         time.sleep(0.5)  # both fetches under way

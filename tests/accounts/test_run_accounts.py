@@ -64,7 +64,9 @@ def test_two_accounts_are_fetched_at_once_and_both_land_in_one_database(tmp_path
 def test_every_accounts_requests_together_stay_within_max_in_flight(tmp_path: Path):
     accounts = two_accounts(latency_ms=10)
     plan = make_plan(tmp_path)  # each account: concurrency 4
-    outcomes = extract_accounts(plan, max_in_flight=3, transports=accounts.transports(), wall_clock=accounts.clock)
+    outcomes = extract_accounts(
+        plan, max_in_flight=3, transports=accounts.transports(), wall_clock=accounts.clock
+    )
     assert all(o.error is None for o in outcomes)
     assert accounts.log.max_total == 3 and accounts.log.both_at_once
 
@@ -72,15 +74,23 @@ def test_every_accounts_requests_together_stay_within_max_in_flight(tmp_path: Pa
 def test_a_wrong_token_fails_that_account_alone_and_its_reports_are_marked_stale(
     accounts: TwoAccounts, tmp_path: Path
 ):
-    first = run_accounts(make_plan(tmp_path), transports=accounts.transports(), wall_clock=accounts.clock)
+    first = run_accounts(
+        make_plan(tmp_path), transports=accounts.transports(), wall_clock=accounts.clock
+    )
     assert first.final_error() is None
     accounts.advance(hours=24, silent=1)
 
     wrong = {**ENV, "SANDBOX_TOKEN": "sandbox-wrong-9999zzzz"}
-    outcome = run_accounts(make_plan(tmp_path, env=wrong), transports=accounts.transports(), wall_clock=accounts.clock)
+    outcome = run_accounts(
+        make_plan(tmp_path, env=wrong), transports=accounts.transports(), wall_clock=accounts.clock
+    )
 
     prod, sandbox = outcome.accounts
-    assert prod.error is None and prod.result.mode == "incremental" and prod.result.counts["new_audit_records"] > 0
+    assert (
+        prod.error is None
+        and prod.result.mode == "incremental"
+        and prod.result.counts["new_audit_records"] > 0
+    )
     assert isinstance(sandbox.error, AuthError)
     error = outcome.final_error()
     assert error.exit_code == ExitCode.SOME_ACCOUNTS_FAILED
@@ -104,7 +114,9 @@ def test_a_wrong_token_fails_that_account_alone_and_its_reports_are_marked_stale
     assert int(rows["prod"]["unexplained"]) >= 1  # the silent change of the simulated day
 
 
-def test_every_account_failing_for_the_same_reason_exits_with_that_reason(accounts: TwoAccounts, tmp_path: Path):
+def test_every_account_failing_for_the_same_reason_exits_with_that_reason(
+    accounts: TwoAccounts, tmp_path: Path
+):
     wrong = {"PROD_TOKEN": "prod-wrong-00001111", "SANDBOX_TOKEN": "sandbox-wrong-22223333"}
     outcomes = extract_accounts(make_plan(tmp_path, env=wrong), transports=accounts.transports(),
                                 wall_clock=accounts.clock)  # fmt: skip
@@ -113,20 +125,28 @@ def test_every_account_failing_for_the_same_reason_exits_with_that_reason(accoun
     assert error.message.startswith("every account failed: prod (the API rejected the token")
 
 
-def test_db_per_account_keeps_each_account_in_a_file_of_its_own(accounts: TwoAccounts, tmp_path: Path):
+def test_db_per_account_keeps_each_account_in_a_file_of_its_own(
+    accounts: TwoAccounts, tmp_path: Path
+):
     plan = make_plan(tmp_path, db_per_account=tmp_path / "dbs")
     outcomes = extract_accounts(plan, transports=accounts.transports(), wall_clock=accounts.clock)
     assert all(o.error is None for o in outcomes)
     for label in ("prod", "sandbox"):
-        assert query(tmp_path / "dbs" / f"{label}.duckdb", "SELECT DISTINCT account FROM runs") == [(label,)]
+        assert query(tmp_path / "dbs" / f"{label}.duckdb", "SELECT DISTINCT account FROM runs") == [
+            (label,)
+        ]
     assert not (tmp_path / "all.duckdb").exists()
 
 
-def test_an_account_whose_database_another_run_holds_fails_alone(accounts: TwoAccounts, tmp_path: Path):
+def test_an_account_whose_database_another_run_holds_fails_alone(
+    accounts: TwoAccounts, tmp_path: Path
+):
     plan = make_plan(tmp_path, db_per_account=tmp_path / "dbs")
     (tmp_path / "dbs").mkdir()
     with run_lock(tmp_path / "dbs" / "sandbox.duckdb"):
-        outcomes = extract_accounts(plan, transports=accounts.transports(), wall_clock=accounts.clock)
+        outcomes = extract_accounts(
+            plan, transports=accounts.transports(), wall_clock=accounts.clock
+        )
     prod, sandbox = outcomes
     assert prod.error is None and isinstance(sandbox.error, RunInProgressError)
     assert AccountsOutcome(outcomes).final_error().exit_code == ExitCode.SOME_ACCOUNTS_FAILED

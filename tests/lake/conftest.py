@@ -30,7 +30,9 @@ class Exported:
     def night(self, silent: int = 1) -> None:
         """A simulated day, then a run of both accounts."""
         self.accounts.advance(hours=24, silent=silent)
-        outcomes = extract_accounts(self.plan, transports=self.accounts.transports(), wall_clock=self.accounts.clock)
+        outcomes = extract_accounts(
+            self.plan, transports=self.accounts.transports(), wall_clock=self.accounts.clock
+        )
         assert all(o.error is None for o in outcomes), [o.summary() for o in outcomes]
 
 

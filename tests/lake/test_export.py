@@ -59,7 +59,9 @@ def polars_counts(lake: Path, view: str) -> dict[str, int]:
 def pyarrow_counts(lake: Path, view: str) -> dict[str, int]:
     if not parquet_files(lake, view):
         return {}
-    table = ds.dataset(lake / view, format="parquet", partitioning="hive").to_table(columns=["account"])
+    table = ds.dataset(lake / view, format="parquet", partitioning="hive").to_table(
+        columns=["account"]
+    )
     counts: dict[str, int] = {}
     for label in table.column("account").to_pylist():
         counts[label] = counts.get(label, 0) + 1
@@ -67,7 +69,9 @@ def pyarrow_counts(lake: Path, view: str) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_the_lake_read_by_duckdb_polars_and_pyarrow_has_the_rows_of_each_view(exported: Exported, view: str):
+def test_the_lake_read_by_duckdb_polars_and_pyarrow_has_the_rows_of_each_view(
+    exported: Exported, view: str
+):
     expected = view_counts(exported.db, view)
     assert duckdb_counts(exported.lake, view) == expected
     assert polars_counts(exported.lake, view) == expected
@@ -80,11 +84,15 @@ def test_the_two_accounts_are_both_in_the_lake(exported: Exported):
 
 
 def test_exporting_the_same_day_again_writes_nothing_and_leaves_the_counts(exported: Exported):
-    before = {path: path.stat().st_ino for view in VIEWS for path in parquet_files(exported.lake, view)}
+    before = {
+        path: path.stat().st_ino for view in VIEWS for path in parquet_files(exported.lake, view)
+    }
     again = export_lake(exported.db, exported.lake)
     assert sum(a.total("written") for a in again.accounts) == 0
     assert sum(a.total("removed") for a in again.accounts) == 0
-    after = {path: path.stat().st_ino for view in VIEWS for path in parquet_files(exported.lake, view)}
+    after = {
+        path: path.stat().st_ino for view in VIEWS for path in parquet_files(exported.lake, view)
+    }
     assert after == before  # not one file replaced
     for view in ("audit_events", "resource_versions", "flows"):
         assert duckdb_counts(exported.lake, view) == view_counts(exported.db, view)
@@ -111,7 +119,12 @@ def test_partitions_are_by_the_date_of_the_event_or_version(exported: Exported):
     ).fetchall()
     assert wrong == [(0,)]
     days = {p.parent.name for p in parquet_files(exported.lake, "resource_versions")}
-    expected = {f"date={d}" for (d,) in query(exported.db, "SELECT DISTINCT CAST(valid_from AS DATE)::VARCHAR FROM resource_versions")}
+    expected = {
+        f"date={d}"
+        for (d,) in query(
+            exported.db, "SELECT DISTINCT CAST(valid_from AS DATE)::VARCHAR FROM resource_versions"
+        )
+    }
     assert days == expected
 
 
@@ -138,10 +151,14 @@ def test_every_public_view_is_in_the_lake_or_left_out_for_a_reason(con):
 
 
 @pytest.mark.slow
-def test_a_new_night_rewrites_only_changed_partitions_each_replaced_whole(exported: Exported, tmp_path: Path):
+def test_a_new_night_rewrites_only_changed_partitions_each_replaced_whole(
+    exported: Exported, tmp_path: Path
+):
     copy = Exported(tmp_path, exported.accounts, exported.plan, tmp_path / "lake", exported.first)
     shutil.copytree(exported.folder, tmp_path, dirs_exist_ok=True)
-    copy.plan = replace(exported.plan, accounts=tuple(replace(s, db=copy.db) for s in exported.plan.accounts))
+    copy.plan = replace(
+        exported.plan, accounts=tuple(replace(s, db=copy.db) for s in exported.plan.accounts)
+    )
     old_flows = parquet_files(copy.lake, "flows")
     old_bytes = old_flows[0].read_bytes()
     old_days = {p.parent.name for p in parquet_files(copy.lake, "audit_events")}
@@ -159,8 +176,14 @@ def test_a_new_night_rewrites_only_changed_partitions_each_replaced_whole(export
     assert 0 < written < unchanged / 3, (written, unchanged)
     # The current flows are one snapshot: the new night's date, yesterday's partition gone.
     for label in ("prod", "sandbox"):
-        snapshot = [p.parent.name for p in parquet_files(copy.lake, "flows") if f"account={label}" in str(p)]
-        observed = query(copy.db, "SELECT DISTINCT CAST(observed_at AS DATE)::VARCHAR FROM flows WHERE account = ?", [label])
+        snapshot = [
+            p.parent.name for p in parquet_files(copy.lake, "flows") if f"account={label}" in str(p)
+        ]
+        observed = query(
+            copy.db,
+            "SELECT DISTINCT CAST(observed_at AS DATE)::VARCHAR FROM flows WHERE account = ?",
+            [label],
+        )
         assert snapshot == [f"date={observed[0][0]}"]
     assert {p.parent.name for p in parquet_files(copy.lake, "audit_events")} >= old_days
     # Nothing half-written is left.
@@ -170,7 +193,9 @@ def test_a_new_night_rewrites_only_changed_partitions_each_replaced_whole(export
 def test_since_refreshes_only_the_partitions_from_that_date_on(exported: Exported, tmp_path: Path):
     lake = tmp_path / "lake"
     shutil.copytree(exported.lake, lake)
-    days = sorted(p.parent.name[5:] for p in parquet_files(lake, "audit_events") if "account=prod" in str(p))
+    days = sorted(
+        p.parent.name[5:] for p in parquet_files(lake, "audit_events") if "account=prod" in str(p)
+    )
     old, recent = days[0], days[-1]
     for day in (old, recent):
         (lake / "audit_events" / "account=prod" / f"date={day}" / PART_FILE).unlink()
@@ -186,7 +211,9 @@ def test_since_refreshes_only_the_partitions_from_that_date_on(exported: Exporte
     assert duckdb_counts(lake, "audit_events") == view_counts(exported.db, "audit_events")
 
 
-def test_a_partition_missing_or_left_half_written_is_repaired_by_the_next_export(exported: Exported, tmp_path: Path):
+def test_a_partition_missing_or_left_half_written_is_repaired_by_the_next_export(
+    exported: Exported, tmp_path: Path
+):
     lake = tmp_path / "lake"
     shutil.copytree(exported.lake, lake)
     victim = parquet_files(lake, "field_changes")[3]

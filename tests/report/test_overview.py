@@ -12,7 +12,13 @@ from selectolax.lexbor import LexborHTMLParser
 
 from flowaudit.errors import ReportOutputError
 from flowaudit.report import overview_page
-from flowaudit.report.overview_page import AccountEntry, AccountFacts, Verdict, judge, render_overview
+from flowaudit.report.overview_page import (
+    AccountEntry,
+    AccountFacts,
+    Verdict,
+    judge,
+    render_overview,
+)
 
 SEEN = datetime(2026, 11, 1, 2, 0, 1, tzinfo=UTC)
 HEALTHY = AccountFacts(
@@ -50,12 +56,17 @@ def test_a_failed_accounts_verdict_says_since_when_its_reports_are_stale():
 def _page(tmp_path: Path, entries: list[AccountEntry]) -> LexborHTMLParser:
     path = render_overview(tmp_path / "out", entries, now=SEEN)
     assert path == tmp_path / "out" / "index.html"
-    assert [p.name for p in path.parent.iterdir()] == ["index.html"]  # nothing half-written beside it
+    assert [p.name for p in path.parent.iterdir()] == [
+        "index.html"
+    ]  # nothing half-written beside it
     return LexborHTMLParser(path.read_text(encoding="utf-8"))
 
 
 def test_an_account_without_a_database_is_listed_with_no_data_and_no_link(tmp_path: Path):
-    page = _page(tmp_path, [AccountEntry("prod", tmp_path / "none.duckdb", tmp_path / "out/prod", "cannot open")])
+    page = _page(
+        tmp_path,
+        [AccountEntry("prod", tmp_path / "none.duckdb", tmp_path / "out/prod", "cannot open")],
+    )
     row = page.css_first("#accounts tbody tr")
     assert row.attributes["data-state"] == "failed"
     assert "none rendered" in row.text() and row.css_first("a") is None
@@ -65,7 +76,9 @@ def test_an_account_without_a_database_is_listed_with_no_data_and_no_link(tmp_pa
 def test_the_needs_attention_column_appears_once_a_verdict_counts_it(tmp_path: Path, monkeypatch):
     entries = [AccountEntry("prod", tmp_path / "none.duckdb", tmp_path / "out/prod")]
     assert "Needs attention" not in _page(tmp_path, entries).html
-    monkeypatch.setattr(overview_page, "judge", lambda facts, failure: Verdict("healthy", "fine", needs_attention=3))
+    monkeypatch.setattr(
+        overview_page, "judge", lambda facts, failure: Verdict("healthy", "fine", needs_attention=3)
+    )
     page = _page(tmp_path, entries)
     assert "Needs attention" in page.html
     assert page.css("#accounts tbody tr td")[-2].text(strip=True) == "3"
@@ -74,4 +87,6 @@ def test_the_needs_attention_column_appears_once_a_verdict_counts_it(tmp_path: P
 def test_an_overview_that_cannot_be_written_is_a_report_output_error(tmp_path: Path):
     (tmp_path / "plain-file").write_text("")
     with pytest.raises(ReportOutputError, match="plain-file"):
-        render_overview(tmp_path / "plain-file" / "out", [AccountEntry("prod", tmp_path / "x.duckdb", tmp_path)])
+        render_overview(
+            tmp_path / "plain-file" / "out", [AccountEntry("prod", tmp_path / "x.duckdb", tmp_path)]
+        )
