@@ -197,6 +197,7 @@ def start_run(
     full: bool,
     clock: Callable[[], datetime],
     db_lock_wait: float = DB_LOCK_WAIT_SECONDS,
+    log_prefix: str = "",
 ) -> StartedRun:
     """Migrate the database, read the watermark and record a `running` run of
     settings.account (the caller holds the database's run lock)."""
@@ -210,7 +211,7 @@ def start_run(
         run_id = begin_run(con, settings.account, mode, __version__, distrusted_watermark=distrusted)
     finally:
         con.close()
-    log.info("run %s of account %s started (%s) against %s", run_id, settings.account, mode, settings.api_url)
+    log.info("%srun %s started (%s) against %s", log_prefix, run_id, mode, settings.api_url)
     return StartedRun(settings, token, run_id, mode, watermark, started)
 
 

@@ -166,8 +166,8 @@ def _start_runs(plan, outcomes, locks, full, clock, db_lock_wait, termination) -
                 continue
             try:
                 token = settings.require_token()
-                started.append(start_run(settings, token, locks[settings.db], full=full,
-                                         clock=clock, db_lock_wait=db_lock_wait))  # fmt: skip
+                started.append(start_run(settings, token, locks[settings.db], full=full, clock=clock,
+                                         db_lock_wait=db_lock_wait, log_prefix=f"account {settings.account}: "))  # fmt: skip
             except FlowauditError as exc:
                 _fail(outcome, exc)
         for db in dict.fromkeys(run.settings.db for run in started):
