@@ -67,10 +67,12 @@ class StagingPeak:
     def _run(self) -> None:
         while not self._stop.wait(0.2):
             total = 0
-            for staging in self.folder.rglob(".flowaudit-staging-*"):
-                for path in staging.rglob("*"):
-                    with contextlib.suppress(OSError):
-                        total += path.stat().st_size
+            # Staging folders sit beside their database, at the top of the work folder.
+            for staging in self.folder.glob(".flowaudit-staging-*"):
+                for root, _, files in os.walk(staging):
+                    for name in files:
+                        with contextlib.suppress(OSError):
+                            total += os.stat(os.path.join(root, name)).st_size
             self.peak = max(self.peak, total)
 
 

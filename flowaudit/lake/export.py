@@ -106,29 +106,31 @@ def export_lake(
     """Export the accounts (default: every account the database has runs of) into the lake."""
     started = time.monotonic()
     lake = Path(lake)
-    labels = _accounts_to_export(db, accounts, wait_seconds)
-    _prepare(lake)
-    exported = []
-    manifest = lake
-    for label in labels:
-        with file_lock(
-            lake / f".flowaudit-export-{label}.lock", f"the export of account {label} into {lake}"
-        ):
-            result, manifest = _export_account(db, lake, label, since, wait_seconds)
-        exported.append(result)
+    # Read-only, file access off: DuckDB hands the rows over as Arrow batches.
+    con = _open(db, wait_seconds)
+    try:
+        labels = _accounts_to_export(db, con, accounts)
+        _prepare(lake)
+        exported = []
+        manifest = lake
+        for label in labels:
+            lock = lake / f".flowaudit-export-{label}.lock"
+            with file_lock(lock, f"the export of account {label} into {lake}"):
+                result, manifest = _export_account(db, con, lake, label, since)
+            exported.append(result)
+    finally:
+        con.close()
     outcome = ExportResult(lake, manifest, exported, time.monotonic() - started)
     log.info("%s", outcome.summary())
     return outcome
 
 
-def _accounts_to_export(db: Path, wanted: Sequence[str] | None, wait_seconds: float) -> list[str]:
-    con = _open(db, wait_seconds)
-    try:
-        present = [
-            row[0] for row in _read(db, con, "SELECT DISTINCT account FROM runs ORDER BY account")
-        ]
-    finally:
-        con.close()
+def _accounts_to_export(
+    db: Path, con: duckdb.DuckDBPyConnection, wanted: Sequence[str] | None
+) -> list[str]:
+    present = [
+        row[0] for row in _read(db, con, "SELECT DISTINCT account FROM runs ORDER BY account")
+    ]
     labels = list(dict.fromkeys(wanted)) if wanted else present
     missing = [label for label in labels if label not in present]
     if missing:
@@ -174,9 +176,9 @@ def _prepare(lake: Path) -> None:
         raise ExportOutputError(f"the export directory {lake} is not a directory")
 
 
-def _export_account(db: Path, lake: Path, label: str, since: date | None, wait_seconds: float):
-    # DuckDB hands the rows over as Arrow batches: its connection keeps file access off.
-    con = _open(db, wait_seconds)
+def _export_account(
+    db: Path, con: duckdb.DuckDBPyConnection, lake: Path, label: str, since: date | None
+):
     try:
         return _export_views(db, con, lake, label, since)
     except duckdb.Error as exc:
@@ -186,8 +188,6 @@ def _export_account(db: Path, lake: Path, label: str, since: date | None, wait_s
         raise ExportOutputError(
             f"cannot write to the export directory {lake}{where}: {exc.strerror or exc}"
         ) from None
-    finally:
-        con.close()
 
 
 def _export_views(db, con, lake: Path, label: str, since: date | None):
