@@ -17,6 +17,7 @@ import os
 import shutil
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -41,7 +42,14 @@ from flowaudit.lake.manifest import (
     view_hash,
     write_json,
 )
-from flowaudit.lake.views import LAKE_VIEWS, PARTITION_COLUMN, LakeView, lake_columns, quoted
+from flowaudit.lake.views import (
+    ACCOUNT_COLUMN,
+    LAKE_VIEWS,
+    PARTITION_COLUMN,
+    LakeView,
+    lake_columns,
+    quoted,
+)
 from flowaudit.load.db import connect, describe_duckdb_error
 from flowaudit.load.migrations import check_schema
 from flowaudit.load.public_schema import check_public_schema
@@ -111,13 +119,18 @@ def export_lake(
     try:
         labels = _accounts_to_export(db, con, accounts)
         _prepare(lake)
-        exported = []
-        manifest = lake
-        for label in labels:
-            lock = lake / f".flowaudit-export-{label}.lock"
-            with file_lock(lock, f"the export of account {label} into {lake}"):
-                result, manifest = _export_account(db, con, lake, label, since)
-            exported.append(result)
+        with ExitStack() as locks:
+            for label in sorted(labels):  # one order everywhere: two exports never deadlock
+                lock = lake / f".flowaudit-export-{label}.lock"
+                locks.enter_context(file_lock(lock, f"the export of account {label} into {lake}"))
+            exported, manifest = _export(db, con, lake, labels, since)
+    except duckdb.Error as exc:
+        raise DatabaseError(describe_duckdb_error(db, exc)) from None
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise ExportOutputError(
+            f"cannot write to the export directory {lake}{where}: {exc.strerror or exc}"
+        ) from None
     finally:
         con.close()
     outcome = ExportResult(lake, manifest, exported, time.monotonic() - started)
@@ -176,33 +189,28 @@ def _prepare(lake: Path) -> None:
         raise ExportOutputError(f"the export directory {lake} is not a directory")
 
 
-def _export_account(
-    db: Path, con: duckdb.DuckDBPyConnection, lake: Path, label: str, since: date | None
-):
-    try:
-        return _export_views(db, con, lake, label, since)
-    except duckdb.Error as exc:
-        raise DatabaseError(describe_duckdb_error(db, exc)) from None
-    except OSError as exc:
-        where = f" ({exc.filename})" if exc.filename else ""
-        raise ExportOutputError(
-            f"cannot write to the export directory {lake}{where}: {exc.strerror or exc}"
-        ) from None
-
-
-def _export_views(db, con, lake: Path, label: str, since: date | None):
-    detail = partitions_path(lake, label)
-    previous = read_json(detail).get("views", {})
+def _export(db, con, lake: Path, labels: list[str], since: date | None):
+    """Every view of every account (each view read once for all of them), then each
+    account's partition file and its entry in `_manifest.json`."""
+    previous = {label: read_json(partitions_path(lake, label)).get("views", {}) for label in labels}
     now = _utc_text(datetime.now(UTC))
-    account = AccountExport(label)
-    recorded: dict[str, dict[str, Any]] = {}
+    recorded: dict[str, dict[str, dict[str, Any]]] = {label: {} for label in labels}
+    reports = {label: AccountExport(label) for label in labels}
     for view in LAKE_VIEWS:
         scope = None if view.snapshot else since
-        partitions, report = _export_view(
-            con, lake, label, view, scope, previous.get(view.name, {}), now
-        )
-        recorded[view.name] = partitions
-        account.views.append(report)
+        for label, (partitions, report) in _export_view(
+            con, lake, labels, view, scope, previous, now
+        ).items():
+            recorded[label][view.name] = partitions
+            reports[label].views.append(report)
+    manifest = lake
+    for label in labels:
+        manifest = _record_account(db, con, lake, label, since, recorded[label], now)
+    return [reports[label] for label in labels], manifest
+
+
+def _record_account(db, con, lake: Path, label: str, since, recorded, now: str) -> Path:
+    detail = partitions_path(lake, label)
     write_json(detail, {"format": FORMAT, "account": label, "exported_at": now, "views": recorded})
     runs = _read(
         db, con,
@@ -228,91 +236,139 @@ def _export_views(db, con, lake: Path, label: str, since: date | None):
         },
     }
     views = {v.name: {"date_column": v.date_column, "snapshot": v.snapshot} for v in LAKE_VIEWS}
-    return account, merge_account(lake, label, entry, views)
+    return merge_account(lake, label, entry, views)
 
 
-def _export_view(con, lake, label, view: LakeView, since, old: dict[str, Any], now: str):
-    select = ", ".join(lake_columns(con, view))
-    rows = f"SELECT {select} FROM main.{quoted(view.name)} WHERE account = $account"
-    fingerprints = _fingerprints(con, view, rows, label, since)
+def _export_view(con, lake: Path, labels: list[str], view: LakeView, since, previous, now: str):
+    """One view for every account: {label: (its partitions as recorded, what was done)}."""
+    rows = (
+        f"SELECT {ACCOUNT_COLUMN}, {', '.join(lake_columns(con, view))} "
+        f"FROM main.{quoted(view.name)} WHERE {ACCOUNT_COLUMN} IN (SELECT unnest(CAST($accounts AS VARCHAR[])))"
+    )
+    fingerprints = _fingerprints(con, view, rows, labels, since)
     first = since.isoformat() if since else None
-    target = lake / view.name / f"account={label}"
-    kept = {day: entry for day, entry in old.items() if first is not None and day < first}
-    todo = [
-        day for day, (count, content) in fingerprints.items()
-        if old.get(day, {}).get("content") != content or old[day].get("rows") != count
-        or not (target / f"date={day}" / PART_FILE).is_file()
-    ]  # fmt: skip
-    unchanged = {day: old[day] for day in fingerprints if day not in todo}
-    written = _write_partitions(con, view, rows, label, todo, fingerprints, target, now)
-    removed = _remove_partitions(target, keep=set(fingerprints) | set(kept), first=first)
-    partitions = dict(sorted({**kept, **unchanged, **written}.items()))
-    report = ViewExport(
-        view.name, rows=sum(p["rows"] for p in partitions.values()), partitions=len(partitions),
-        written=len(written), unchanged=len(unchanged), removed=len(removed),
-    )  # fmt: skip
-    return partitions, report
+    plans = {}
+    for label in labels:
+        old = previous[label].get(view.name, {})
+        found = fingerprints.get(label, {})
+        target = _target(lake, view, label)
+        todo = [
+            day for day, (count, content) in found.items()
+            if old.get(day, {}).get("content") != content or old[day].get("rows") != count
+            or not (target / f"{PARTITION_COLUMN}={day}" / PART_FILE).is_file()
+        ]  # fmt: skip
+        plans[label] = (old, found, todo)
+    written = _write_partitions(con, view, rows, lake, {label: plan[2] for label, plan in plans.items()},
+                                fingerprints, now)  # fmt: skip
+    result = {}
+    for label, (old, found, todo) in plans.items():
+        kept = {day: entry for day, entry in old.items() if first is not None and day < first}
+        unchanged = {day: old[day] for day in found if day not in todo}
+        mine = written.get(label, {})
+        removed = _remove_partitions(
+            _target(lake, view, label), keep=set(found) | set(kept), first=first
+        )
+        partitions = dict(sorted({**kept, **unchanged, **mine}.items()))
+        report = ViewExport(
+            view.name, rows=sum(p["rows"] for p in partitions.values()), partitions=len(partitions),
+            written=len(mine), unchanged=len(unchanged), removed=len(removed),
+        )  # fmt: skip
+        result[label] = (partitions, report)
+    return result
 
 
-def _fingerprints(
-    con, view: LakeView, rows: str, label: str, since: date | None
-) -> dict[str, tuple[int, str]]:
-    """Per date: (rows, an order-free content fingerprint). The fingerprint is DuckDB's row
-    hash summed; a DuckDB version that hashes differently only rewrites every partition once."""
+def _target(lake: Path, view: LakeView, label: str) -> Path:
+    return lake / view.name / f"{ACCOUNT_COLUMN}={label}"
+
+
+def _fingerprints(con, view: LakeView, rows: str, labels: list[str], since: date | None):
+    """{label: {day: (rows, an order-free content fingerprint)}}. The fingerprint is DuckDB's
+    row hash summed (columns computed from another hashed column left out); a DuckDB version
+    that hashes differently only rewrites every partition once."""
     where = f"WHERE {PARTITION_COLUMN} >= $since" if since else ""
-    params: dict[str, Any] = {"account": label, **({"since": since} if since else {})}
+    params: dict[str, Any] = {"accounts": labels, **({"since": since} if since else {})}
+    hashed = ", ".join(f"t.{quoted(c)}" for c in _column_names(con, view) if c not in view.derived)
     found = con.execute(
-        f"SELECT CAST({PARTITION_COLUMN} AS VARCHAR), count(*), CAST(sum(hash(t)) AS VARCHAR) "
-        f"FROM ({rows}) t {where} GROUP BY ALL",
+        f"SELECT {ACCOUNT_COLUMN}, CAST({PARTITION_COLUMN} AS VARCHAR), count(*), "
+        f"CAST(sum(hash({hashed})) AS VARCHAR) FROM ({rows}) t {where} GROUP BY ALL",
         params,
     ).fetchall()
-    result = {}
-    for day, count, total in found:
+    result: dict[str, dict[str, tuple[int, str]]] = {}
+    for label, day, count, total in found:
         if day is None:
             raise DatabaseError(
                 f"view {view.name} has rows without {view.date_column}: they cannot be partitioned by date"
             )
-        result[day] = (int(count), f"duckdb {duckdb.__version__}:{total}")
+        result.setdefault(label, {})[day] = (int(count), f"duckdb {duckdb.__version__}:{total}")
     return result
 
 
-def _write_partitions(con, view, rows, label, days, fingerprints, target: Path, now: str):
-    """Write each day's partition: its rows streamed from DuckDB in date order, one file per
-    day written beside the old one and renamed over it (atomic for readers)."""
-    if not days:
+def _column_names(con, view: LakeView) -> list[str]:
+    rows = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = $v "
+        "ORDER BY column_index",
+        {"v": view.name},
+    ).fetchall()
+    return [name for (name,) in rows if name != ACCOUNT_COLUMN] + [PARTITION_COLUMN]
+
+
+_KEY = "__flowaudit_partition"
+
+
+def _write_partitions(
+    con, view, rows: str, lake: Path, todo: dict[str, list[str]], fingerprints, now: str
+):
+    """Write each (account, day) of todo: the rows streamed from DuckDB once for the view,
+    sorted by account and date, one file per partition written beside the old one and
+    renamed over it (atomic for readers). Returns {label: {day: entry}}."""
+    pairs = [(label, day) for label, days in todo.items() for day in days]
+    if not pairs:
         return {}
     reader = con.sql(
-        f"SELECT * FROM ({rows}) WHERE {PARTITION_COLUMN} IN (SELECT unnest(CAST($days AS DATE[]))) "
-        f"ORDER BY {PARTITION_COLUMN}",
-        params={"account": label, "days": days},
+        f"SELECT t.*, t.{ACCOUNT_COLUMN} || '/' || CAST(t.{PARTITION_COLUMN} AS VARCHAR) AS {_KEY} "
+        f"FROM ({rows}) t SEMI JOIN (SELECT unnest(CAST($labels AS VARCHAR[])) AS account, "
+        f"unnest(CAST($days AS DATE[])) AS day) k ON t.{ACCOUNT_COLUMN} = k.account AND t.{PARTITION_COLUMN} = k.day "
+        f"ORDER BY t.{ACCOUNT_COLUMN}, t.{PARTITION_COLUMN}",
+        params={
+            "accounts": list(todo),
+            "labels": [p[0] for p in pairs],
+            "days": [p[1] for p in pairs],
+        },
     ).to_arrow_reader(BATCH_ROWS)
-    schema = reader.schema.remove(reader.schema.get_field_index(PARTITION_COLUMN))
-    written: dict[str, dict[str, Any]] = {}
+    schema = reader.schema
+    for column in (ACCOUNT_COLUMN, PARTITION_COLUMN, _KEY):
+        schema = schema.remove(schema.get_field_index(column))
+    written: dict[str, dict[str, dict[str, Any]]] = {}
     current: _PartitionFile | None = None
+
+    def finish(part: _PartitionFile) -> None:
+        written.setdefault(part.label, {})[part.day] = part.finish(fingerprints[part.label], now)
+
     for batch in reader:
-        for day, rows_of_day in _split_by_day(batch):
-            if current is None or current.day != day:
+        for key, rows_of_partition in _split_by_partition(batch):
+            label, day = key.rsplit("/", 1)
+            if current is None or (current.label, current.day) != (label, day):
                 if current is not None:
-                    written[current.day] = current.finish(fingerprints, now)
-                current = _PartitionFile(target, day, schema, view.name, label)
-            current.write(rows_of_day)
+                    finish(current)
+                current = _PartitionFile(_target(lake, view, label), day, schema, view.name, label)
+            current.write(rows_of_partition)
     if current is not None:
-        written[current.day] = current.finish(fingerprints, now)
-    missing = sorted(set(days) - set(written))
+        finish(current)
+    missing = [pair for pair in pairs if pair[1] not in written.get(pair[0], {})]
     if missing:
         raise FlowauditError(
-            f"internal error: the {view.name} rows of {label} for {missing[0]} were not read back"
+            f"internal error: the {view.name} rows of {missing[0][0]} for {missing[0][1]} were not read back"
         )
     return written
 
 
-def _split_by_day(batch: pa.RecordBatch) -> list[tuple[str, pa.RecordBatch]]:
-    """A batch sorted by date, as (day, its rows without the date) slices (no copies)."""
-    runs = pc.run_end_encode(batch.column(PARTITION_COLUMN))
-    rows = batch.drop_columns([PARTITION_COLUMN])
+def _split_by_partition(batch: pa.RecordBatch) -> list[tuple[str, pa.RecordBatch]]:
+    """A batch sorted by partition, as (account/day, its rows without those columns) slices."""
+    runs = pc.run_end_encode(batch.column(_KEY))
+    rows = batch.drop_columns([ACCOUNT_COLUMN, PARTITION_COLUMN, _KEY])
     slices, start = [], 0
-    for day, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
-        slices.append((day.isoformat(), rows.slice(start, end - start)))
+    for key, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist(), strict=True):
+        slices.append((key, rows.slice(start, end - start)))
         start = end
     return slices
 

@@ -5,6 +5,7 @@ partition is replaced whole, with UTC timestamps and a manifest of row counts an
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import replace
 from datetime import date
@@ -223,3 +224,22 @@ def test_a_partition_missing_or_left_half_written_is_repaired_by_the_next_export
     result = export_lake(exported.db, lake)
     assert sum(a.total("written") for a in result.accounts) == 1
     assert duckdb_counts(lake, "field_changes") == view_counts(exported.db, "field_changes")
+
+
+def test_columns_left_out_of_a_fingerprint_are_computed_from_the_document_alone(con):
+    """A column the fingerprint skips must change only when `doc` (which it hashes) does."""
+    from flowaudit.assets import queries_dir
+
+    others = {name for (name,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'resource_versions'"
+    ).fetchall()} - {"doc"}  # fmt: skip
+    for view in LAKE_VIEWS:
+        if not view.derived:
+            continue
+        (path,) = queries_dir().glob(f"views/*_{view.name}.sql")
+        sql = path.read_text(encoding="utf-8").split("CREATE OR REPLACE", 1)[1]
+        for column in view.derived:
+            match = re.search(rf"^\s*(.+?)\s+AS\s+{column}\s*,?\s*$", sql, flags=re.MULTILINE)
+            assert match, f"{view.name}.{column} is not computed in {path.name}"
+            words = set(re.findall(r"[A-Za-z_]\w*", match.group(1)))
+            assert "doc" in words and not words & others, (column, match.group(1))
