@@ -58,6 +58,12 @@ from flowaudit.logs import get_logger
 log = get_logger(__name__)
 
 PART_FILE = "part-0.parquet"
+# DuckDB's default (80% of RAM) let an export of `large` take 1.5 GB. Less than this fails:
+# the views join each version (its document included) to its audit record in memory.
+EXPORT_MEMORY_LIMIT = "800MB"
+# Rows of the partitions one query writes: each query reads its view whole, so few and large
+# (a `large` account's biggest view is one query), but a bound on what DuckDB must sort.
+CHUNK_ROWS = 500_000
 BATCH_ROWS = 65_536
 
 
@@ -163,6 +169,7 @@ def _open(db: Path, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     try:
         check_schema(con)
         check_public_schema(con)
+        con.execute(f"SET memory_limit = '{EXPORT_MEMORY_LIMIT}'")
     except BaseException:
         con.close()
         raise
@@ -318,27 +325,59 @@ _KEY = "__flowaudit_partition"
 def _write_partitions(
     con, view, rows: str, lake: Path, todo: dict[str, list[str]], fingerprints, now: str
 ):
-    """Write each (account, day) of todo: the rows streamed from DuckDB once for the view,
-    sorted by account and date, one file per partition written beside the old one and
+    """Write each (account, day) of todo, a few partitions at a time: their rows streamed from
+    DuckDB sorted by account and date, one file per partition written beside the old one and
     renamed over it (atomic for readers). Returns {label: {day: entry}}."""
-    pairs = [(label, day) for label, days in todo.items() for day in days]
-    if not pairs:
-        return {}
+    written: dict[str, dict[str, dict[str, Any]]] = {}
+    for chunk in _chunks(todo, fingerprints):
+        _write_chunk(con, view, rows, lake, chunk, fingerprints, now, written)
+    missing = [
+        (label, day)
+        for label, days in todo.items()
+        for day in days
+        if day not in written.get(label, {})
+    ]
+    if missing:
+        raise FlowauditError(
+            f"internal error: the {view.name} rows of {missing[0][0]} for {missing[0][1]} were not read back"
+        )
+    return written
+
+
+def _chunks(todo: dict[str, list[str]], fingerprints) -> list[list[tuple[str, str]]]:
+    """The partitions to write, in groups of at most about CHUNK_ROWS rows (DuckDB sorts one
+    group at a time)."""
+    chunks: list[list[tuple[str, str]]] = []
+    current: list[tuple[str, str]] = []
+    size = 0
+    for label in sorted(todo):
+        for day in sorted(todo[label]):
+            rows = fingerprints[label][day][0]
+            if current and size + rows > CHUNK_ROWS:
+                chunks.append(current)
+                current, size = [], 0
+            current.append((label, day))
+            size += rows
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _write_chunk(con, view, rows: str, lake: Path, pairs, fingerprints, now: str, written) -> None:
     reader = con.sql(
         f"SELECT t.*, t.{ACCOUNT_COLUMN} || '/' || CAST(t.{PARTITION_COLUMN} AS VARCHAR) AS {_KEY} "
         f"FROM ({rows}) t SEMI JOIN (SELECT unnest(CAST($labels AS VARCHAR[])) AS account, "
         f"unnest(CAST($days AS DATE[])) AS day) k ON t.{ACCOUNT_COLUMN} = k.account AND t.{PARTITION_COLUMN} = k.day "
         f"ORDER BY t.{ACCOUNT_COLUMN}, t.{PARTITION_COLUMN}",
         params={
-            "accounts": list(todo),
-            "labels": [p[0] for p in pairs],
-            "days": [p[1] for p in pairs],
+            "accounts": sorted({label for label, _ in pairs}),
+            "labels": [label for label, _ in pairs],
+            "days": [day for _, day in pairs],
         },
     ).to_arrow_reader(BATCH_ROWS)
     schema = reader.schema
     for column in (ACCOUNT_COLUMN, PARTITION_COLUMN, _KEY):
         schema = schema.remove(schema.get_field_index(column))
-    written: dict[str, dict[str, dict[str, Any]]] = {}
     current: _PartitionFile | None = None
 
     def finish(part: _PartitionFile) -> None:
@@ -354,12 +393,6 @@ def _write_partitions(
             current.write(rows_of_partition)
     if current is not None:
         finish(current)
-    missing = [pair for pair in pairs if pair[1] not in written.get(pair[0], {})]
-    if missing:
-        raise FlowauditError(
-            f"internal error: the {view.name} rows of {missing[0][0]} for {missing[0][1]} were not read back"
-        )
-    return written
 
 
 def _split_by_partition(batch: pa.RecordBatch) -> list[tuple[str, pa.RecordBatch]]:
