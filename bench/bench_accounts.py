@@ -4,6 +4,7 @@ the Parquet export. Also the per-account sizing numbers of docs/scale-out.md.
 
     .venv/bin/python bench/bench_accounts.py [--size medium] [--latency-ms 100] [--work DIR]
     .venv/bin/python bench/bench_accounts.py --size large --single   # one account: sizing only
+    .venv/bin/python bench/bench_accounts.py --latency-ms 500 --no-export
 
 Two `flowaudit simulate` processes serve the accounts (seeds 1 and 2, a token each), with the
 API's own rate limit (burst 1,000, 300 requests/s) and the given latency on every answer.
@@ -131,6 +132,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--work", type=Path, default=None, help="keep the databases and lake here")
     parser.add_argument("--single", action="store_true", help="one account only (sizing)")
+    parser.add_argument("--no-export", action="store_true", help="skip the Parquet exports")
     options = parser.parse_args()
     work = options.work or Path(tempfile.mkdtemp(prefix="bench-accounts-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -172,6 +174,8 @@ def main() -> None:
                     "runs": runs_of(both, first),
                     "db_mb": size_mb(both),
                 }
+            if options.no_export:
+                continue
             source = both if not options.single else alone["a"]
             measured = flowaudit(
                 work, ["export", "--out", str(work / "lake"), "--db", str(source)], {}
