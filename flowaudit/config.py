@@ -55,6 +55,7 @@ class Settings:
     account: str = "default"
     token_file: Path | None = None
     concurrency: int = 12  # 150 req/s at ~50-80 ms per answer needs ~10 in flight
+    max_in_flight: int = 48  # every account of a --accounts run together (four at the default)
     rate: float = 150.0  # requests per second, well under the account's 300/s
     timeout: float = 30.0  # seconds: each request's whole deadline, answer body included
     max_attempts: int = 6
@@ -108,6 +109,7 @@ _TUPLE_KEYS = {"volatile_fields", "captured_fields"}
 # non-number (nan) is refused here instead of failing, or misbehaving, in the middle of a run.
 _INT_RANGES = {
     "concurrency": (1, 64),  # each request in flight is also a parallel audit window
+    "max_in_flight": (1, 1024),
     "max_attempts": (1, 100),
     "retention_days": (1, 36_500),
 }
@@ -132,6 +134,12 @@ def _coerce(key: str, value: Any, origin: str) -> Any:
     except (TypeError, ValueError, OverflowError) as exc:
         reason = f" ({exc})" if str(exc) else ""
         raise ConfigError(f"{origin}: invalid value for {key}: {_quoted(value)}{reason}") from None
+
+
+def coerce_setting(key: str, value: Any) -> Any:
+    """One setting's value in its type and range; a ValueError saying why not (for the
+    accounts file, which words its own messages)."""
+    return _coerce_value(key, value)
 
 
 def _coerce_value(key: str, value: Any) -> Any:
@@ -372,13 +380,15 @@ _TOKEN = re.compile(r"^[\x21-\x7e]{1,4096}$")
 
 def _load_token(settings: Settings, env: dict[str, str]) -> Secret | None:
     if settings.token_file is not None:
-        text = read_token_file(settings.token_file).strip()
-        where = f"token file {settings.token_file}"
-    else:
-        text = env.get("FLOWAUDIT_TOKEN", "").strip()
-        where = "FLOWAUDIT_TOKEN"
-        if not text:
-            return None
+        return parse_token(read_token_file(settings.token_file), f"token file {settings.token_file}")
+    text = env.get("FLOWAUDIT_TOKEN", "").strip()
+    return parse_token(text, "FLOWAUDIT_TOKEN") if text else None
+
+
+def parse_token(text: str, where: str) -> Secret:
+    """The token `where` holds (a file's text, a variable's value), or a ConfigError that
+    shows no part of it."""
+    text = text.strip()
     # Whatever it holds is a secret, valid or not: no later text may show any part of it.
     register_secret(text)
     if not text or len(text.split()) != 1:

@@ -23,10 +23,11 @@ class ExitCode(IntEnum):
     DATABASE_LOCKED = 8  # another process is writing the database
     RUN_IN_PROGRESS = 9  # another flowaudit run holds the run lock
     QUERY = 10  # an ad hoc query failed (syntax, unknown column, write refused)
-    REPORT_OUTPUT = 11  # the report directory cannot be written
+    REPORT_OUTPUT = 11  # the report, evidence or export directory cannot be written
     EVIDENCE_INCOMPLETE = 12  # evidence written, but the audit log does not cover the period
     TAMPERED = 13  # verify: stored data no longer matches what the runs sealed
     INPUT_FILE = 14  # an input file (approvals CSV) has bad rows; nothing was imported
+    SOME_ACCOUNTS_FAILED = 15  # run/extract --accounts: one or more accounts failed, others did not
     INTERRUPTED = 130  # Ctrl-C / SIGINT / SIGTERM
 
 
@@ -42,10 +43,11 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.DATABASE_LOCKED: "the database is locked by another process",
     ExitCode.RUN_IN_PROGRESS: "another flowaudit run is already running on this database",
     ExitCode.QUERY: "the SQL query failed or tried to change the database",
-    ExitCode.REPORT_OUTPUT: "the report or evidence directory cannot be written",
+    ExitCode.REPORT_OUTPUT: "the report, evidence or export directory cannot be written",
     ExitCode.EVIDENCE_INCOMPLETE: "the evidence folder was written, but the audit log does not cover the whole period (its README.txt says where)",
     ExitCode.TAMPERED: "verify: stored audit records, versions or runs no longer match what their runs sealed (the hash chain is broken)",
     ExitCode.INPUT_FILE: "an input file has bad rows (approvals CSV: each named by its line); nothing was imported",
+    ExitCode.SOME_ACCOUNTS_FAILED: "some accounts of a run with --accounts failed (the last line names them; the others were extracted)",
     ExitCode.INTERRUPTED: "interrupted",
 }
 
@@ -115,3 +117,13 @@ class TamperedError(FlowauditError):
 
 class InputFileError(FlowauditError):
     exit_code = ExitCode.INPUT_FILE
+
+
+class ExportOutputError(FlowauditError):
+    """The Parquet lake cannot be written (`flowaudit export`, `run --export`)."""
+
+    exit_code = ExitCode.REPORT_OUTPUT
+
+
+class SomeAccountsFailedError(FlowauditError):
+    exit_code = ExitCode.SOME_ACCOUNTS_FAILED

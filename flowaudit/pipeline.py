@@ -43,6 +43,7 @@ from flowaudit.errors import (
 from flowaudit.extract.client import ApiClient
 from flowaudit.extract.fetch import fetch_account
 from flowaudit.extract.jobs import JobsRequest
+from flowaudit.extract.ratelimit import InFlightCap
 from flowaudit.load.db import connect, describe_duckdb_error
 from flowaudit.load.jobs import jobs_plan
 from flowaudit.load.loader import load_staging
@@ -55,8 +56,8 @@ from flowaudit.load.runs import (
     newest_audit_record,
 )
 from flowaudit.logs import get_logger
-from flowaudit.runlock import run_lock
-from flowaudit.secrets import scrub
+from flowaudit.runlock import RunLock, run_lock
+from flowaudit.secrets import Secret, scrub
 
 log = get_logger(__name__)
 
@@ -134,6 +135,11 @@ def _sigterm_as_exception() -> Iterator[_Termination]:
         signal.signal(signal.SIGTERM, previous)
 
 
+# The same rules for a run of several accounts (flowaudit.accounts.runner).
+sigterm_as_exception = _sigterm_as_exception
+Terminated = _Terminated
+
+
 def run_extract(
     settings: Settings,
     *,
@@ -157,49 +163,23 @@ def run_extract(
 
 
 def _run_extract(settings, token, full, transport, progress, strategy, db_lock_wait, clock) -> RunResult:
-    started = time.monotonic()
     db_path = settings.db
     with run_lock(db_path) as lock, _sigterm_as_exception() as termination:
-        con = connect(db_path, wait_seconds=db_lock_wait)
-        try:
-            lock.hold_file()  # the file exists now, even if this run created it
-            migrate(con, volatile_fields=settings.volatile_fields, scrub_policy=settings.scrub_policy)
-            store_rules(con, settings.account, RuleSet.from_settings(settings))
-            watermark, distrusted = _trusted_watermark(con, settings, full, clock)
-            jobs = _jobs_plan(con, settings, full, clock)
-            mode = "full" if watermark is None else "incremental"
-            # A full run reads every script's code again; a nightly one only what moved.
-            scripts = {} if full else known_scripts(con, settings.account)
-            run_id = begin_run(con, settings.account, mode, __version__, distrusted_watermark=distrusted)
-        finally:
-            con.close()
-        log.info("run %s started (%s) against %s", run_id, mode, settings.api_url)
-
-        staging_root = _fresh_staging_dir(db_path)
+        run = start_run(settings, token, lock, full=full, clock=clock, db_lock_wait=db_lock_wait)
+        remove_leftover_staging(db_path)
+        staging_root = new_staging_dir(db_path)
         try:
             try:
                 fetch_started = time.monotonic()
-                request = JobsRequest(jobs.since, jobs.jobs_per_hour, jobs.known_errors)
                 manifest = asyncio.run(
-                    _fetch(settings, token, transport, staging_root, watermark, progress, strategy,
-                           clock, scripts, request)
+                    fetch_run(run, staging_root, transport=transport, progress=progress,
+                              strategy=strategy, clock=clock)
                 )  # fmt: skip
                 load_started = time.monotonic()
-                con = connect(db_path, wait_seconds=db_lock_wait, file_access=[staging_root])
-                try:
-                    counts = load_staging(
-                        con,
-                        staging_root,
-                        run_id,
-                        volatile_fields=settings.volatile_fields,
-                        jobs_watermark_distrusted=jobs.distrusted is not None,
-                    )
-                finally:
-                    con.close()
+                counts = load_run(run, staging_root, db_lock_wait=db_lock_wait)
                 load_finished = time.monotonic()
             except BaseException as exc:
-                failure = _as_failure(exc, termination, db_path)
-                _record_failure(db_path, run_id, failure, db_lock_wait)
+                failure = record_run_failure(run, exc, termination, db_lock_wait)
                 if isinstance(failure, _Terminated | KeyboardInterrupt):
                     raise KeyboardInterrupt from None
                 if isinstance(failure, _InternalFailure):
@@ -208,21 +188,116 @@ def _run_extract(settings, token, full, transport, progress, strategy, db_lock_w
         finally:
             shutil.rmtree(staging_root, ignore_errors=True)
 
-    result = RunResult(
-        run_id=run_id,
-        mode=mode,
+    result = run_result(run, manifest, counts, load_started - fetch_started, load_finished - load_started)
+    log.info("%s", result.summary())
+    return result
+
+
+@dataclass
+class StartedRun:
+    """A run recorded as `running` in its database, about to fetch."""
+
+    settings: Settings
+    token: Secret
+    run_id: int
+    mode: str
+    watermark: datetime | None
+    started: float  # time.monotonic() when it began
+    jobs: Any = None  # where its reading of jobs starts (load.jobs.jobs_plan)
+    scripts: dict[str, str] = field(default_factory=dict)  # scripts whose code the store holds
+
+
+def start_run(
+    settings: Settings,
+    token: Secret,
+    lock: RunLock,
+    *,
+    full: bool,
+    clock: Callable[[], datetime],
+    db_lock_wait: float = DB_LOCK_WAIT_SECONDS,
+    log_prefix: str = "",
+) -> StartedRun:
+    """Migrate the database, read the watermark and record a `running` run of
+    settings.account (the caller holds the database's run lock)."""
+    started = time.monotonic()
+    con = connect(settings.db, wait_seconds=db_lock_wait)
+    try:
+        lock.hold_file()  # the file exists now, even if this run created it
+        migrate(con, volatile_fields=settings.volatile_fields, scrub_policy=settings.scrub_policy)
+        store_rules(con, settings.account, RuleSet.from_settings(settings))
+        watermark, distrusted = _trusted_watermark(con, settings, full, clock)
+        jobs = _jobs_plan(con, settings, full, clock)
+        mode = "full" if watermark is None else "incremental"
+        # A full run reads every script's code again; a nightly one only what moved.
+        scripts = {} if full else known_scripts(con, settings.account)
+        run_id = begin_run(con, settings.account, mode, __version__, distrusted_watermark=distrusted)
+    finally:
+        con.close()
+    log.info("%srun %s started (%s) against %s", log_prefix, run_id, mode, settings.api_url)
+    return StartedRun(settings, token, run_id, mode, watermark, started, jobs, scripts)
+
+
+async def fetch_run(
+    run: StartedRun,
+    staging_root: Path,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    progress: Callable[..., None] | None = None,
+    strategy: str = "windows",
+    clock: Callable[[], datetime],
+    shared_cap: InFlightCap | None = None,
+) -> dict[str, Any]:
+    """The run's fetch into staging_root (network only); its manifest."""
+    jobs = run.jobs
+    request = JobsRequest(jobs.since, jobs.jobs_per_hour, jobs.known_errors) if jobs is not None else None
+    return await _fetch(run.settings, run.token, transport, staging_root, run.watermark, progress,
+                        strategy, clock, run.scripts, request, shared_cap)  # fmt: skip
+
+
+def load_run(run: StartedRun, staging_root: Path, *, db_lock_wait: float = DB_LOCK_WAIT_SECONDS) -> dict[str, Any]:
+    """Load the run's staging area into its database (one transaction); the load's counts."""
+    con = connect(run.settings.db, wait_seconds=db_lock_wait, file_access=[staging_root])
+    try:
+        return load_staging(
+            con, staging_root, run.run_id, volatile_fields=run.settings.volatile_fields,
+            jobs_watermark_distrusted=run.jobs is not None and run.jobs.distrusted is not None,
+        )  # fmt: skip
+    finally:
+        con.close()
+
+
+def record_run_failure(
+    run: StartedRun, exc: BaseException, termination: _Termination, db_lock_wait: float
+) -> BaseException:
+    """Mark the run failed with what ended it; return that as the error to report (a
+    FlowauditError, _Terminated, KeyboardInterrupt, or _InternalFailure for a bug)."""
+    failure = _as_failure(exc, termination, run.settings.db)
+    _record_failure(run.settings.db, run.run_id, failure, db_lock_wait)
+    return failure
+
+
+def is_termination(failure: BaseException) -> bool:
+    """Whether a failure from record_run_failure means the process must stop (exit 130)."""
+    return isinstance(failure, _Terminated | KeyboardInterrupt)
+
+
+def run_result(
+    run: StartedRun, manifest: dict[str, Any], counts: dict[str, Any], fetch_seconds: float, load_seconds: float
+) -> RunResult:
+    """The summary of a run that succeeded."""
+    return RunResult(
+        run_id=run.run_id,
+        mode=run.mode,
         status="succeeded",
-        seconds=time.monotonic() - started,
+        seconds=time.monotonic() - run.started,
         counts=dict(counts),
         requests=int(manifest.get("requests", 0)),
         retries=int(manifest.get("retries", 0)),
         observed_at=manifest.get("observed_at"),
-        fetch_seconds=load_started - fetch_started,
-        load_seconds=load_finished - load_started,
+        fetch_seconds=fetch_seconds,
+        load_seconds=load_seconds,
         manifest=manifest,
     )
-    log.info("%s", result.summary())
-    return result
 
 
 def _trusted_watermark(
@@ -287,9 +362,9 @@ class _InternalFailure(FlowauditError):
         self.original = exc
 
 
-def _fresh_staging_dir(db_path: Path) -> Path:
-    """A new staging directory beside the database, after removing any that a killed run of
-    the same database left behind (safe: the caller holds this database's run lock)."""
+def remove_leftover_staging(db_path: Path) -> None:
+    """Remove the staging directories that a killed run of this database left behind (safe:
+    the caller holds this database's run lock, and has made none of its own yet)."""
     prefix = f".flowaudit-staging-{db_path.name}-"
     # mkdtemp's suffix is 8 characters: so another database's prefix (a longer name) never matches.
     leftover = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}")
@@ -297,11 +372,15 @@ def _fresh_staging_dir(db_path: Path) -> Path:
         if leftover.fullmatch(path.name) and path.is_dir():
             log.info("removing the staging directory of an interrupted run: %s", path.name)
             shutil.rmtree(path, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=prefix, dir=db_path.parent))
+
+
+def new_staging_dir(db_path: Path) -> Path:
+    """A new staging directory beside the database."""
+    return Path(tempfile.mkdtemp(prefix=f".flowaudit-staging-{db_path.name}-", dir=db_path.parent))
 
 
 async def _fetch(settings, token, transport, staging_root, watermark, progress, strategy, clock, scripts,
-                 jobs=None):  # fmt: skip
+                 jobs=None, shared_cap=None):  # fmt: skip
     async with ApiClient(
         settings.api_url,
         token,
@@ -312,6 +391,7 @@ async def _fetch(settings, token, transport, staging_root, watermark, progress, 
         max_attempts=settings.max_attempts,
         wall_clock=clock,
         max_body_bytes=int(settings.max_response_mb * 1_048_576),
+        shared_cap=shared_cap,
     ) as client:
         seconds = settings.max_run_minutes * 60
         client.deadline = time.monotonic() + seconds
@@ -377,8 +457,10 @@ def run_nightly(
     full: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Callable[..., None] | None = None,
+    export_dir: Path | None = None,
 ) -> NightlyOutcome:
-    """Extract, then render the reports; a failed extract still renders them, marked stale."""
+    """Extract, then render the reports; a failed extract still renders them, marked stale.
+    After a successful extract, export_dir receives the account's Parquet lake."""
     from flowaudit.report.render import render_reports
 
     try:
@@ -396,6 +478,13 @@ def run_nightly(
     except FlowauditError as exc:
         # The extract's failure, if any, is the news of the night; a report failure otherwise.
         return NightlyOutcome(result, error or exc, None)
+    if export_dir is not None and error is None:
+        from flowaudit.lake.export import export_lake
+
+        try:
+            export_lake(settings.db, export_dir, accounts=[settings.account])
+        except FlowauditError as exc:
+            return NightlyOutcome(result, exc, index)
     return NightlyOutcome(result, error, index)
 
 

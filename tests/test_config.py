@@ -143,6 +143,8 @@ def test_jobs_overlap_hours_has_a_default_a_range_and_must_cover_the_clock_toler
         resolve_settings({}, environ={"FLOWAUDIT_JOBS_OVERLAP_HOURS": "1000"})
     with pytest.raises(ConfigError, match=r"jobs_overlap_hours \(0 h, FLOWAUDIT_JOBS_OVERLAP_HOURS\) must cover"):
         resolve_settings({}, environ={"FLOWAUDIT_JOBS_OVERLAP_HOURS": "0"})
+
+
 def test_captured_fields_and_store_captured_data_resolve_like_every_setting(tmp_path: Path):
     defaults = resolve_settings({}, environ={})
     assert defaults.captured_fields == ("sampleData", "mockResponse", "mockOutput", "rawData", "_headers")
@@ -165,3 +167,10 @@ def test_captured_fields_and_store_captured_data_resolve_like_every_setting(tmp_
 def test_a_bad_captured_data_setting_is_a_config_error(name, value):
     with pytest.raises(ConfigError, match=name):
         resolve_settings({}, environ={name: value})
+
+
+def test_max_in_flight_caps_every_account_of_a_run_together_and_is_checked():
+    assert resolve_settings({}, environ={}).max_in_flight == 48
+    assert resolve_settings({}, environ={"FLOWAUDIT_MAX_IN_FLIGHT": "8"}).max_in_flight == 8
+    with pytest.raises(ConfigError, match="invalid value for max_in_flight"):
+        resolve_settings({"max_in_flight": 0}, environ={})

@@ -26,21 +26,39 @@ def run_command(
     config: Path = options.CONFIG,
     quiet: bool = options.QUIET,
     log_file: Path = options.LOG_FILE,
+    accounts: Path = options.ACCOUNTS,
+    db_per_account: Path = options.DB_PER_ACCOUNT,
+    max_in_flight: int = options.MAX_IN_FLIGHT,
+    export: Path = typer.Option(
+        None, "--export",
+        help="After a successful extract, write the public views into this Parquet lake "
+        "(as `flowaudit export --format parquet --out DIR`).",
+    ),
 ) -> None:
     """Extract, then render the reports: the one line to put in cron.
 
     A failed extract still renders the reports, marked stale since the last good run, and the
     exit code is the extract's. Prints the index path on stdout.
+
+    With --accounts FILE: every account of the file at once; each account's reports go to
+    OUT/<label>/ and the overview of all of them to OUT/index.html (its path is printed).
+    One account's failure never stops the others: exit 15 names the accounts that failed.
     """
     from flowaudit.pipeline import run_nightly
 
+    options.check_accounts_flags(accounts, db_per_account, account=account, api_url=api_url,
+                                 region=region, token_file=token_file, db=db)  # fmt: skip
     settings = options.load_settings(
         config, api_url=api_url, region=region, db=db, account=account, token_file=token_file,
         out=out, concurrency=concurrency, rate=rate, quiet=quiet, log_file=log_file,
+        max_in_flight=max_in_flight,
     )  # fmt: skip
+    if accounts is not None:
+        _run_accounts(settings, accounts, db_per_account, full, export)
+        return
     progress = ProgressReporter(quiet=settings.quiet)
     try:
-        outcome = run_nightly(settings, full=full, progress=progress)
+        outcome = run_nightly(settings, full=full, progress=progress, export_dir=export)
     finally:
         progress.close()
     # Quiet means nothing on success: a cron line must not mail the index path every night.
@@ -50,6 +68,27 @@ def run_command(
         typer.echo(f"flowaudit: {outcome.result.summary()}", err=True)
     if outcome.error is not None:
         raise outcome.error
+
+
+def _run_accounts(settings, accounts: Path, db_per_account: Path | None, full: bool, export: Path | None) -> None:
+    from flowaudit.accounts.file import plan_accounts
+    from flowaudit.accounts.runner import run_accounts
+
+    plan = plan_accounts(accounts, settings, db_per_account=db_per_account)
+    progress = ProgressReporter(quiet=settings.quiet)
+    try:
+        outcome = run_accounts(plan, full=full, export_dir=export, progress=progress)
+    finally:
+        progress.close()
+    if not settings.quiet:
+        if outcome.overview is not None:
+            typer.echo(str(outcome.overview))
+        for account in outcome.accounts:
+            if account.error is None:
+                typer.echo(f"flowaudit: {account.summary()}", err=True)
+    error = outcome.final_error()
+    if error is not None:
+        raise error
 
 
 @app.command("demo")

@@ -27,7 +27,7 @@ import httpx
 
 from flowaudit import __version__, jsonfast
 from flowaudit.errors import ApiContractError, ApiUnavailableError, ConfigError, FlowauditError
-from flowaudit.extract.ratelimit import Throttle
+from flowaudit.extract.ratelimit import InFlightCap, Throttle
 from flowaudit.extract.retry import (
     RETRYABLE_STATUSES,
     RETRYABLE_TRANSPORT_ERRORS,
@@ -89,6 +89,7 @@ class ApiClient:
         rng: random.Random | None = None,
         wall_clock: Callable[[], datetime] | None = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        shared_cap: InFlightCap | None = None,
     ):
         self.base_url = httpx.URL(base_url.rstrip("/"))
         if self.base_url.scheme not in DEFAULT_PORTS or not self.base_url.host:
@@ -96,7 +97,9 @@ class ApiClient:
         register_secret(token.reveal())
         self.concurrency = concurrency
         self.policy = RetryPolicy(max_attempts=max_attempts, rng=rng or random.Random())
-        self.throttle = Throttle(rate=rate, concurrency=concurrency, clock=clock, sleep=sleep)
+        self.throttle = Throttle(
+            rate=rate, concurrency=concurrency, clock=clock, sleep=sleep, shared=shared_cap
+        )
         self._sleep = sleep
         self._wall_clock = wall_clock or (lambda: datetime.now(UTC))
         self._token = token

@@ -142,17 +142,24 @@ async def fetch_account(
     return manifest
 
 
+_gc_pauses = {"fetches": 0, "was_enabled": False}
+
+
 @contextmanager
 def _cyclic_gc_paused() -> Iterator[None]:
     """Each page parses into ~10,000 short-lived containers; the cyclic collector, triggered
     by those allocations, rescans every live object again and again and doubled the parse
-    time. Pages hold no reference cycles (freed by reference counting), so pause it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+    time. Pages hold no reference cycles (freed by reference counting), so pause it.
+    Several accounts fetched at once share the pause: the last one to end restores it."""
+    if _gc_pauses["fetches"] == 0:
+        _gc_pauses["was_enabled"] = gc.isenabled()
+        gc.disable()
+    _gc_pauses["fetches"] += 1
     try:
         yield
     finally:
-        if was_enabled:
+        _gc_pauses["fetches"] -= 1
+        if _gc_pauses["fetches"] == 0 and _gc_pauses["was_enabled"]:
             gc.enable()
 
 

@@ -3,13 +3,15 @@ requests in flight, and a shared pause after a 429.
 
 The nightly job runs next to the account's production flows, which draw on the same
 per-account rate limit; so the job keeps under a configured rate on its own, and when the
-server says "retry after N seconds" every task waits, not only the one that was told."""
+server says "retry after N seconds" every task waits, not only the one that was told.
+Several accounts fetched at once each keep their own rate and bound, and share one cap on
+the requests in flight of the whole process (`InFlightCap`)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
@@ -62,10 +64,40 @@ class TokenBucket:
             self._updated = now
 
 
+class InFlightCap:
+    """At most `limit` requests in flight across every client that shares it."""
+
+    def __init__(self, limit: int):
+        if limit < 1:
+            raise ValueError("the cap on requests in flight must be at least 1")
+        self.limit = limit
+        self._slots = asyncio.Semaphore(limit)
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        async with self._slots:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            try:
+                yield
+            finally:
+                self.in_flight -= 1
+
+
 class Throttle:
     """The rate limiter and the concurrency bound together: one slot per request sent."""
 
-    def __init__(self, *, rate: float, concurrency: int, clock: Clock, sleep: Sleep):
+    def __init__(
+        self,
+        *,
+        rate: float,
+        concurrency: int,
+        clock: Clock,
+        sleep: Sleep,
+        shared: InFlightCap | None = None,
+    ):
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         # A small burst: enough for every concurrent task to start at once, never more
@@ -73,6 +105,7 @@ class Throttle:
         burst = max(1.0, min(float(concurrency), rate))
         self.bucket = TokenBucket(rate, burst, clock=clock, sleep=sleep)
         self._slots = asyncio.Semaphore(concurrency)
+        self._shared = shared
         self.in_flight = 0
         self.max_in_flight = 0
 
@@ -81,12 +114,16 @@ class Throttle:
         """Hold one of the concurrent slots and one token of the rate for one request."""
         async with self._slots:
             await self.bucket.acquire()
-            self.in_flight += 1
-            self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            try:
-                yield
-            finally:
-                self.in_flight -= 1
+            # The shared cap last: a request waiting for its own account's rate holds no
+            # place another account could use. It may then go out later than its token
+            # said, never sooner.
+            async with self._shared.slot() if self._shared else nullcontext():
+                self.in_flight += 1
+                self.max_in_flight = max(self.max_in_flight, self.in_flight)
+                try:
+                    yield
+                finally:
+                    self.in_flight -= 1
 
     def pause(self, seconds: float) -> None:
         """Every task waits `seconds` before its next request (after a 429)."""
