@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from flowaudit.simulate import SimulatedAccount, SimulatorOptions
+from flowaudit.simulate import SimulatedAccount, SimulatorOptions, whole_account
 from flowaudit.simulate.breaking import busiest_flow
 from flowaudit.simulate.schedule import parse_cron, utc_minutes
 from tests.simulate.conftest import ROOMY, client_for
@@ -197,3 +197,18 @@ def test_the_same_account_runs_the_same_jobs(shared_account):
     params = {"createdAt_lte": (shared_account.now - timedelta(days=3)).isoformat()}
     with client_for(shared_account) as a, client_for(again) as b:
         assert a.get("/jobs", params=params).json() == b.get("/jobs", params=params).json()
+
+
+def test_the_whole_account_part_leaves_the_flows_and_their_schedules_as_they_were(monkeypatch):
+    # Its events draw from generators of their own: a draw from the account's would remake
+    # every later flow (issue 14 once did, through Activity.ui_user, and the runs changed).
+    def shape(account: SimulatedAccount) -> list[tuple]:
+        flows = account.state_at(account.now)["flows"].values()
+        return sorted(
+            (f["name"], f.get("schedule"), f.get("timezone"), bool(f.get("disabled")))
+            for f in flows
+        )
+
+    whole = shape(SimulatedAccount.generate("small", seed=1, options=ROOMY))
+    monkeypatch.setattr(whole_account, "plan_history", lambda *args: None)
+    assert shape(SimulatedAccount.generate("small", seed=1, options=ROOMY)) == whole
