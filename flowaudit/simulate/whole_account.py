@@ -303,7 +303,7 @@ def _paste_tokens(script_token: str, header_token: str) -> Event:
             "function preMap (options) {\n"
             f"  const request = {{ headers: {{ Authorization: 'Bearer {values[script_token]}' }} }};\n",
         )
-        store.create("scripts", doc, ms, activity.ui_user(), "ui")
+        store.create("scripts", doc, ms, _ui_user(activity), "ui")
         activity.live["scripts"].add(sid)
         extras.script_kind[sid] = "preMap"
         for _ in range(20):
@@ -314,7 +314,7 @@ def _paste_tokens(script_token: str, header_token: str) -> Event:
                 else None
             )
             if change is not None:
-                store.update("imports", rid, [change], ms, activity.ui_user(), "ui")
+                store.update("imports", rid, [change], ms, _ui_user(activity), "ui")
                 extras.attached[sid] = "imports"
                 break
         for _ in range(20):
@@ -325,7 +325,7 @@ def _paste_tokens(script_token: str, header_token: str) -> Event:
                 http["headers"] = [
                     {"name": "Authorization", "value": f"Bearer {values[header_token]}"}
                 ]
-                store.update("exports", rid, [("http", http)], ms, activity.ui_user(), "api")
+                store.update("exports", rid, [("http", http)], ms, _ui_user(activity), "api")
                 break
 
     return event
@@ -377,7 +377,7 @@ def _create_resource(kind: str, index: int) -> Event:
         rid = store.ids.new(ms)
         sample = extras.captured.payload("rawData") if kind == "file_definitions" else None
         doc = account_resources.resource_doc(extras.rng, kind, rid, ms, index, sample)
-        store.create(kind, doc, ms, activity.ui_user(), "ui")
+        store.create(kind, doc, ms, _ui_user(activity), "ui")
         activity.live[kind].add(rid)
         # Used at once from an export, import or connection.
         targets = ("connections",) if kind == "iclients" else ("imports", "exports")
@@ -388,7 +388,7 @@ def _create_resource(kind: str, index: int) -> Event:
                     break
                 change = account_resources.reference(kind, rid, store.current[target][step_id])
                 if change is not None:
-                    store.update(target, step_id, [change], ms, activity.ui_user(), "ui")
+                    store.update(target, step_id, [change], ms, _ui_user(activity), "ui")
                     return
 
     return event
@@ -400,7 +400,7 @@ def _edit_resource(kind: str) -> Event:
         rid = activity.live[kind].choice(rng)
         if rid is not None:
             change = account_resources.resource_change(rng, kind, activity.store.current[kind][rid])
-            activity.store.update(kind, rid, change, ms, activity.ui_user(), "ui")
+            activity.store.update(kind, rid, change, ms, _ui_user(activity), "ui")
         if kind == "lookup_caches" and rid is not None:  # its size moves by itself (volatile)
             activity.store.touch(kind, rid, "sizeInMB", round(rng.random() * 4, 3), ms + 1)
 
@@ -413,7 +413,7 @@ def _create_script(kind: str) -> Event:
         store = activity.store
         rng = _rng(activity)
         sid = store.ids.new(ms)
-        user = activity.ui_user()
+        user = _ui_user(activity)
         store.create("scripts", scripts.script_doc(rng, sid, ms, kind), ms, user, "ui")
         activity.live["scripts"].add(sid)
         extras.script_kind[sid] = kind
@@ -451,7 +451,7 @@ def _edit_script(activity: Activity, ms: int, *, used_only: bool = False) -> Non
     sid = pool[int(rng.random() * len(pool))]
     code = activity.store.current["scripts"][sid].get("content", "")
     activity.store.update("scripts", sid, [("content", scripts.edited_code(rng, code))], ms,
-                          activity.ui_user(), "ui")  # fmt: skip
+                          _ui_user(activity), "ui")  # fmt: skip
 
 
 def _delete_one(kind: str) -> Event:
@@ -460,7 +460,7 @@ def _delete_one(kind: str) -> Event:
         unused = [rid for rid in live.items if rid not in extras_of(activity).attached]
         if unused:
             rid = unused[int(extras_of(activity).rng.random() * len(unused))]
-            activity.store.delete(kind, rid, ms, activity.ui_user(), "ui")
+            activity.store.delete(kind, rid, ms, _ui_user(activity), "ui")
             live.remove(rid)
 
     return event
@@ -486,7 +486,7 @@ def _rotate_credentials(activity: Activity, ms: int) -> None:
     if get_path(connection, path) is MISSING:
         return
     value = values[1] if get_path(connection, path) == values[0] else values[0]
-    activity.store.update("connections", cid, [(path, value)], ms, activity.ui_user(), "ui")
+    activity.store.update("connections", cid, [(path, value)], ms, _ui_user(activity), "ui")
 
 
 def _capture(activity: Activity, ms: int) -> None:
@@ -498,7 +498,7 @@ def _capture(activity: Activity, ms: int) -> None:
         return
     name = rng.choice(EXPORT_FIELDS if kind == "exports" else IMPORT_FIELDS)
     activity.store.update(
-        kind, rid, [(name, extras.captured.payload(name))], ms, activity.ui_user(), "ui"
+        kind, rid, [(name, extras.captured.payload(name))], ms, _ui_user(activity), "ui"
     )
 
 
@@ -506,6 +506,13 @@ def _rng(activity: Activity) -> random.Random:
     """The generator of the phase the account is in (the year's, then advance()'s)."""
     extras = extras_of(activity)
     return extras.advance_rng if extras.advancing else extras.rng
+
+
+def _ui_user(activity: Activity) -> int:
+    """Who makes a change in the UI, as Activity.ui_user picks (a few people make most of
+    the changes), but drawn from this module's generator: a draw from the activity's own
+    would shift every later flow, step and edit of the account."""
+    return int(len(activity.store.users) * _rng(activity).random() ** 2)
 
 
 # -- serving --------------------------------------------------------------------------------

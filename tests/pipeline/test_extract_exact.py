@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from flowaudit.documents.scrub import Scrubber
 from flowaudit.simulate import SimulatedAccount
 from tests.pipeline.helpers import extract, query, snapshot
 
@@ -69,8 +70,9 @@ def test_absent_and_null_old_values_stay_distinct(tmp_path: Path):
     db = tmp_path / "a.duckdb"
     extract(db, account)
     by_key = {}
+    scrubber = Scrubber()  # captured payloads and secrets are stored scrubbed, by design
     for record in account.audit_records(include_expired=False):
-        for position, change in enumerate(record.get("fieldChanges") or []):
+        for position, change in enumerate(scrubber.audit_record(record).get("fieldChanges") or []):
             by_key[(record["_id"], change["fieldPath"], position)] = change
     rows = query(
         db,
