@@ -89,7 +89,14 @@ def _scale(profile: SizeProfile) -> dict[str, int]:
 
 def plan_history(activity: Activity, profile: SizeProfile, start_ms: int, now_ms: int,
                  at: Callable[[int, Event], None]) -> None:  # fmt: skip
-    """Schedule the whole-account events of the generated year (at(ms, event))."""
+    """Schedule the whole-account events of the generated year (at(ms, event)); in a
+    shorter history, those that would fall after now are left out."""
+    schedule = at
+
+    def at(ms: int, event: Event) -> None:  # noqa: F811  (the generated period only)
+        if start_ms <= ms < now_ms:
+            schedule(ms, event)
+
     extras = extras_of(activity)
     rng = extras.rng
     counts = _scale(profile)
@@ -111,6 +118,13 @@ def plan_history(activity: Activity, profile: SizeProfile, start_ms: int, now_ms
     def jittered(ms: int) -> int:  # never on a round instant (period boundaries are)
         return ms + 1 + int(rng.random() * 3_600_000)
 
+    # Events dated back from now keep their order in a short history, after its first 10 days
+    # (when the tokens they use exist).
+    scale = min(1.0, max(span - 10 * DAY_MS, 0) / (100 * DAY_MS))
+
+    def ago(days: float) -> int:
+        return now_ms - int(days * DAY_MS * scale)
+
     # API tokens.
     at(jittered(start_ms + 5 * DAY_MS), _create_token("ERP nightly sync", full_access=True))
     at(jittered(start_ms + 20 * DAY_MS), _create_token("Old reporting job", full_access=True))
@@ -120,14 +134,14 @@ def plan_history(activity: Activity, profile: SizeProfile, start_ms: int, now_ms
     )
     personal = _create_token(f"{owner}'s personal token", full_access=True, personal=True,
                              purge_at=now_ms + 9 * DAY_MS)  # fmt: skip
-    at(jittered(now_ms - 81 * DAY_MS), personal)
-    at(jittered(now_ms - 60 * DAY_MS), _create_token("Marketplace connector", full_access=False))
+    at(jittered(ago(81)), personal)
+    at(jittered(ago(60)), _create_token("Marketplace connector", full_access=False))
     # Someone pastes a token into a script, and another into an export's headers.
-    at(jittered(now_ms - 50 * DAY_MS), _paste_tokens("ERP nightly sync", "Marketplace connector"))
-    at(jittered(now_ms - 20 * DAY_MS), _create_token("Test token", full_access=False, used=False))
+    at(jittered(ago(50)), _paste_tokens("ERP nightly sync", "Marketplace connector"))
+    at(jittered(ago(20)), _create_token("Test token", full_access=False, used=False))
     recent = _create_token(f"{colleague}'s personal token", full_access=False, personal=True,
                            purge_at=now_ms + 80 * DAY_MS)  # fmt: skip
-    at(jittered(now_ms - 10 * DAY_MS), recent)
+    at(jittered(ago(10)), recent)
     for _ in range(40):
         at(start_ms + 6 * DAY_MS + int(rng.random() * (span - 7 * DAY_MS)), _use_token)
 
