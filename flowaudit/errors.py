@@ -24,6 +24,7 @@ class ExitCode(IntEnum):
     RUN_IN_PROGRESS = 9  # another flowaudit run holds the run lock
     QUERY = 10  # an ad hoc query failed (syntax, unknown column, write refused)
     REPORT_OUTPUT = 11  # the report directory cannot be written
+    NEEDS_ATTENTION = 12  # run --fail-on-attention: the night holds something to look at
     INTERRUPTED = 130  # Ctrl-C / SIGINT / SIGTERM
 
 
@@ -40,6 +41,7 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.RUN_IN_PROGRESS: "another flowaudit run is already running on this database",
     ExitCode.QUERY: "the SQL query failed or tried to change the database",
     ExitCode.REPORT_OUTPUT: "the report directory cannot be written",
+    ExitCode.NEEDS_ATTENTION: "run --fail-on-attention: something needs attention (the run itself succeeded)",
     ExitCode.INTERRUPTED: "interrupted",
 }
 
@@ -97,3 +99,10 @@ class QueryError(FlowauditError):
 
 class ReportOutputError(FlowauditError):
     exit_code = ExitCode.REPORT_OUTPUT
+
+
+class NeedsAttentionError(FlowauditError):
+    """Not a failure of flowaudit: the night holds changes a person should look at, and
+    `run --fail-on-attention` asked to be told by the exit code."""
+
+    exit_code = ExitCode.NEEDS_ATTENTION

@@ -34,6 +34,7 @@ MIGRATIONS: tuple[str, ...] = (
     "0005_derived_tables",
     "0006_exact_history",
     "0007_clock",
+    "0013_notifications",
 )
 # Migrations after which every account's history is rebuilt from observations and audit
 # records (the rebuild is Python: it cannot be a SQL file).
