@@ -31,6 +31,7 @@ PUBLIC_VIEWS = {
     "unexplained_changes",
     "people",
     "baselines",
+    "notifications",
 }
 PUBLIC_MACROS = {
     "flows_as_of",
@@ -43,6 +44,7 @@ PUBLIC_MACROS = {
     "events_between",
     "drift_from_baseline",
     "audit_coverage",
+    "needs_attention",
 }
 
 
