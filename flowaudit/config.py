@@ -83,8 +83,20 @@ class Settings:
     # Captured production payloads, replaced by a marker (SHA-256 and size) before storage.
     captured_fields: tuple[str, ...] = DEFAULT_CAPTURED_FIELDS
     store_captured_data: bool = False  # keep them anyway (secrets are masked regardless)
+    # The manager's morning (issue 11): how times show, the nightly baseline, the digest.
+    display_timezone: str = "UTC"  # IANA zone times are shown in (UTC on hover)
+    baseline: str | None = None  # run: drift also against this pinned baseline
+    fail_on_attention: bool = False  # run: exit NEEDS_ATTENTION when something needs it
+    report_url: str | None = None  # where `out` is served, for the digest's link
+    notify_always: bool = False  # send the digest on a night without any change too
+    smtp_url: str | None = None  # smtp://[user@]host[:port], smtp+starttls://, smtps://
+    smtp_password_file: Path | None = None  # else FLOWAUDIT_SMTP_PASSWORD
+    mail_to: tuple[str, ...] = ()
+    mail_from: str | None = None
+    webhook_url: str | None = None  # a Slack or Teams incoming webhook
     # Not settable from the file: only from the environment or the token file.
     token: Secret | None = field(default=None, repr=False)
+    smtp_password: Secret | None = field(default=None, repr=False)
 
     def require_token(self) -> Secret:
         if self.token is None or not self.token:
@@ -100,10 +112,12 @@ class Settings:
         return ScrubPolicy(self.captured_fields, self.store_captured_data)
 
 
-_FILE_KEYS = {f.name for f in fields(Settings)} - {"token"}
-_PATH_KEYS = {"db", "token_file", "out", "log_file", "templates_dir"}
-_BOOL_KEYS = {"quiet", "store_captured_data"}
-_TUPLE_KEYS = {"volatile_fields", "captured_fields"}
+_FILE_KEYS = {f.name for f in fields(Settings)} - {"token", "smtp_password"}
+_PATH_KEYS = {"db", "token_file", "out", "log_file", "templates_dir", "smtp_password_file"}
+_BOOL_KEYS = {"quiet", "store_captured_data", "fail_on_attention", "notify_always"}
+_TUPLE_KEYS = {"volatile_fields", "captured_fields", "mail_to"}
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+_ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 # Allowed ranges, inclusive; a value outside is a configuration error, never clamped.
 # The upper bounds are far beyond any real need: they exist so that a typo (1e9) or a
 # non-number (nan) is refused here instead of failing, or misbehaving, in the middle of a run.
@@ -165,17 +179,19 @@ def _coerce_value(key: str, value: Any) -> Any:
     if key in _TUPLE_KEYS:
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, list | tuple) or not all(isinstance(v, str) for v in items):
-            raise ValueError("a list of field names")
+            raise ValueError("a list of e-mail addresses" if key == "mail_to" else "a list of field names")
         names = tuple(v.strip() for v in items if v.strip())
         if key == "captured_fields" and any(not _FIELD_NAME.match(name) for name in names):
             raise ValueError("field names without dots, brackets or spaces (matched at any depth)")
-        return names
+        return tuple(_address(v) for v in names) if key == "mail_to" else names
     if not isinstance(value, str):
         raise ValueError("text is needed")
     if key == "account":
         return _account(value)
     if key == "api_url":
         return _api_url(value)
+    if key in _NOTIFY_CHECKS:
+        return _NOTIFY_CHECKS[key](value.strip())
     if key == "secret_field_pattern":
         try:
             re.compile(value)
@@ -227,6 +243,60 @@ def _api_url(text: str) -> str:
     return str(url).rstrip("/")
 
 
+def _timezone(name: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not an IANA time zone such as Europe/Berlin") from None
+    return name
+
+
+def _smtp_url(text: str) -> str:
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise ValueError("not a URL") from None
+    if url.scheme not in SMTP_SCHEMES or not url.host:
+        raise ValueError(f"an {', '.join(s + '://' for s in SMTP_SCHEMES)} URL with a host is needed")
+    if url.password:
+        raise ValueError("no password in the URL: use FLOWAUDIT_SMTP_PASSWORD or smtp_password_file")
+    return text
+
+
+def _http_url(text: str) -> str:
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise ValueError("not a URL") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("an http(s) URL with a host is needed")
+    return text
+
+
+def _address(text: str) -> str:
+    if not _ADDRESS.match(text):
+        raise ValueError(f"not an e-mail address: {text!r}")
+    return text
+
+
+def _not_empty(text: str) -> str:
+    if not text or not text.isprintable():
+        raise ValueError("a printable, non-empty text is needed")
+    return text
+
+
+_NOTIFY_CHECKS = {
+    "display_timezone": _timezone,
+    "smtp_url": _smtp_url,
+    "webhook_url": _http_url,
+    "report_url": _http_url,
+    "mail_from": _address,
+    "baseline": _not_empty,
+}
+
+
 def _quoted(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:79] + "…"
@@ -234,6 +304,10 @@ def _quoted(value: Any) -> str:
 
 def _check_together(settings: Settings, origins: dict[str, str]) -> None:
     """Rules between settings."""
+    if settings.smtp_url and (not settings.mail_to or not settings.mail_from):
+        raise ConfigError(
+            f"smtp_url ({origins['smtp_url']}) needs mail_to and mail_from: who gets the digest, and from whom"
+        )
     for overlap in ("audit_overlap_hours", "jobs_overlap_hours"):
         hours = getattr(settings, overlap)
         if hours * 3600 < settings.clock_tolerance_seconds:
@@ -365,7 +439,9 @@ def resolve_settings_with_origins(
     for name in _FILE_KEYS:
         origins.setdefault(name, "default")
     _check_together(settings, origins)
-    settings = replace(settings, token=_load_token(settings, env))
+    settings = replace(settings, token=_load_token(settings, env), smtp_password=_load_smtp_password(settings, env))
+    if settings.webhook_url:  # an incoming webhook's URL is its credential
+        register_secret(httpx.URL(settings.webhook_url).path)
     if settings.token is not None:
         origins["token"] = (
             f"token file {settings.token_file}" if settings.token_file else "FLOWAUDIT_TOKEN"
@@ -398,6 +474,19 @@ def parse_token(text: str, where: str) -> Secret:
             f"{where} holds a character a token cannot have (control or non-ASCII); "
             "an integrator.io token is one word of printable ASCII"
         )
+    return Secret(text)
+
+
+def _load_smtp_password(settings: Settings, env: dict[str, str]) -> Secret | None:
+    """The SMTP password: FLOWAUDIT_SMTP_PASSWORD, else smtp_password_file (never a flag or
+    a file key), checked like a token file."""
+    if settings.smtp_password_file is not None:
+        text = read_token_file(settings.smtp_password_file).strip("\r\n")
+    else:
+        text = env.get("FLOWAUDIT_SMTP_PASSWORD", "")
+    if not text:
+        return None
+    register_secret(text)
     return Secret(text)
 
 

@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
     TAMPERED = 13  # verify: stored data no longer matches what the runs sealed
     INPUT_FILE = 14  # an input file (approvals CSV) has bad rows; nothing was imported
     SOME_ACCOUNTS_FAILED = 15  # run/extract --accounts: one or more accounts failed, others did not
+    NEEDS_ATTENTION = 16  # run --fail-on-attention: the night holds something to look at
     INTERRUPTED = 130  # Ctrl-C / SIGINT / SIGTERM
 
 
@@ -48,6 +49,7 @@ EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
     ExitCode.TAMPERED: "verify: stored audit records, versions or runs no longer match what their runs sealed (the hash chain is broken)",
     ExitCode.INPUT_FILE: "an input file has bad rows (approvals CSV: each named by its line); nothing was imported",
     ExitCode.SOME_ACCOUNTS_FAILED: "some accounts of a run with --accounts failed (the last line names them; the others were extracted)",
+    ExitCode.NEEDS_ATTENTION: "run --fail-on-attention: something needs attention (the run itself succeeded)",
     ExitCode.INTERRUPTED: "interrupted",
 }
 
@@ -127,3 +129,10 @@ class ExportOutputError(FlowauditError):
 
 class SomeAccountsFailedError(FlowauditError):
     exit_code = ExitCode.SOME_ACCOUNTS_FAILED
+
+
+class NeedsAttentionError(FlowauditError):
+    """Not a failure of flowaudit: the night holds changes a person should look at, and
+    `run --fail-on-attention` asked to be told by the exit code."""
+
+    exit_code = ExitCode.NEEDS_ATTENTION

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import httpx
@@ -58,6 +58,10 @@ from flowaudit.load.runs import (
 from flowaudit.logs import get_logger
 from flowaudit.runlock import RunLock, run_lock
 from flowaudit.secrets import Secret, scrub
+
+if TYPE_CHECKING:
+    from flowaudit.attention import Night
+    from flowaudit.notify.send import Outcome
 
 log = get_logger(__name__)
 
@@ -445,6 +449,8 @@ class NightlyOutcome:
     result: RunResult | None
     error: FlowauditError | None
     index: Path | None
+    night: Night | None = None  # the verdict and what needs attention (flowaudit.attention)
+    notices: list[Outcome] = field(default_factory=list)  # what the digest did
 
 
 # Failures after which rendering would only fight over the same database.
@@ -458,9 +464,12 @@ def run_nightly(
     transport: httpx.AsyncBaseTransport | None = None,
     progress: Callable[..., None] | None = None,
     export_dir: Path | None = None,
+    webhook_transport: httpx.BaseTransport | None = None,
 ) -> NightlyOutcome:
-    """Extract, then render the reports; a failed extract still renders them, marked stale.
-    After a successful extract, export_dir receives the account's Parquet lake."""
+    """Extract, send the digest, then render the reports; a failed extract still renders
+    them, marked stale (and the digest says it failed). After a successful extract,
+    export_dir receives the account's Parquet lake."""
+    from flowaudit.notify.send import notify_after_run
     from flowaudit.report.render import render_reports
 
     try:
@@ -472,20 +481,24 @@ def run_nightly(
         if isinstance(exc, _NO_REPORT_AFTER) or not settings.db.exists():
             return NightlyOutcome(None, exc, None)
 
+    # The digest first (sending is recorded, and the overview shows what was sent), then
+    # the reports it links to.
+    night, notices = notify_after_run(settings, webhook_transport=webhook_transport)
     stale_since = None if error is None else last_successful_observation(settings)
     try:
-        index = render_reports(settings.db, settings.out, settings, stale_since=stale_since)
+        index = render_reports(settings.db, settings.out, settings, stale_since=stale_since,
+                               baseline=settings.baseline)  # fmt: skip
     except FlowauditError as exc:
         # The extract's failure, if any, is the news of the night; a report failure otherwise.
-        return NightlyOutcome(result, error or exc, None)
+        return NightlyOutcome(result, error or exc, None, night, notices)
     if export_dir is not None and error is None:
         from flowaudit.lake.export import export_lake
 
         try:
             export_lake(settings.db, export_dir, accounts=[settings.account])
         except FlowauditError as exc:
-            return NightlyOutcome(result, exc, index)
-    return NightlyOutcome(result, error, index)
+            return NightlyOutcome(result, exc, index, night, notices)
+    return NightlyOutcome(result, error, index, night, notices)
 
 
 def last_successful_observation(settings: Settings) -> datetime | None:

@@ -72,6 +72,10 @@ def baseline_set(
     account: str | None = options.ACCOUNT,
     config: Path | None = options.CONFIG,
     wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for a run that holds the database."),
+    note: str | None = typer.Option(
+        None, "--note", help="The approval it stands for, e.g. a change ticket: 'CHG-1234'."
+    ),
+    by: str | None = typer.Option(None, "--by", help="Who pins it. [default: the operating-system user]"),
 ) -> None:
     """Pin the configuration of the last successful run as the approved baseline NAME."""
     from flowaudit.load.migrations import migrate
@@ -81,10 +85,13 @@ def baseline_set(
     con = connect(settings.db, wait_seconds=wait) if settings.db.exists() else _missing(settings.db)
     try:
         migrate(con, volatile_fields=settings.volatile_fields, scrub_policy=settings.scrub_policy)
-        pin = pin_baseline(con, settings.account, name)
+        pin = pin_baseline(con, settings.account, name, note=note, by=by)
     finally:
         con.close()
-    sys.stdout.write(f"baseline {pin.name} pinned: configuration as of {pin.as_of:%Y-%m-%d %H:%M} UTC (run {pin.run_id})\n")
+    sys.stdout.write(
+        f"baseline {pin.name} pinned by {pin.pinned_by}: configuration as of {pin.as_of:%Y-%m-%d %H:%M} UTC "
+        f"(run {pin.run_id}){f', approval {pin.note}' if pin.note else ''}\n"
+    )
 
 
 @baseline_app.command("list")
@@ -104,7 +111,8 @@ def baseline_list(
         con.close()
     for pin in pins:
         sys.stdout.write(
-            f"{pin.name}\t{pin.as_of:%Y-%m-%d %H:%M}\trun {pin.run_id}\tpinned {pin.pinned_at:%Y-%m-%d %H:%M}\n"
+            f"{pin.name}\t{pin.as_of:%Y-%m-%d %H:%M}\trun {pin.run_id}\tpinned {pin.pinned_at:%Y-%m-%d %H:%M}"
+            f"\tby {pin.pinned_by or '-'}\t{pin.note or ''}\n"
         )
     if not pins:
         sys.stderr.write("flowaudit: no baseline pinned yet (flowaudit baseline set NAME)\n")

@@ -34,16 +34,26 @@ def run_command(
         help="After a successful extract, write the public views into this Parquet lake "
         "(as `flowaudit export --format parquet --out DIR`).",
     ),
+    baseline: str = typer.Option(
+        None, "--baseline", help="Also compare with this pinned baseline. [env FLOWAUDIT_BASELINE]"
+    ),
+    fail_on_attention: bool = typer.Option(
+        None, "--fail-on-attention",
+        help="Exit with code 16 when something needs attention. [env FLOWAUDIT_FAIL_ON_ATTENTION]",
+    ),
 ) -> None:
-    """Extract, then render the reports: the one line to put in cron.
+    """Extract, send the digest, then render the reports: the one line to put in cron.
 
     A failed extract still renders the reports, marked stale since the last good run, and the
-    exit code is the extract's. Prints the index path on stdout.
+    exit code is the extract's. Prints the index path on stdout, and on stderr the run's
+    summary and the night's verdict. The digest goes by e-mail and webhook when they are set
+    (smtp_url, webhook_url).
 
     With --accounts FILE: every account of the file at once; each account's reports go to
     OUT/<label>/ and the overview of all of them to OUT/index.html (its path is printed).
     One account's failure never stops the others: exit 15 names the accounts that failed.
     """
+    from flowaudit.errors import NeedsAttentionError
     from flowaudit.pipeline import run_nightly
 
     options.check_accounts_flags(accounts, db_per_account, account=account, api_url=api_url,
@@ -52,6 +62,7 @@ def run_command(
         config, api_url=api_url, region=region, db=db, account=account, token_file=token_file,
         out=out, concurrency=concurrency, rate=rate, quiet=quiet, log_file=log_file,
         max_in_flight=max_in_flight,
+        baseline=baseline, fail_on_attention=fail_on_attention or None,
     )  # fmt: skip
     if accounts is not None:
         _run_accounts(settings, accounts, db_per_account, full, export)
@@ -66,8 +77,47 @@ def run_command(
         typer.echo(str(outcome.index))
     if outcome.result is not None and not settings.quiet:
         typer.echo(f"flowaudit: {outcome.result.summary()}", err=True)
+    if outcome.night is not None and not settings.quiet:
+        typer.echo(f"flowaudit: {outcome.night.verdict()}", err=True)
     if outcome.error is not None:
         raise outcome.error
+    if settings.fail_on_attention and outcome.night is not None and outcome.night.items:
+        raise NeedsAttentionError(
+            f"{outcome.night.attention} change(s) need attention: {outcome.index or outcome.night.report_link}"
+        )
+
+
+@app.command("digest")
+def digest_command(
+    db: Path = options.DB,
+    account: str = options.ACCOUNT,
+    config: Path = options.CONFIG,
+    out: Path = options.OUT,
+    baseline: str = typer.Option(None, "--baseline", help="Also list what differs from this pinned baseline."),
+    html: bool = typer.Option(False, "--html", help="Print the HTML part instead of the plain text."),
+) -> None:
+    """Print the digest of the newest run on stdout (for cron's own mail, or to preview it).
+
+    The same text `run` sends by e-mail: the verdict, what needs attention since the previous
+    run, and where the report is. Nothing is sent and the database is only read.
+    """
+    from flowaudit.attention import read_night
+    from flowaudit.load.db import connect
+    from flowaudit.load.migrations import check_schema
+    from flowaudit.load.public_schema import check_public_schema
+    from flowaudit.notify.digest import compose
+    from flowaudit.notify.send import report_link
+
+    settings = options.load_settings(config, db=db, account=account, out=out, baseline=baseline, quiet=True)
+    con = connect(settings.db, read_only=True)
+    try:
+        check_schema(con)
+        check_public_schema(con)
+        night = read_night(con, settings.account, baseline=settings.baseline, report_link=report_link(settings))
+    finally:
+        con.close()
+    digest = compose(night, timezone=settings.display_timezone)
+    typer.echo(digest.html if html else digest.text, nl=False)
 
 
 def _run_accounts(settings, accounts: Path, db_per_account: Path | None, full: bool, export: Path | None) -> None:

@@ -40,6 +40,7 @@ MIGRATIONS: tuple[str, ...] = (
     "0009_speed",
     "0010_whole_account",
     "0011_jobs",
+    "0012_notifications",
 )
 # Migrations after which every account's history is rebuilt from observations and audit
 # records (the rebuild is Python: it cannot be a SQL file).

@@ -19,6 +19,8 @@ class PinnedBaseline:
     as_of: datetime
     run_id: int | None
     pinned_at: datetime
+    note: str | None = None  # the approval it stands for (a change ticket)
+    pinned_by: str | None = None
 
 
 def _require_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -47,11 +49,16 @@ def find_baseline(con: duckdb.DuckDBPyConnection, account: str, name: str) -> Pi
     raise UsageError(f"no baseline named {name!r} (known: {known})")
 
 
-def pin_baseline(con: duckdb.DuckDBPyConnection, account: str, name: str) -> PinnedBaseline:
-    """Pin the configuration of the last successful run under name (replacing a pin of that name)."""
+def pin_baseline(
+    con: duckdb.DuckDBPyConnection, account: str, name: str, *, note: str | None = None, by: str | None = None
+) -> PinnedBaseline:
+    """Pin the configuration of the last successful run under name (replacing a pin of that
+    name), recording who pinned it (by, else the operating-system user) and the approval."""
     clean = name.strip()
     if not clean or len(clean) > 100 or any(ord(c) < 32 for c in clean):
         raise UsageError("a baseline name must be 1 to 100 printable characters")
+    note = _text(note, "--note", 500)
+    by = _text(by, "--by", 200) or _os_user()
     _require_table(con)
     rows = con.execute(
         "SELECT run_id, observed_at FROM store.runs WHERE account = $account AND status = 'succeeded' "
@@ -63,7 +70,27 @@ def pin_baseline(con: duckdb.DuckDBPyConnection, account: str, name: str) -> Pin
     run_id, observed_at = rows[0]
     pinned_at = datetime.now(UTC)
     con.execute(
-        "INSERT OR REPLACE INTO store.baselines VALUES ($account, $name, $as_of, $run_id, $pinned_at)",
-        {"account": account, "name": clean, "as_of": observed_at, "run_id": run_id, "pinned_at": pinned_at},
-    )
-    return PinnedBaseline(clean, observed_at, run_id, pinned_at)
+        "INSERT OR REPLACE INTO store.baselines (account, name, as_of, run_id, pinned_at, note, pinned_by) "
+        "VALUES ($account, $name, $as_of, $run_id, $pinned_at, $note, $by)",
+        {"account": account, "name": clean, "as_of": observed_at, "run_id": run_id,
+         "pinned_at": pinned_at, "note": note, "by": by},
+    )  # fmt: skip
+    return PinnedBaseline(clean, observed_at, run_id, pinned_at, note, by)
+
+
+def _text(value: str | None, flag: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    clean = value.strip()
+    if not clean or len(clean) > limit or not clean.isprintable():
+        raise UsageError(f"{flag} must be 1 to {limit} printable characters")
+    return clean
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no such user in the password database (a container)
+        return "unknown"

@@ -93,7 +93,7 @@ def plan_history(activity: Activity, profile: SizeProfile, start_ms: int, now_ms
     shorter history, those that would fall after now are left out."""
     schedule = at
 
-    def at(ms: int, event: Event) -> None:  # noqa: F811  (the generated period only)
+    def at(ms: int, event: Event) -> None:
         if start_ms <= ms < now_ms:
             schedule(ms, event)
 

@@ -7,6 +7,8 @@
 --    last successful run when it was pinned.
 -- @column run_id: That run.
 -- @column pinned_at: When it was pinned (UTC).
+-- @column note: The approval it stands for (`baseline set --note`, e.g. a change ticket).
+-- @column pinned_by: Who pinned it (`--by`, else the operating-system user).
 CREATE OR REPLACE VIEW baselines AS
-SELECT account, name, as_of, run_id, pinned_at
+SELECT account, name, as_of, run_id, pinned_at, note, pinned_by
 FROM store.baselines;

@@ -62,6 +62,7 @@ PUBLIC_VIEWS = {
     "stack_versions",
     "security_changes",
     "access_review",
+    "notifications",
 }
 PUBLIC_MACROS = {
     "flows_as_of",
@@ -84,6 +85,7 @@ PUBLIC_MACROS = {
     "iclients_as_of",
     "async_helpers_as_of",
     "stacks_as_of",
+    "needs_attention",
 }
 
 
