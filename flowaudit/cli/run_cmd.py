@@ -75,10 +75,12 @@ def run_command(
     # Quiet means nothing on success: a cron line must not mail the index path every night.
     if outcome.index is not None and not settings.quiet:
         typer.echo(str(outcome.index))
-    if outcome.result is not None and not settings.quiet:
-        typer.echo(f"flowaudit: {outcome.result.summary()}", err=True)
-    if outcome.night is not None and not settings.quiet:
-        typer.echo(f"flowaudit: {outcome.night.verdict()}", err=True)
+    # One last line on stderr (what cron mails): the run's summary, then the night's verdict.
+    if not settings.quiet:
+        said = [outcome.result.summary()] if outcome.result is not None else []
+        said += [outcome.night.verdict()] if outcome.night is not None else []
+        if said:
+            typer.echo("flowaudit: " + ". ".join(said), err=True)
     if outcome.error is not None:
         raise outcome.error
     if settings.fail_on_attention and outcome.night is not None and outcome.night.items:

@@ -63,10 +63,12 @@ def test_run_fails_on_attention_with_its_own_exit_code_and_says_the_verdict(tmp_
         args = ["run", "--api-url", server.url, "--db", str(tmp_path / "a.duckdb"), "--out", str(tmp_path / "r")]
         first = flowaudit(*args, env=env)
         assert first.returncode == 0, first.stderr
-        assert "flowaudit: The last run is healthy and complete." in first.stderr
+        # The run's summary line (the last, which cron mails) ends with the night's verdict.
+        assert last_line(first.stderr).startswith("flowaudit: run 1 (full) succeeded")
+        assert "The last run is healthy and complete." in last_line(first.stderr)
         account.advance(hours=24, silent_changes=1)  # the server answers from this account
         failing = flowaudit(*args, "--fail-on-attention", env=env)
-    assert failing.returncode == ExitCode.NEEDS_ATTENTION == 12, failing.stderr
+    assert failing.returncode == ExitCode.NEEDS_ATTENTION == 16, failing.stderr
     assert "need attention" in last_line(failing.stderr) and Path(failing.stdout.strip()).is_file()
 
 
