@@ -2,11 +2,12 @@
 account-wide or per integration, MFA and SSO requirements, accepted, disabled, last
 sign-in) and every API token (full access or its scope, personal, revoked, expiry), what
 the review flags (the public view access_review), and the security-relevant changes of the
-last 30 days (the view security_changes). `fetch_access` reads once; the build is pure."""
+last 30 days (the view security_changes). Drawn on every rendering."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,10 +21,10 @@ from flowaudit.report.account_contexts import (
     TokenRow,
     UserRow,
 )
-from flowaudit.report.contexts import Page
-from flowaudit.report.dataset import ReportData
 from flowaudit.report.masking import MAX_NAME_CHARS, cap_text
 from flowaudit.report.queries import report_frame
+from flowaudit.report.site import Site
+from flowaudit.report.units import PagePlan
 
 FLAG_TITLES = {
     "full_access_token": "full-access token",
@@ -44,9 +45,27 @@ class AccessData:
     changes_since: datetime | None
 
 
-def fetch_access(con: duckdb.DuckDBPyConnection, data: ReportData) -> AccessData:
-    account = data.account
-    as_of = data.data_as_of
+class AccessUnit:
+    template = "access.html"
+
+    def plan(self, con: duckdb.DuckDBPyConnection, site: Site) -> list[PagePlan]:
+        return [PagePlan("access.html", "Access review")]
+
+    def fetch(
+        self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]
+    ) -> Iterator[tuple[PagePlan, AccessData]]:
+        if pages:
+            data = fetch_access(con, site)
+            for page in pages:
+                yield page, data
+
+    def build(self, site: Site, page: PagePlan, data: AccessData) -> AccessPage:
+        return build_access_page(site, page, data)
+
+
+def fetch_access(con: duckdb.DuckDBPyConnection, site: Site) -> AccessData:
+    account = site.account
+    as_of = site.data_as_of
     since = as_of - timedelta(days=CHANGES_DAYS) if as_of is not None else None
     changes = (
         report_frame(
@@ -68,7 +87,7 @@ def fetch_access(con: duckdb.DuckDBPyConnection, data: ReportData) -> AccessData
     )
 
 
-def build_access_page(data: ReportData, page: Page, access: AccessData) -> AccessPage:
+def build_access_page(site: Site, page: PagePlan, access: AccessData) -> AccessPage:
     flags: dict[tuple[str, str], list[str]] = {}
     for row in access.findings:
         flags.setdefault((row["resource_type"], row["resource_id"]), []).append(
@@ -84,7 +103,7 @@ def build_access_page(data: ReportData, page: Page, access: AccessData) -> Acces
             share_id=row["share_id"],
             name=cap_text(row["name"] or "", MAX_NAME_CHARS),
             email=cap_text(row["email"] or "", MAX_NAME_CHARS),
-            access=row["access_level"] or _per_integration(data, row["integration_access"]),
+            access=row["access_level"] or _per_integration(site, row["integration_access"]),
             mfa_required=bool(row["mfa_required"]),
             sso_required=bool(row["sso_required"]),
             accepted=bool(row["accepted"]),
@@ -99,7 +118,7 @@ def build_access_page(data: ReportData, page: Page, access: AccessData) -> Acces
             token_id=row["access_token_id"],
             name=cap_text(row["name"] or row["access_token_id"], MAX_NAME_CHARS),
             description=cap_text(row["description"] or "", MAX_NAME_CHARS),
-            scope="full access" if row["full_access"] else _scope(data, row),
+            scope="full access" if row["full_access"] else _scope(site, row),
             personal=bool(row["personal"]),
             revoked=bool(row["revoked"]),
             expires=row["auto_purge_at"],
@@ -124,8 +143,8 @@ def build_access_page(data: ReportData, page: Page, access: AccessData) -> Acces
         left_out = (f"Only the newest {MAX_CHANGES} security-relevant changes are listed; the view "
                     "security_changes holds them all.")  # fmt: skip
     return AccessPage(
-        page=page,
-        as_of=data.data_as_of,
+        page=site.page(page.title, page.root),
+        as_of=site.data_as_of,
         findings=findings,
         users=users,
         tokens=tokens,
@@ -136,26 +155,26 @@ def build_access_page(data: ReportData, page: Page, access: AccessData) -> Acces
     )
 
 
-def _per_integration(data: ReportData, text: str | None) -> str:
+def _per_integration(site: Site, text: str | None) -> str:
     try:
         entries = json.loads(text) if text else []
     except ValueError:
         entries = []
     parts = [
-        f"{data.name_of('integration', str(e.get('_integrationId')))}: {e.get('accessLevel')}"
+        f"{site.name_of('integration', str(e.get('_integrationId')))}: {e.get('accessLevel')}"
         for e in entries
         if isinstance(e, dict)
     ]
     return "; ".join(parts) if parts else "(none)"
 
 
-def _scope(data: ReportData, row: dict[str, Any]) -> str:
+def _scope(site: Site, row: dict[str, Any]) -> str:
     parts = []
     for column, rtype, word in (("connection_ids", "connection", "connections"), ("export_ids", "export", "exports"),
                                 ("import_ids", "import", "imports"), ("api_ids", None, "APIs")):  # fmt: skip
         ids = list(row[column] or ())
         if ids:
-            names = ", ".join(data.name_of(rtype, i) if rtype else i for i in ids[:5])
+            names = ", ".join(site.name_of(rtype, i) if rtype else i for i in ids[:5])
             more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
             parts.append(f"{word}: {names}{more}")
     return "; ".join(parts) if parts else "nothing (a custom token with an empty scope)"

@@ -1,8 +1,9 @@
 """The flow pages (flows/<id>.html, one per flow the account ever had): current
 configuration and steps, the version timeline with the fields each version changed, every
 earlier configuration carried as compact patches (the page's script applies them on request;
-no full document per version), and the flow's newest changes, its exports' and imports'
-records included. Carried over while nothing a page shows changes."""
+no full document per version), the flow's newest changes, its exports' and imports'
+records included, and the scripts it uses with the newest changes of their code
+(flowaudit.report.script_pages). Carried over while nothing a page shows changes."""
 
 from __future__ import annotations
 
@@ -31,6 +32,13 @@ from flowaudit.report.health import (
 from flowaudit.report.masking import display_document, display_value, is_secret_key, load_shown_json
 from flowaudit.report.queries import report_rows
 from flowaudit.report.reuse import page_key
+from flowaudit.report.script_pages import (
+    ScriptIndex,
+    fetch_scripts,
+    flow_script_key,
+    flow_scripts,
+    script_index,
+)
 from flowaudit.report.site import Site
 from flowaudit.report.units import PagePlan
 from flowaudit.transform.patches import make_patch
@@ -60,6 +68,8 @@ class FlowData:
     total_events: int
     changes: dict[str, list[tuple]]
     health: list[HealthRow] = field(default_factory=list)  # runs per day (report/health.py)
+    scripts: ScriptIndex = field(default_factory=ScriptIndex)  # where flows use scripts
+    script_versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # of its scripts
 
 
 class FlowUnit:
@@ -70,19 +80,23 @@ class FlowUnit:
         # The run charts (report/health.py) are part of what a page shows.
         first_day, last_day = chart_period(site.data_as_of or site.now)
         health = fetch_flow_health(con, site.account, first_day, last_day)
+        scripts = script_index(con, site.account)  # the scripts it uses are on the page too
         plans = []
         for flow_id in site.flow_ids():
             path = f"flows/{flow_file_name(flow_id)}"
             title = f"Flow {site.name_of('flow', flow_id)}"
             key = page_key(site.salt, path, title, content.get(flow_id),
-                           health_key(health.get(flow_id, []), first_day, last_day))  # fmt: skip
+                           health_key(health.get(flow_id, []), first_day, last_day),
+                           flow_script_key(site, scripts, flow_id))  # fmt: skip
             plans.append(PagePlan(path, title, key, flow_id))
         return plans
 
     def fetch(self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]) -> Iterator[tuple[PagePlan, FlowData]]:
         health: dict[str, list[HealthRow]] = {}
+        scripts = ScriptIndex()
         if pages:
             health = fetch_flow_health(con, site.account, *chart_period(site.data_as_of or site.now))
+            scripts = script_index(con, site.account)
         for start in range(0, len(pages), FLOWS_PER_FETCH):
             batch = pages[start : start + FLOWS_PER_FETCH]
             flow_ids = [page.args for page in batch]
@@ -98,11 +112,12 @@ class FlowUnit:
                 totals[flow_id] = int(total)
                 changes[event[0]] = changes_from_json(event_changes)
             events = {flow_id: with_current_names(rows, site) for flow_id, rows in events.items()}
+            code = fetch_scripts(con, site.account, scripts.scripts_of(flow_ids))
             for page in batch:
                 shown = events.get(page.args, [])
                 yield page, FlowData(versions.get(page.args, []), shown, totals.get(page.args, 0),
                                      {e[0]: changes.get(e[0], []) for e in shown},
-                                     health.get(page.args, []))  # fmt: skip
+                                     health.get(page.args, []), scripts, code)  # fmt: skip
 
     def build(self, site: Site, page: PagePlan, data: FlowData) -> FlowPage:
         flow_id = page.args
@@ -145,6 +160,7 @@ class FlowUnit:
             changes=change_table("flow-changes", data.events, data.changes, site, root=page.root),
             left_out=left_out,
             health=chart,
+            scripts=flow_scripts(site, data.scripts, data.script_versions, flow_id, page.root),
         )
 
 

@@ -1,16 +1,17 @@
-"""Scripts in the reports: one page per script (where it is used, its code with line
-numbers, every version with the line diff of its code), and the script section of each
-flow page that uses one (through the flow itself or any of its steps: hooks, transforms,
-filters, router branches), with the newest changes of its code.
+"""Scripts in the reports: one page per script (scripts/<id>.html: where it is used, its
+code with line numbers, every version with the line diff of its code), and the script
+section of each flow page that uses one (through the flow itself or any of its steps:
+hooks, transforms, filters, router branches), with the newest changes of its code.
 
-`load_script_data` reads once (queries/reports/script_versions.sql, script_uses.sql);
-the builders are pure."""
+A script's page is carried over while its versions, its uses and the names it prints do
+not change; `script_index` reads what the keys need (the script part of a flow page's key
+too, flowaudit.report.flow_page), `fetch_scripts` the versions with their code of the
+scripts whose pages are drawn. The builders are pure."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,11 +25,13 @@ from flowaudit.report.account_contexts import (
     ScriptUse,
     ScriptVersionView,
 )
-from flowaudit.report.contexts import Link, Page
-from flowaudit.report.dataset import ReportData, flow_file_name
+from flowaudit.report.contexts import Link
+from flowaudit.report.display import diff_field_changes, flow_href, script_file_name
 from flowaudit.report.masking import load_shown_json
 from flowaudit.report.queries import report_frame
-from flowaudit.report.views import diff_field_changes
+from flowaudit.report.reuse import page_key
+from flowaudit.report.site import Site
+from flowaudit.report.units import PagePlan
 from flowaudit.transform.diff import diff_documents
 from flowaudit.transform.line_diff import line_diff, split_lines
 
@@ -36,55 +39,71 @@ CODE_FIELD = "content"
 MAX_FLOW_CODE_CHANGES = 3  # a flow page shows a script's newest code changes; its page has all
 MAX_SCRIPT_VERSIONS = 50  # versions with their diffs on a script page (all are counted)
 MAX_CODE_LINES = 2_000  # lines of code a page shows
-_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SCRIPTS_PER_FETCH = 500  # script pages whose versions are read at once
 
 
 @dataclass
-class ScriptData:
-    """Every script's versions (oldest first) and where flows use it."""
+class ScriptIndex:
+    """What the keys of script and flow pages need: each script's hashed versions and
+    where flows use it (queries/reports/script_uses.sql rows, as dicts)."""
 
-    versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)  # script id -> versions' hash
     uses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # script id -> rows
     by_flow: dict[str, list[str]] = field(default_factory=dict)  # flow id -> script ids
 
     def script_ids(self) -> list[str]:
         return sorted(self.versions)
 
-
-def script_file_name(script_id: str) -> str:
-    """A file name for a script page that no id can turn into a path."""
-    if _SAFE_ID.match(script_id):
-        return f"{script_id}.html"
-    return "script-" + hashlib.sha256(script_id.encode()).hexdigest()[:24] + ".html"
+    def scripts_of(self, flow_ids: list[str]) -> list[str]:
+        return sorted(
+            {script_id for flow_id in flow_ids for script_id in self.by_flow.get(flow_id, ())}
+        )
 
 
-def load_script_data(con: duckdb.DuckDBPyConnection, account: str) -> ScriptData:
-    data = ScriptData()
-    for row in report_frame(con, "script_versions", account=account).iter_rows(named=True):
-        data.versions.setdefault(row["script_id"], []).append(row)
+def script_index(con: duckdb.DuckDBPyConnection, account: str) -> ScriptIndex:
+    index = ScriptIndex()
+    for script_id, versions in report_frame(con, "script_keys", account=account).iter_rows():
+        index.versions[script_id] = versions
     by_flow: dict[str, dict[str, None]] = defaultdict(dict)
     for row in report_frame(con, "script_uses", account=account).iter_rows(named=True):
-        data.uses.setdefault(row["script_id"], []).append(row)
+        index.uses.setdefault(row["script_id"], []).append(row)
         if row["flow_id"] is not None:
             by_flow[row["flow_id"]][row["script_id"]] = None
-    data.by_flow = {flow: list(ids) for flow, ids in by_flow.items()}
-    return data
+    index.by_flow = {flow: list(ids) for flow, ids in by_flow.items()}
+    return index
 
 
-def flow_script_keys(scripts: ScriptData) -> dict[str, list[str]]:
-    """For each flow, what its script section shows (which scripts, their versions and
-    code): part of the flow page's key, so a code change re-renders every page using it."""
-    keys: dict[str, list[str]] = {}
-    for flow_id, script_ids in scripts.by_flow.items():
-        parts = []
-        for script_id in sorted(script_ids):
-            versions = scripts.versions.get(script_id, [])
-            uses = [f"{u['via_type']}/{u['via_id']}/{u['path']}/{u['current']}"
-                    for u in scripts.uses.get(script_id, []) if u["flow_id"] == flow_id]  # fmt: skip
-            parts.append(f"{script_id}:{'|'.join(sorted(uses))}:"
-                         + ",".join(f"{v['version']}/{v['content_hash']}/{v['valid_to']}" for v in versions))  # fmt: skip
-        keys[flow_id] = parts
-    return keys
+def fetch_scripts(
+    con: duckdb.DuckDBPyConnection, account: str, script_ids: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The versions (oldest first, with their code) of the given scripts."""
+    versions: dict[str, list[dict[str, Any]]] = {}
+    if script_ids:
+        rows = report_frame(con, "script_versions", account=account, script_ids=script_ids)
+        for row in rows.iter_rows(named=True):
+            versions.setdefault(row["script_id"], []).append(row)
+    return versions
+
+
+def _use_key(site: Site, row: dict[str, Any]) -> str:
+    """A use as a page prints it: its flow's and step's names, where, and whether current."""
+    via = f"{row['via_type']}/{row['via_id']}/{site.name_of(row['via_type'], row['via_id'])}"
+    flow = f"{row['flow_id']}/{site.name_of('flow', row['flow_id'])}"
+    return f"{flow}:{via}:{row['path']}:{row['current']}"
+
+
+def flow_script_key(site: Site, index: ScriptIndex, flow_id: str) -> list[str]:
+    """What a flow page's script section shows (which scripts, their names, versions and
+    where the flow uses them): part of the flow page's key, so a code change draws every
+    page using the script again."""
+    parts = []
+    for script_id in sorted(index.by_flow.get(flow_id, ())):
+        uses = sorted(
+            _use_key(site, u) for u in index.uses.get(script_id, []) if u["flow_id"] == flow_id
+        )
+        parts.append(f"{script_id}:{site.name_of('script', script_id)}:{index.versions.get(script_id, '')}:"
+                     + "|".join(uses))  # fmt: skip
+    return parts
 
 
 # -- pieces ---------------------------------------------------------------------------------
@@ -101,7 +120,7 @@ def _code(row: dict[str, Any] | None) -> str | None:
 
 
 def _uses(
-    data: ReportData, rows: list[dict[str, Any]], root: str, flow_id: str | None = None
+    site: Site, rows: list[dict[str, Any]], root: str, flow_id: str | None = None
 ) -> tuple[ScriptUse, ...]:
     result = []
     seen = set()
@@ -115,11 +134,9 @@ def _uses(
         via = (
             "flow"
             if row["via_type"] == "flow"
-            else f"{row['via_type']} {data.name_of(row['via_type'], row['via_id'])}"
+            else f"{row['via_type']} {site.name_of(row['via_type'], row['via_id'])}"
         )
-        link = Link(
-            data.name_of("flow", row["flow_id"]), f"{root}flows/{flow_file_name(row['flow_id'])}"
-        )
+        link = Link(site.name_of("flow", row["flow_id"]), flow_href(row["flow_id"], root))
         result.append(ScriptUse(link, via, row["path"] or "(top level)", bool(row["current"])))
     return tuple(sorted(result, key=lambda u: (u.flow.text.lower(), u.via, u.path)))
 
@@ -145,22 +162,26 @@ def code_changes(versions: list[dict[str, Any]]) -> list[CodeChange]:
 
 
 def flow_scripts(
-    data: ReportData, scripts: ScriptData, flow_id: str, root: str
+    site: Site,
+    index: ScriptIndex,
+    versions: dict[str, list[dict[str, Any]]],
+    flow_id: str,
+    root: str,
 ) -> tuple[FlowScript, ...]:
     """The scripts a flow uses (itself or through its steps), each with its newest code
     changes, for the flow's page."""
     result = []
-    for script_id in scripts.by_flow.get(flow_id, []):
-        versions = scripts.versions.get(script_id, [])
-        changes = code_changes(versions)
+    for script_id in index.by_flow.get(flow_id, []):
+        known = versions.get(script_id, [])
+        changes = code_changes(known)
         shown = changes[-MAX_FLOW_CODE_CHANGES:][::-1]
         result.append(
             FlowScript(
                 script_id=script_id,
-                name=data.name_of("script", script_id),
+                name=site.name_of("script", script_id),
                 href=f"{root}scripts/{script_file_name(script_id)}",
-                deleted=bool(versions) and versions[-1]["valid_to"] is not None,
-                uses=_uses(data, scripts.uses.get(script_id, []), root, flow_id),
+                deleted=bool(known) and known[-1]["valid_to"] is not None,
+                uses=_uses(site, index.uses.get(script_id, []), root, flow_id),
                 changes=tuple(shown),
                 more_changes=max(len(changes) - len(shown), 0),
             )
@@ -171,11 +192,46 @@ def flow_scripts(
 # -- a script's page ----------------------------------------------------------------------
 
 
-def build_script_page(
-    data: ReportData, page: Page, script_id: str, scripts: ScriptData, *, pattern: str,
-    volatile_fields: tuple[str, ...],
-) -> ScriptPage:  # fmt: skip
-    versions = scripts.versions.get(script_id, [])
+@dataclass(frozen=True)
+class ScriptData:
+    versions: list[dict[str, Any]]  # script_versions.sql rows, oldest first
+    uses: list[dict[str, Any]]  # script_uses.sql rows
+
+
+class ScriptUnit:
+    template = "script.html"
+
+    def plan(self, con: duckdb.DuckDBPyConnection, site: Site) -> list[PagePlan]:
+        index = script_index(con, site.account)
+        plans = []
+        for script_id in index.script_ids():
+            path = f"scripts/{script_file_name(script_id)}"
+            title = f"Script {site.name_of('script', script_id)}"
+            uses = sorted(
+                _use_key(site, u) for u in index.uses.get(script_id, []) if u["flow_id"] is not None
+            )
+            key = page_key(site.salt, path, title, index.versions[script_id], uses)
+            plans.append(PagePlan(path, title, key, script_id))
+        return plans
+
+    def fetch(
+        self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]
+    ) -> Iterator[tuple[PagePlan, ScriptData]]:
+        if not pages:
+            return
+        index = script_index(con, site.account)
+        for start in range(0, len(pages), SCRIPTS_PER_FETCH):
+            batch = pages[start : start + SCRIPTS_PER_FETCH]
+            versions = fetch_scripts(con, site.account, [page.args for page in batch])
+            for page in batch:
+                yield page, ScriptData(versions.get(page.args, []), index.uses.get(page.args, []))
+
+    def build(self, site: Site, page: PagePlan, data: ScriptData) -> ScriptPage:
+        return build_script_page(site, page, data)
+
+
+def build_script_page(site: Site, page: PagePlan, data: ScriptData) -> ScriptPage:
+    versions = data.versions
     last = versions[-1] if versions else None
     deleted = last is not None and last["valid_to"] is not None
     code = _code(last)
@@ -201,18 +257,18 @@ def build_script_page(
             others = ()
             if previous_doc is not None:
                 changes = diff_documents(
-                    _without_code(previous_doc), _without_code(doc), volatile_fields=volatile_fields
+                    _without_code(previous_doc), _without_code(doc), volatile_fields=site.volatile
                 ).changes
-                others = diff_field_changes(changes, pattern)
+                others = diff_field_changes(changes, site.pattern)
             views.append(ScriptVersionView(row["version"], row["valid_from"], row["valid_to"], row["origin"],
                                            _who(row), row["source"] or "", bool(row["deleted"]), diff, others))  # fmt: skip
         previous_doc, previous_code = doc, this_code if this_code is not None else previous_code
     return ScriptPage(
-        page=page,
-        script_id=script_id,
-        name=data.name_of("script", script_id),
+        page=site.page(page.title, page.root, reusable=True),
+        script_id=page.args,
+        name=site.name_of("script", page.args),
         deleted=deleted,
-        uses=_uses(data, scripts.uses.get(script_id, []), page.root),
+        uses=_uses(site, data.uses, page.root),
         code=tuple(CodeLine(number, text) for number, text in enumerate(lines, start=1)),
         code_known=code is not None,
         versions=tuple(reversed(views)),

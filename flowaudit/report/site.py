@@ -23,7 +23,7 @@ from flowaudit.report.queries import report_frame
 
 NAV = (
     ("Overview", "index.html"), ("Recent changes", "changes.html"), ("Drift", "drift.html"),
-    ("Audit", "audit.html"),
+    ("Audit", "audit.html"), ("Access", "access.html"), ("Scripts and resources", "resources.html"),
 )  # fmt: skip
 MAX_EVENTS_PER_PAGE = 1000  # change-history rows on one page
 

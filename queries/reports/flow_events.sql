@@ -1,5 +1,6 @@
--- The newest $shown audit records of each flow listed in $flow_ids (its own and its
--- exports' and imports': every step any version of it used), newest first, as audit_events
+-- The newest $shown audit records of each flow listed in $flow_ids (its own, its exports'
+-- and imports': every step any version of it used, and those of the resources it or its
+-- steps refer to, such as scripts: store.attribution, as audit_events), newest first, as audit_events
 -- gives them (time as ISO-8601 UTC text), with `total`: how many records the flow has in all,
 -- and `changes`: the record's field changes as a JSON list of [position, path, old_present,
 -- old, new_present, new] (old and new as JSON text).
@@ -13,6 +14,12 @@ touching AS (
     FROM store.flow_steps AS s
     SEMI JOIN wanted AS w USING (flow_id)
     WHERE s.account = $account
+    UNION
+    SELECT u.flow_id, a.resource_type, a.resource_id
+    FROM store.attribution AS a
+    CROSS JOIN unnest(a.flow_ids) AS u(flow_id)
+    SEMI JOIN wanted AS w USING (flow_id)
+    WHERE a.account = $account AND a.resource_type <> 'flow'
 ),
 numbered AS (
     SELECT

@@ -32,6 +32,11 @@ touching AS (
     SELECT resource_id AS flow_id, 'flow' AS resource_type, resource_id FROM directory WHERE resource_type = 'flow'
     UNION
     SELECT flow_id, resource_type, resource_id FROM store.flow_steps WHERE account = $account
+    UNION  -- what the flow or its steps refer to (scripts, ...): as flow_events.sql
+    SELECT u.flow_id, a.resource_type, a.resource_id
+    FROM store.attribution AS a
+    CROSS JOIN unnest(a.flow_ids) AS u(flow_id)
+    WHERE a.account = $account AND a.resource_type <> 'flow'
 ),
 numbered AS (
     SELECT

@@ -1,4 +1,4 @@
--- Every version of every script of the account, oldest first, with its code: what the
+-- Every version of the scripts listed in $script_ids, oldest first, with its code: what the
 -- script pages and the script sections of flow pages show.
 SELECT
     v.script_id, v.version, v.name, v.valid_from, v.valid_to, v.deleted, v.origin,
@@ -9,4 +9,5 @@ SELECT
     CAST(v.doc AS VARCHAR) AS doc
 FROM script_versions AS v
 WHERE v.account = $account
+  AND v.script_id IN (SELECT unnest(CAST($script_ids AS VARCHAR[])))
 ORDER BY v.script_id, v.version

@@ -229,3 +229,30 @@ def test_store_captured_data_keeps_payloads_but_never_a_token_value(tmp_path):
     assert kept
     values = account.sensitive_strings() - set(account.captured_strings())
     assert [value for value in values if places_holding(db, value)] == []
+
+
+def test_a_script_page_is_carried_over_until_its_script_changes_and_so_are_its_flows_pages(
+    tmp_path,
+):
+    account = SimulatedAccount.generate("small", seed=7)
+    db, out = tmp_path / "a.duckdb", tmp_path / "reports"
+    settings = resolve_settings({"db": db, "out": out}, environ={})
+    extract(db, account)
+    first = render_reports(db, out, settings, now=account.now).parent
+    night = account.now
+    account.advance(hours=24)
+    extract(db, account)
+    second = render_reports(db, out, settings, now=account.now).parent
+    script_id, _removed, _added = _code_change_of_the_night(account, int(night.timestamp() * 1000))
+
+    def carried(relative: str) -> bool:
+        earlier = first / relative
+        return earlier.exists() and earlier.stat().st_ino == (second / relative).stat().st_ino
+
+    assert (first / "scripts" / f"{script_id}.html").exists()
+    assert not carried(f"scripts/{script_id}.html")
+    for flow_id in _flows_using(account, script_id):
+        assert not carried(f"flows/{flow_id}.html"), flow_id
+    changed = {row[0] for row in query(db, "SELECT script_id FROM script_versions WHERE valid_from >= ?", [night])}
+    kept = [p.name for p in (second / "scripts").iterdir() if carried(f"scripts/{p.name}")]
+    assert kept and not {name.removesuffix(".html") for name in kept} & changed
