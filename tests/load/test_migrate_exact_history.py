@@ -60,6 +60,9 @@ def _write_back_the_earlier_schema(db: Path) -> None:
     for table in ("hash_chain", "history_seals", "rules", "approvals", "drift_items"):  # 0008
         con.execute(f"DROP TABLE store.{table}")
     con.execute("DROP MACRO store.sealed")
+    con.execute("DROP TABLE store.notifications")  # 0012
+    for column in ("note", "pinned_by"):  # 0012
+        con.execute(f"ALTER TABLE store.baselines DROP COLUMN {column}")
     for table, columns in _TIMES.items():
         for column in columns:
             con.execute(
