@@ -1,7 +1,8 @@
 -- change_impact_within over every change, with the default windows: the flow's error rate
--- in the 7 days before each change and in the 24 hours after it (see change_impact_within
--- for every column). Ordered by how much the rate rose, the likeliest breaking changes
--- first. Over a long history, a period of change_impact_within answers faster.
+-- in the 7 days before each change and in the 24 hours after it, or until the flow's next
+-- change if sooner (see change_impact_within for the rule and every column). Ordered by how
+-- much the rate rose, the likeliest breaking changes first. Over a long history, a period
+-- of change_impact_within answers faster.
 -- @column account: The account label the run was given (--account; default 'default').
 -- @column flow_id: The flow whose runs are counted.
 -- @column flow_name: Its current name (or its last known name once deleted).
@@ -17,11 +18,12 @@
 -- @column source: Where it came from, lower case ('ui', 'api', 'system', ...).
 -- @column fields: The field paths the change changed, sorted.
 -- @column window_before_hours: 168 (7 days).
--- @column window_after_hours: 24.
+-- @column window_after_hours: 24 (the longest the after window reaches).
 -- @column runs_before: Runs of the flow counted in the 7 days before the change.
 -- @column runs_with_errors_before: Of those, runs that failed or had error records.
 -- @column error_rate_before: runs_with_errors_before / runs_before; NULL with no run.
--- @column runs_after: Runs of the flow counted in the 24 hours after the change.
+-- @column runs_after: Runs of the flow counted in the 24 hours after the change, or until
+--    the flow's next change (after_until).
 -- @column runs_with_errors_after: Of those, runs that failed or had error records.
 -- @column error_rate_after: runs_with_errors_after / runs_after; NULL with no run.
 -- @column rise: error_rate_after - error_rate_before.
@@ -29,7 +31,10 @@
 -- @column follows_changed_at: When an earlier change of the same flow, at most 24 hours
 --    before, was followed by a rise beyond noise; NULL otherwise.
 -- @column follows_event_id: That earlier change's audit record (NULL if unexplained).
--- @column rise_beyond_earlier: rise_at_least minus the earlier change's (if any): the order.
+-- @column rise_beyond_earlier: rise_at_least, or for a change that follows an earlier one
+--    the rise over the rate since that change when smaller (see change_impact_within): the order.
+-- @column after_until: When the after window ends (excluded): 24 hours after the change,
+--    or the flow's next change when a run separates it from this one and it came sooner.
 CREATE OR REPLACE VIEW change_impact AS
 SELECT *
 FROM change_impact_within(TIMESTAMPTZ '-infinity', TIMESTAMPTZ 'infinity', INTERVAL 7 DAY, INTERVAL 1 DAY);

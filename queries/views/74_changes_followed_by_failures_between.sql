@@ -1,12 +1,12 @@
 -- The changes of a period [ts_from, ts_to) after which a flow failed clearly more often:
--- the rows of change_impact_within (7 days before, 24 hours after) whose rise is beyond the
--- runs' noise (rise_at_least above 0) and at least 10 points of error rate; for a change
--- made while an earlier change of the same flow was followed by a rise
--- (follows_changed_at), 10 points beyond that rise too (rise_beyond_earlier). What the
--- overview's "Changes followed by failures" lists for the last 30 days, and what a digest
--- of a period reads. Same columns and order as change_impact. Example: SELECT * FROM
--- changes_followed_by_failures_between(TIMESTAMPTZ '2026-10-01 00:00Z', TIMESTAMPTZ
--- '2026-11-01 00:00Z').
+-- the rows of change_impact_within (7 days before, 24 hours after or until the flow's next
+-- change) whose rise is beyond the runs' noise (rise_at_least above 0) and at least 10
+-- points of error rate; for a change made while an earlier change of the same flow was
+-- followed by a rise (follows_changed_at), 10 points beyond the rate since that change too
+-- (rise_beyond_earlier). What the overview's "Changes followed by failures" lists for the
+-- last 30 days, and what a digest of a period reads. Same columns and order as
+-- change_impact. Example: SELECT * FROM changes_followed_by_failures_between(TIMESTAMPTZ
+-- '2026-10-01 00:00Z', TIMESTAMPTZ '2026-11-01 00:00Z').
 -- @param ts_from: Start of the period of the changes (TIMESTAMPTZ), included.
 -- @param ts_to: End of the period of the changes (TIMESTAMPTZ), excluded.
 -- @column account: The account label the run was given (--account; default 'default').
@@ -24,11 +24,12 @@
 -- @column source: Where it came from, lower case ('ui', 'api', 'system', ...).
 -- @column fields: The field paths the change changed, sorted.
 -- @column window_before_hours: 168 (7 days).
--- @column window_after_hours: 24.
+-- @column window_after_hours: 24 (the longest the after window reaches).
 -- @column runs_before: Runs of the flow counted in the 7 days before the change.
 -- @column runs_with_errors_before: Of those, runs that failed or had error records.
 -- @column error_rate_before: runs_with_errors_before / runs_before.
--- @column runs_after: Runs of the flow counted in the 24 hours after the change.
+-- @column runs_after: Runs of the flow counted in the 24 hours after the change, or until
+--    the flow's next change (after_until).
 -- @column runs_with_errors_after: Of those, runs that failed or had error records.
 -- @column error_rate_after: runs_with_errors_after / runs_after.
 -- @column rise: error_rate_after - error_rate_before (at least 0.1).
@@ -36,7 +37,10 @@
 -- @column follows_changed_at: When an earlier change of the same flow, at most 24 hours
 --    before, was followed by a rise beyond noise; NULL otherwise.
 -- @column follows_event_id: That earlier change's audit record (NULL if unexplained).
--- @column rise_beyond_earlier: rise_at_least minus the earlier change's (if any): the order.
+-- @column rise_beyond_earlier: rise_at_least, or for a change that follows an earlier one
+--    the rise over the rate since that change when smaller (see change_impact_within): the order.
+-- @column after_until: When the after window ends (excluded): 24 hours after the change,
+--    or the flow's next change when a run separates it from this one and it came sooner.
 CREATE OR REPLACE MACRO changes_followed_by_failures_between(ts_from, ts_to) AS TABLE
 SELECT *
 FROM change_impact_within(ts_from, ts_to, INTERVAL 7 DAY, INTERVAL 1 DAY)

@@ -16,11 +16,12 @@
 -- @column source: Where it came from, lower case ('ui', 'api', 'system', ...).
 -- @column fields: The field paths the change changed, sorted.
 -- @column window_before_hours: 168 (7 days).
--- @column window_after_hours: 24.
+-- @column window_after_hours: 24 (the longest the after window reaches).
 -- @column runs_before: Runs of the flow counted in the 7 days before the change.
 -- @column runs_with_errors_before: Of those, runs that failed or had error records.
 -- @column error_rate_before: runs_with_errors_before / runs_before.
--- @column runs_after: Runs of the flow counted in the 24 hours after the change.
+-- @column runs_after: Runs of the flow counted in the 24 hours after the change, or until
+--    the flow's next change (after_until).
 -- @column runs_with_errors_after: Of those, runs that failed or had error records.
 -- @column error_rate_after: runs_with_errors_after / runs_after.
 -- @column rise: error_rate_after - error_rate_before (at least 0.1).
@@ -28,7 +29,10 @@
 -- @column follows_changed_at: When an earlier change of the same flow, at most 24 hours
 --    before, was followed by a rise beyond noise; NULL otherwise.
 -- @column follows_event_id: That earlier change's audit record (NULL if unexplained).
--- @column rise_beyond_earlier: rise_at_least minus the earlier change's (if any): the order.
+-- @column rise_beyond_earlier: rise_at_least, or for a change that follows an earlier one
+--    the rise over the rate since that change when smaller (see change_impact_within): the order.
+-- @column after_until: When the after window ends (excluded): 24 hours after the change,
+--    or the flow's next change when a run separates it from this one and it came sooner.
 CREATE OR REPLACE VIEW changes_followed_by_failures AS
 SELECT *
 FROM changes_followed_by_failures_between(TIMESTAMPTZ '-infinity', TIMESTAMPTZ 'infinity');

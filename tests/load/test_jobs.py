@@ -167,8 +167,8 @@ def test_flow_health_daily_counts_each_days_runs_errors_and_failures(load):
 
 def _broken_history(load) -> dict:
     """A flow running hourly; its import's mapping changed at T0 + 1 h (ada), after which
-    runs fail for a day; bob renames the flow at T0 + 3 h while it fails; a harmless change
-    of another flow at T0 + 2 h."""
+    runs fail for a day; bob renames the flow at T0 + 3 h while it fails (the mapping
+    change's after window ends there); a harmless change of another flow at T0 + 2 h."""
     flow_id, other, step = oid("f"), oid("f"), oid("i")
     steps = {"pageProcessors": [{"type": "import", "_importId": step}]}
     old_mapping = {"fields": [{"extract": "a", "generate": "b"}]}
@@ -198,14 +198,19 @@ def test_change_impact_puts_the_breaking_change_first_with_its_windows_and_rates
     ids = _broken_history(load)
     rows = load.rows(
         "SELECT event_id, flow_id, user_email, fields, window_before_hours, window_after_hours, runs_before, "
-        "runs_with_errors_before, runs_after, runs_with_errors_after, error_rate_after, follows_event_id "
-        "FROM change_impact WHERE runs_before > 0"
+        "runs_with_errors_before, runs_after, runs_with_errors_after, error_rate_after, follows_event_id, "
+        "after_until, rise_at_least, rise_beyond_earlier FROM change_impact WHERE runs_before > 0"
     )
-    assert rows[0] == (ids["breaking"], ids["flow"], "ada@example.com", ["mapping.fields"], 168.0, 24.0,
-                       168, 0, 24, 24, 1.0, None)  # fmt: skip
+    # Its after window ends at the rename: the 2 runs before it, both failing.
+    assert rows[0][:13] == (ids["breaking"], ids["flow"], "ada@example.com", ["mapping.fields"], 168.0, 24.0,
+                            168, 0, 2, 2, 1.0, None, T0 + timedelta(hours=3))  # fmt: skip
     follower = next(r for r in rows if r[0] == ids["follower"])
     assert follower[11] == ids["breaking"]  # made while the flow already failed
     assert follower[8:10] == (24, 22)  # its after window: 22 failing hours, then 2 good ones
+    assert follower[12] == T0 + timedelta(hours=27)
+    # Against the week before it rose more than the 2 runs show for the mapping change; against
+    # the rate since that change (2 of 2 failing) it did not rise at all.
+    assert follower[13] > rows[0][13] and follower[14] < 0
     order = [r[0] for r in rows]
     assert order.index(ids["breaking"]) < order.index(ids["follower"])
     failures = load.rows("SELECT event_id, flow_id FROM changes_followed_by_failures")
@@ -220,7 +225,13 @@ def test_change_impact_within_takes_a_period_and_other_windows(load):
         "WHERE event_id = $e",
         {"e": ids["breaking"], "a": T0, "b": T0 + timedelta(days=1)},
     )
-    assert rows == [(ids["breaking"], 48.0, 6.0, 48, 6, 6)]
+    assert rows == [(ids["breaking"], 48.0, 6.0, 48, 2, 2)]
+    # A period that ends before the rename still ends the after window at it.
+    assert load.rows(
+        "SELECT after_until, runs_after FROM change_impact_within($a, $b, INTERVAL 2 DAY, INTERVAL 6 HOUR) "
+        "WHERE event_id = $e",
+        {"e": ids["breaking"], "a": T0, "b": T0 + timedelta(hours=2)},
+    ) == [(T0 + timedelta(hours=3), 2)]
     # The period holds the changes made in it only; the follower still knows what it follows.
     period = load.rows(
         "SELECT event_id, follows_event_id FROM change_impact_within($a, $b, INTERVAL 7 DAY, INTERVAL 1 DAY)",
@@ -231,3 +242,33 @@ def test_change_impact_within_takes_a_period_and_other_windows(load):
         "SELECT event_id FROM changes_followed_by_failures_between($a, $b)",
         {"a": T0, "b": T0 + timedelta(hours=2)},
     ) == [(ids["breaking"],)]
+
+
+def test_changes_with_no_run_between_them_share_the_after_window(load):
+    """The import's mapping changed at T0 + 1:05 (ada), the flow renamed at T0 + 1:35 (bob),
+    no run between them; the runs fail from the mapping change on. The runs cannot tell the
+    two apart: both count the same day of runs, and the earlier change comes first."""
+    flow_id, step = oid("f"), oid("i")
+    steps = {"pageProcessors": [{"type": "import", "_importId": step}]}
+    broken_at, renamed_at = T0 + timedelta(hours=1, minutes=5), T0 + timedelta(hours=1, minutes=35)
+    failing = lambda m: broken_at <= m < broken_at + timedelta(days=1)  # noqa: E731
+    load(observed_at=at(T0), flows=[flow(flow_id, "F", **steps)], imports=[resource(step, "Post orders")],
+         jobs=hourly(flow_id, T0 - timedelta(days=8), 8 * 24))  # fmt: skip
+    breaking = audit_record("import", step, at(broken_at), changes=[
+        {"fieldPath": "mapping.fields", "newValue": [{"extract": "c", "generate": "d"}]}])  # fmt: skip
+    rename = audit_record("flow", flow_id, at(renamed_at), user="bob",
+                          changes=[{"fieldPath": "name", "oldValue": "F", "newValue": "F (v2)"}])  # fmt: skip
+    load(observed_at=at(T0 + timedelta(days=2)), jobs_from=at(T0 - timedelta(hours=6)),
+         flows=[flow(flow_id, "F (v2)", **steps)],
+         imports=[resource(step, "Post orders", mapping={"fields": [{"extract": "c", "generate": "d"}]})],
+         audit=[breaking, rename], jobs=hourly(flow_id, T0, 48, failing=failing))  # fmt: skip
+    rows = load.rows(
+        "SELECT event_id, after_until, runs_after, runs_with_errors_after, follows_event_id, rise_beyond_earlier "
+        "FROM change_impact WHERE runs_before > 0"
+    )
+    assert [r[:5] for r in rows] == [
+        (breaking["_id"], broken_at + timedelta(days=1), 24, 24, None),
+        (rename["_id"], renamed_at + timedelta(days=1), 24, 24, breaking["_id"]),
+    ]
+    assert rows[1][5] == pytest.approx(0)  # nothing beyond the mapping change's rise
+    assert load.rows("SELECT event_id FROM changes_followed_by_failures") == [(breaking["_id"],)]
