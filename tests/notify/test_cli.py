@@ -66,7 +66,7 @@ def test_run_fails_on_attention_with_its_own_exit_code_and_says_the_verdict(tmp_
         assert "flowaudit: The last run is healthy and complete." in first.stderr
         account.advance(hours=24, silent_changes=1)  # the server answers from this account
         failing = flowaudit(*args, "--fail-on-attention", env=env)
-    assert failing.returncode == ExitCode.NEEDS_ATTENTION == 12, failing.stderr
+    assert failing.returncode == ExitCode.NEEDS_ATTENTION == 16, failing.stderr
     assert "need attention" in last_line(failing.stderr) and Path(failing.stdout.strip()).is_file()
 
 
