@@ -59,15 +59,20 @@ class AttentionItem:
         text = f'{self.resource_type} "{name}"'
         return f"{text}, {self.field_path}" if self.field_path else text
 
+    @property
+    def change(self) -> str:
+        """A field's old and new value, shortened ("false → true"); empty for a whole resource."""
+        if self.field_path and self.new_value is not None:
+            return f"{_short(self.old_value)} → {_short(self.new_value)}"
+        return ""
+
     def sentence(self, when: str) -> str:
         """One line for a person: what, which resource and field, who, when."""
         who = f" by {self.person}" if self.person else ""
         how = f" ({self.source})" if self.source and self.kind != "api" else ""
         if self.kind == "unexplained" and self.changed_after is not None:
             return f"{self.subject}: {self.what} (between {when_of(self.changed_after, when)} and {when})"
-        change = ""
-        if self.field_path and self.new_value is not None:
-            change = f": {_short(self.old_value)} → {_short(self.new_value)}"
+        change = f": {self.change}" if self.change else ""
         why = f" ({self.detail})" if self.detail else ""
         return f"{self.subject}: {self.what}{why}{change}{who}{how}, {when}"
 

@@ -13,6 +13,7 @@ from flowaudit.report.filters import is_long
 if TYPE_CHECKING:
     from flowaudit.report.health import HealthChart
     from flowaudit.report.impact import FailureList
+    from flowaudit.report.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class IndexPage:
     flow_links: tuple[Link, ...]
     clock_notes: tuple[str, ...] = ()  # a server clock far ahead, a watermark not trusted
     failures: FailureList | None = None  # changes followed by failures (report/impact.py)
+    verdict: Verdict | None = None  # the first screen: the night's verdict and what needs attention
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ class Site:
     comparison: Comparison
     salt: str = ""  # what every reuse key shares (templates, report code, settings)
     rules: Any = None  # the [rules] settings (flowaudit.audit_trail.rules.RuleSet): the Audit page
+    display_timezone: str = "UTC"  # the setting: times a person reads (UTC on hover)
     _flow_ids: list[str] = field(default_factory=list, repr=False)
     _flow_integrations: dict[str, str] = field(default_factory=dict, repr=False)
     # Field values as pages show them, by (masked whole, JSON text): flowaudit.report.change_table.
