@@ -1,5 +1,5 @@
 """What happened last night, and what needs attention: the verdict of the newest run and
-the items of `needs_attention` (queries/views/64_needs_attention.sql) for the period since
+the items of `needs_attention` (queries/views/69_needs_attention.sql) for the period since
 the previous successful run, plus the drift from a pinned baseline when one is named. The
 overview's first screen and the digest both read it, so they always say the same."""
 
@@ -16,9 +16,11 @@ from flowaudit.report.queries import report_frame
 
 KIND_WORDS = {
     "unexplained": "changed with no audit record",
+    "security": "security-relevant change",
     "disabled": "flow disabled",
     "enabled": "flow enabled",
     "schedule": "schedule changed",
+    "off_hours": "changed outside business hours",
     "api": "changed through the API",
     "baseline": "differs from the pinned baseline",
 }
@@ -44,6 +46,7 @@ class AttentionItem:
     event_id: str | None
     changed_after: datetime | None = None
     changed_before: datetime | None = None
+    detail: str | None = None  # the security reason; the local time against business hours
 
     @property
     def what(self) -> str:
@@ -56,16 +59,22 @@ class AttentionItem:
         text = f'{self.resource_type} "{name}"'
         return f"{text}, {self.field_path}" if self.field_path else text
 
+    @property
+    def change(self) -> str:
+        """A field's old and new value, shortened ("false → true"); empty for a whole resource."""
+        if self.field_path and self.new_value is not None:
+            return f"{_short(self.old_value)} → {_short(self.new_value)}"
+        return ""
+
     def sentence(self, when: str) -> str:
         """One line for a person: what, which resource and field, who, when."""
         who = f" by {self.person}" if self.person else ""
         how = f" ({self.source})" if self.source and self.kind != "api" else ""
         if self.kind == "unexplained" and self.changed_after is not None:
             return f"{self.subject}: {self.what} (between {when_of(self.changed_after, when)} and {when})"
-        change = ""
-        if self.field_path and self.new_value is not None:
-            change = f": {_short(self.old_value)} → {_short(self.new_value)}"
-        return f"{self.subject}: {self.what}{change}{who}{how}, {when}"
+        change = f": {self.change}" if self.change else ""
+        why = f" ({self.detail})" if self.detail else ""
+        return f"{self.subject}: {self.what}{why}{change}{who}{how}, {when}"
 
 
 def when_of(moment: datetime, fallback: str) -> str:

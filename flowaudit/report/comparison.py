@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from flowaudit.report.baselines import find_baseline
+from flowaudit.report.baselines import PinnedBaseline, find_baseline
 from flowaudit.report.contexts import DriftSummary
 from flowaudit.report.masking import MAX_DEPTH, shallow_json_text
 from flowaudit.report.queries import report_frame
@@ -32,6 +32,7 @@ class Baseline:
 
     label: str
     at: datetime
+    pin: PinnedBaseline | None = None  # a pinned baseline: its name, note, who pinned it and when
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def fetch_comparison(
 def _baseline(con, account: str, successful_runs, name: str | None) -> Baseline | None:
     if name is not None:
         pin = find_baseline(con, account, name)
-        return Baseline(f"the pinned baseline “{pin.name}”", pin.as_of)
+        return Baseline(f"the pinned baseline “{pin.name}”", pin.as_of, pin)
     if len(successful_runs) < 2:
         return None
     previous = successful_runs[1]

@@ -13,6 +13,7 @@ from flowaudit.report.filters import is_long
 if TYPE_CHECKING:
     from flowaudit.report.health import HealthChart
     from flowaudit.report.impact import FailureList
+    from flowaudit.report.verdict import LocalTime, Verdict
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class IndexPage:
     flow_links: tuple[Link, ...]
     clock_notes: tuple[str, ...] = ()  # a server clock far ahead, a watermark not trusted
     failures: FailureList | None = None  # changes followed by failures (report/impact.py)
+    verdict: Verdict | None = None  # the first screen: the night's verdict and what needs attention
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,50 @@ class DriftPage:
     note: str = ""
     left_out: str = ""  # which resources this part lists, and where the others are
     other_pages: tuple[Link, ...] = ()
+    pin: PinNote | None = None  # the pinned baseline compared with: who pinned it, when, why
+    side_by_side: SideBySide | None = None  # with a pinned baseline: the night's drift beside it
+
+
+@dataclass(frozen=True)
+class PinNote:
+    """A pinned baseline as the drift page states it."""
+
+    name: str
+    as_of: LocalTime | None
+    run_id: int | None
+    pinned_at: LocalTime | None
+    pinned_by: str
+    note: str  # the approval it stands for (a change ticket); empty when none was given
+
+
+@dataclass(frozen=True)
+class DriftSide:
+    """How a resource differs on one side of the side-by-side table."""
+
+    status: str  # added | removed | modified
+    label: str  # its worst reconciliation label
+    fields: tuple[str, ...]  # the changed field paths
+
+
+@dataclass(frozen=True)
+class DriftPair:
+    resource_type: str
+    name: str
+    href: str
+    previous: DriftSide | None  # None: no drift since the previous run
+    baseline: DriftSide | None  # None: no drift from the pinned baseline
+
+
+@dataclass(frozen=True)
+class SideBySide:
+    """Drift since the previous run and from the pinned baseline, one row per resource."""
+
+    previous: DriftSummary
+    previous_at: LocalTime | None
+    baseline: DriftSummary
+    baseline_at: LocalTime | None
+    rows: tuple[DriftPair, ...]
+    left_out: int  # resources not listed (beyond the page's limit)
 
 
 @dataclass(frozen=True)

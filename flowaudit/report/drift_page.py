@@ -10,11 +10,21 @@ from collections.abc import Iterator
 import duckdb
 
 from flowaudit.report.comparison import LABEL_WEIGHT, Comparison
-from flowaudit.report.contexts import DriftPage, DriftResource, InvisibleRecord, Link
+from flowaudit.report.contexts import (
+    DriftPage,
+    DriftPair,
+    DriftResource,
+    DriftSide,
+    InvisibleRecord,
+    Link,
+    PinNote,
+    SideBySide,
+)
 from flowaudit.report.display import diff_field_changes, flow_href, script_file_name
 from flowaudit.report.masking import MAX_NAME_CHARS, cap_text
 from flowaudit.report.site import Site
 from flowaudit.report.units import PagePlan
+from flowaudit.report.verdict import local_time
 from flowaudit.transform.drift import ResourceDrift
 
 MAX_DRIFT_RESOURCES = 400  # per page; a busy day on a large account drifts thousands
@@ -70,7 +80,51 @@ class DriftUnit:
             ignored_changes=tuple(f"{t} {site.name_of(t, i)}: {p}" for t, i, p in comparison.drift.ignored),
             left_out=left_out,
             other_pages=others,
+            pin=_pin_note(site, comparison),
+            side_by_side=_side_by_side(site, comparison, site.since_previous) if page.args == 0 else None,
         )
+
+
+def _pin_note(site: Site, comparison: Comparison) -> PinNote | None:
+    pin = comparison.baseline.pin if comparison.baseline is not None else None
+    if pin is None:
+        return None
+    zone = site.display_timezone
+    return PinNote(pin.name, local_time(pin.as_of, zone), pin.run_id, local_time(pin.pinned_at, zone),
+                   pin.pinned_by or "", pin.note or "")  # fmt: skip
+
+
+def _side_by_side(site: Site, pinned: Comparison, previous: Comparison | None) -> SideBySide | None:
+    """The drift since the previous run beside the drift from the pinned baseline: one row
+    per resource that drifted on either side, those unexplained on either side first."""
+    if previous is None or previous.baseline is None or previous.current_at is None:
+        return None
+    sides = [{(r.resource_type, r.resource_id): r for r in c.drift.resources} for c in (previous, pinned)]
+    keys = sorted(
+        set(sides[0]) | set(sides[1]),
+        key=lambda k: (-max(LABEL_WEIGHT[previous.label_of(*k)], LABEL_WEIGHT[pinned.label_of(*k)]),
+                       k[0], site.name_of(*k).lower(), k[1]),
+    )  # fmt: skip
+    rows = []
+    for key in keys[:MAX_DRIFT_RESOURCES]:
+        drifted = sides[0].get(key) or sides[1][key]
+        rows.append(DriftPair(
+            resource_type=key[0],
+            name=cap_text(drifted.name, MAX_NAME_CHARS),
+            href=flow_href(key[1]) if key[0] == "flow" else "",
+            previous=_side(previous, sides[0].get(key)),
+            baseline=_side(pinned, sides[1].get(key)),
+        ))  # fmt: skip
+    zone = site.display_timezone
+    return SideBySide(previous.summary, local_time(previous.baseline.at, zone), pinned.summary,
+                      local_time(pinned.baseline.at, zone), tuple(rows), max(0, len(keys) - MAX_DRIFT_RESOURCES))  # fmt: skip
+
+
+def _side(comparison: Comparison, resource: ResourceDrift | None) -> DriftSide | None:
+    if resource is None:
+        return None
+    label = comparison.label_of(resource.resource_type, resource.resource_id)
+    return DriftSide(resource.status, label, tuple(dict.fromkeys(c.path for c in resource.changes if c.path)))
 
 
 def _ordered(site: Site, comparison: Comparison) -> list[ResourceDrift]:

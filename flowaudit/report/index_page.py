@@ -1,4 +1,5 @@
-"""The overview (index.html): the last run and how fresh the data is, gaps in the audit
+"""The overview (index.html): the night's verdict and what needs attention (the first
+screen, flowaudit.report.verdict), the last run and how fresh the data is, gaps in the audit
 history, what the account holds, changes per day, the most changed flows and most active
 people, the drift in numbers, and links to every other page. Drawn on every rendering."""
 
@@ -12,6 +13,7 @@ from typing import Any
 
 import duckdb
 
+from flowaudit.attention import Night, read_night
 from flowaudit.registry import RESOURCE_TYPES
 from flowaudit.report.contexts import IndexPage, Ranked, RunSummary
 from flowaudit.report.display import bar_chart, flow_href
@@ -19,6 +21,7 @@ from flowaudit.report.impact import build_failures, fetch_failures
 from flowaudit.report.queries import report_frame
 from flowaudit.report.site import Site
 from flowaudit.report.units import PagePlan
+from flowaudit.report.verdict import build_verdict
 
 _BEGINNING = datetime.min.replace(tzinfo=UTC)  # a full run's oldest window starts nowhere
 
@@ -32,6 +35,7 @@ class IndexData:
     windows: list[tuple[datetime | None, datetime]]  # audit windows known complete
     oldest_record: datetime | None
     failures: Any = None  # impact.fetch_failures: changes followed by failures, or None
+    night: Night | None = None  # the verdict and what needs attention (flowaudit.attention)
 
 
 class IndexUnit:
@@ -63,6 +67,7 @@ class IndexUnit:
             windows=list(report_frame(con, "audit_coverage", account=account).iter_rows()),
             oldest_record=oldest,
             failures=fetch_failures(con, account, site.data_as_of),
+            night=read_night(con, account, baseline=pinned_name(site)),
         )
         for page in pages:
             yield page, data
@@ -95,7 +100,14 @@ class IndexUnit:
             history_links=site.history_links(),
             flow_links=tuple(site.flow_link(fid, "") for fid in site.flow_ids()),
             failures=build_failures(*data.failures) if data.failures is not None else None,
+            verdict=build_verdict(data.night, site.display_timezone) if data.night is not None else None,
         )
+
+
+def pinned_name(site: Site) -> str | None:
+    """The pinned baseline the report compares with, if one is named."""
+    baseline = site.comparison.baseline
+    return baseline.pin.name if baseline is not None and baseline.pin is not None else None
 
 
 def run_summary(row: dict | None) -> RunSummary | None:

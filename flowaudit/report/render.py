@@ -65,7 +65,7 @@ def render_reports(
         con, settings.account, now=now, since=as_utc(since), pattern=settings.secret_field_pattern,
         volatile=tuple(settings.volatile_fields), baseline=baseline, stale_since=as_utc(stale_since),
     )  # fmt: skip
-    site = replace(site, rules=RuleSet.from_settings(settings), salt=rendering_salt(env, site.account, site.pattern, site.volatile,
+    site = replace(site, rules=RuleSet.from_settings(settings), display_timezone=settings.display_timezone, salt=rendering_salt(env, site.account, site.pattern, site.volatile,
                                              site.stale_since, site.stale_reason, NAV))  # fmt: skip
     previous = find_previous_report(dated_folders(out_dir))
     with ReportFolder(out_dir, now) as folder:

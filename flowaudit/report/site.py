@@ -80,6 +80,9 @@ class Site:
     comparison: Comparison
     salt: str = ""  # what every reuse key shares (templates, report code, settings)
     rules: Any = None  # the [rules] settings (flowaudit.audit_trail.rules.RuleSet): the Audit page
+    display_timezone: str = "UTC"  # the setting: times a person reads (UTC on hover)
+    # With a pinned baseline, the drift page also shows the night's: against the previous run.
+    since_previous: Comparison | None = None
     _flow_ids: list[str] = field(default_factory=list, repr=False)
     _flow_integrations: dict[str, str] = field(default_factory=dict, repr=False)
     # Field values as pages show them, by (masked whole, JSON text): flowaudit.report.change_table.
@@ -169,8 +172,12 @@ def fetch_site(
     stale, reason = staleness(runs, stale_since)
     successful = [r for r in runs if r["status"] == "succeeded" and r["observed_at"]]
     comparison = fetch_comparison(con, account, successful, baseline, volatile=volatile)
+    since_previous = None
+    if baseline is not None:
+        since_previous = fetch_comparison(con, account, successful, None, volatile=volatile)
     return Site(
-        account, now, since, pattern, volatile, runs, stale, reason, directory, history, comparison
+        account, now, since, pattern, volatile, runs, stale, reason, directory, history, comparison,
+        since_previous=since_previous,
     )
 
 

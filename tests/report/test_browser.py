@@ -127,3 +127,32 @@ def test_the_runs_chart_renders_in_chromium_with_no_console_error(browser_page, 
     assert red.count() == 30 and max(heights) > 10
     assert page.locator("#health g.mark").count() >= 1
     assert problems == []
+
+
+def test_the_first_screen_holds_the_verdict_and_the_silent_change(browser_page, demo_out: Path):
+    page, problems = browser_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto((demo_out / "reports" / "latest" / "index.html").as_uri())
+    con = duckdb.connect(str(demo_out / "demo.duckdb"), read_only=True)
+    try:
+        # The demo's last night holds one silent change.
+        (silent,) = con.execute("SELECT resource_name FROM unexplained_changes "
+                                "ORDER BY changed_before DESC LIMIT 1").fetchall()[0]  # fmt: skip
+    finally:
+        con.close()
+
+    def on_first_screen(locator) -> bool:
+        box = locator.bounding_box()
+        return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 800 and box["x"] + box["width"] <= 1280
+
+    verdict = page.locator("#verdict .verdict-line")
+    assert verdict.inner_text().startswith("The last run is healthy and complete.") and on_first_screen(verdict)
+    heading = page.locator("#attention h2")
+    assert "attention" in heading.inner_text().lower() and on_first_screen(heading)
+    row = page.locator("#attention tr[data-kind=unexplained]", has_text=silent).first
+    assert on_first_screen(row.locator("a", has_text=silent))
+    # The UTC time is on hover; the row leads to the drift page.
+    assert page.locator("#attention time").first.get_attribute("title").endswith(" UTC")
+    row.locator("a", has_text=silent).click()
+    assert page.url.endswith("/drift.html")
+    assert not problems
