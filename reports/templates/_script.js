@@ -143,25 +143,50 @@
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     form.addEventListener("reset", function () { setTimeout(function () { applyFilters(form); }, 0); });
   });
-  document.querySelectorAll("th.sortable").forEach(function (th) {
-    th.addEventListener("click", function () {
-      var table = th.closest("table");
-      var body = table.tBodies[0];
-      var index = Array.prototype.indexOf.call(th.parentNode.children, th);
-      var descending = th.getAttribute("aria-sort") !== "descending";
-      table.querySelectorAll("th.sortable").forEach(function (other) { other.removeAttribute("aria-sort"); });
-      th.setAttribute("aria-sort", descending ? "descending" : "ascending");
-      var rows = Array.prototype.slice.call(body.rows);
-      rows.sort(function (a, b) {
-        var x = a.cells[index].getAttribute("data-sort") || a.cells[index].textContent;
-        var y = b.cells[index].getAttribute("data-sort") || b.cells[index].textContent;
-        var nx = parseFloat(x), ny = parseFloat(y);
-        var cmp = (!isNaN(nx) && !isNaN(ny) && String(nx) === x.trim() && String(ny) === y.trim())
-          ? nx - ny : x.localeCompare(y);
-        return descending ? -cmp : cmp;
-      });
-      rows.forEach(function (row) { body.appendChild(row); });
+  // Sortable headers: the header's text becomes a button (Tab reaches it, Enter and Space sort);
+  // the header says how its table is sorted (aria-sort), the arrow is only decoration.
+  function sortBy(th) {
+    var table = th.closest("table");
+    var body = table.tBodies[0];
+    var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+    var descending = th.getAttribute("aria-sort") !== "descending";
+    table.querySelectorAll("th.sortable").forEach(function (other) {
+      other.removeAttribute("aria-sort");
+      var arrow = other.querySelector(".sort-arrow");
+      if (arrow) { arrow.textContent = " \u21c5"; }
     });
+    th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+    th.querySelector(".sort-arrow").textContent = descending ? " \u2193" : " \u2191";
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[index].getAttribute("data-sort") || a.cells[index].textContent;
+      var y = b.cells[index].getAttribute("data-sort") || b.cells[index].textContent;
+      var nx = parseFloat(x), ny = parseFloat(y);
+      var cmp = (!isNaN(nx) && !isNaN(ny) && String(nx) === x.trim() && String(ny) === y.trim())
+        ? nx - ny : x.localeCompare(y);
+      return descending ? -cmp : cmp;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  }
+  document.querySelectorAll("th.sortable").forEach(function (th) {
+    var button = el("button");
+    button.type = "button";
+    while (th.firstChild) { button.appendChild(th.firstChild); }
+    button.appendChild(el("span", "sort-arrow", " \u21c5")).setAttribute("aria-hidden", "true");
+    th.appendChild(button);
+    button.addEventListener("click", function () { sortBy(th); });
+  });
+  // Print and PDF show every value: collapsed values are opened for printing, closed again after.
+  var openedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open])").forEach(function (details) {
+      details.open = true;
+      openedForPrint.push(details);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    openedForPrint.forEach(function (details) { details.open = false; });
+    openedForPrint = [];
   });
   // Earlier configurations: the current document with each newer version's patch undone.
   function applyPatch(doc, ops) {
