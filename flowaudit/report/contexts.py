@@ -132,6 +132,7 @@ class IndexPage:
     flow_links: tuple[Link, ...]
     clock_notes: tuple[str, ...] = ()  # a server clock far ahead, a watermark not trusted
     failures: FailureList | None = None  # changes followed by failures (report/impact.py)
+    flow_groups: tuple = ()  # flow_list.FlowGroup: the flow pages by integration
 
 
 @dataclass(frozen=True)

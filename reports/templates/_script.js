@@ -176,6 +176,31 @@
     th.appendChild(button);
     button.addEventListener("click", function () { sortBy(th); });
   });
+  // The overview's flow list: a search hides the flows (and integrations) that do not match and
+  // unfolds the groups that do; an empty search puts the groups back as they were.
+  var flowSearch = document.getElementById("flow-search");
+  if (flowSearch) {
+    var groups = Array.prototype.slice.call(document.querySelectorAll("#flow-groups details.flow-group"));
+    var unfolded = groups.map(function (g) { return g.open; });
+    var searchCount = document.getElementById("flow-search-count");
+    flowSearch.addEventListener("input", function () {
+      var needle = flowSearch.value.trim().toLowerCase();
+      var found = 0;
+      groups.forEach(function (group, i) {
+        var integrationMatches = group.getAttribute("data-integration").toLowerCase().indexOf(needle) !== -1;
+        var shown = 0;
+        group.querySelectorAll("li").forEach(function (item) {
+          var ok = !needle || integrationMatches || item.textContent.toLowerCase().indexOf(needle) !== -1;
+          item.hidden = !ok;
+          if (ok) { shown += 1; }
+        });
+        group.hidden = shown === 0;
+        group.open = needle ? shown > 0 : unfolded[i];
+        found += shown;
+      });
+      searchCount.textContent = needle ? found + (found === 1 ? " flow matches" : " flows match") : "";
+    });
+  }
   // Print and PDF show every value: collapsed values are opened for printing, closed again after.
   var openedForPrint = [];
   window.addEventListener("beforeprint", function () {
