@@ -2,6 +2,7 @@
 or at a phone's 390 px, a PDF printed from the recent changes holds every value of a mapping
 change, headers sort by keyboard, dark mode follows the system, the flow list is searchable."""
 
+# ruff: noqa: F811  (the browser_page fixture is imported from test_browser and named as a parameter)
 from __future__ import annotations
 
 import io
@@ -26,7 +27,7 @@ def _scroll_width(page, path: Path, width: int) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
 
 
-def test_no_report_page_of_the_demo_scrolls_sideways_at_1280_px(browser_page, demo_out: Path):  # noqa: F811
+def test_no_report_page_of_the_demo_scrolls_sideways_at_1280_px(browser_page, demo_out: Path):
     page, problems = browser_page
     latest = demo_out / "reports" / "latest"
     pages = sorted(latest.rglob("*.html"))
@@ -38,7 +39,7 @@ def test_no_report_page_of_the_demo_scrolls_sideways_at_1280_px(browser_page, de
     assert problems == []
 
 
-def test_the_overview_and_the_change_pages_fit_a_phone(browser_page, demo_out: Path):  # noqa: F811
+def test_the_overview_and_the_change_pages_fit_a_phone(browser_page, demo_out: Path):
     page, problems = browser_page
     latest = demo_out / "reports" / "latest"
     for name in ("index.html", "changes.html", "drift.html", "audit.html"):
@@ -67,7 +68,7 @@ def _mapping_change(demo_out: Path) -> tuple[str, list[str]]:
 
 def test_a_pdf_printed_from_the_changes_page_holds_every_value_of_a_mapping_change(
     browser_page,
-    demo_out: Path,  # noqa: F811
+    demo_out: Path,
 ):
     from pypdf import PdfReader
 
@@ -86,7 +87,7 @@ def test_a_pdf_printed_from_the_changes_page_holds_every_value_of_a_mapping_chan
     assert problems == []
 
 
-def test_sortable_headers_sort_by_keyboard(browser_page, demo_out: Path):  # noqa: F811
+def test_sortable_headers_sort_by_keyboard(browser_page, demo_out: Path):
     page, problems = browser_page
     page.goto((demo_out / "reports" / "latest" / "drift.html").as_uri())
     header = page.locator("#drift th.sortable").first
@@ -106,7 +107,7 @@ def test_sortable_headers_sort_by_keyboard(browser_page, demo_out: Path):  # noq
     assert problems == []
 
 
-def test_dark_mode_follows_the_system_setting(browser_page, demo_out: Path):  # noqa: F811
+def test_dark_mode_follows_the_system_setting(browser_page, demo_out: Path):
     page, problems = browser_page
     background = "getComputedStyle(document.body).backgroundColor"
     page.goto((demo_out / "reports" / "latest" / "index.html").as_uri())
@@ -120,7 +121,7 @@ def test_dark_mode_follows_the_system_setting(browser_page, demo_out: Path):  # 
 
 def test_the_overview_flow_list_is_grouped_by_integration_and_searchable(
     browser_page, demo_out: Path
-):  # noqa: F811
+):
     page, problems = browser_page
     page.goto((demo_out / "reports" / "latest" / "index.html").as_uri())
     groups = page.locator("#flow-groups details.flow-group")
