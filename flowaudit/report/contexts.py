@@ -159,6 +159,16 @@ class ChangesPage:
     changes: ChangeTable
     left_out: str = ""  # what this page does not show, and where it is
     other_pages: tuple[Link, ...] = ()
+    periods: tuple[Period, ...] = ()  # recent changes: the period switcher's choices, default first
+
+
+@dataclass(frozen=True)
+class Period:
+    """A choice of the recent changes' period switcher: records after `start` (None: all)."""
+
+    key: str  # in the page's address: #period=<key>
+    text: str
+    start: datetime | None
 
 
 @dataclass(frozen=True)
