@@ -15,5 +15,5 @@ SELECT w.event_id, w.event,
 FROM wanted AS w
 JOIN resource_versions AS v
   ON v.account = $account AND v.resource_type = w.resource_type AND v.resource_id = w.resource_id
- AND v.doc IS NOT NULL AND NOT v.deleted
+ AND v.doc IS NOT NULL
 GROUP BY w.event_id, w.event
