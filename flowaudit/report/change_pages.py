@@ -17,11 +17,15 @@ import duckdb
 
 from flowaudit import jsonfast
 from flowaudit.report.change_table import change_table, with_current_names
-from flowaudit.report.contexts import ChangesPage, Link
+from flowaudit.report.contexts import ChangesPage, Link, Period
 from flowaudit.report.queries import report_batches, report_rows
 from flowaudit.report.reuse import page_key
 from flowaudit.report.site import MAX_EVENTS_PER_PAGE, HistoryPart, Site
 from flowaudit.report.units import PagePlan
+
+# The recent changes page holds every record of its period up to this many: its filters and
+# period switcher work on all of them (a row is ~200 bytes of data on the page).
+MAX_RECENT_EVENTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class ChangeRows:
     events: list[tuple]
     changes: dict[str, list[tuple]]
     in_period: int = 0  # records of the page's period (recent changes: maybe more than shown)
+    off_hours: frozenset[str] = frozenset()  # event ids made outside business hours
 
 
 class RecentChangesUnit:
@@ -44,13 +49,14 @@ class RecentChangesUnit:
         self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]
     ) -> Iterator[tuple[PagePlan, ChangeRows]]:
         start, _period = recent_window(site)
-        found = report_rows(con, "recent_rows", account=site.account, limit=MAX_EVENTS_PER_PAGE,
+        found = report_rows(con, "recent_rows", account=site.account, limit=MAX_RECENT_EVENTS,
                             new_after=site.previous_success_at, **{"from": start})  # fmt: skip
         in_period = int(found[0][-1]) if found else 0
         events = with_current_names((row[:-1] for row in found), site)
-        rows = ChangeRows(
-            events, field_changes_of(con, site.account, [e[0] for e in events]), in_period
-        )
+        event_ids = [e[0] for e in events]
+        changes = with_configurations(con, site.account, event_ids, field_changes_of(con, site.account, event_ids))
+        off_hours = frozenset(r[0] for r in report_rows(con, "off_hours_of", account=site.account, event_ids=event_ids))
+        rows = ChangeRows(events, changes, in_period, off_hours)  # fmt: skip
         for page in pages:
             yield page, rows
 
@@ -62,9 +68,23 @@ class RecentChangesUnit:
                 f"This page shows the newest {len(data.events)} of {data.in_period} changes in the period; "
                 "the older ones are on the monthly history pages linked below."
             )
-        table = change_table("changes", data.events, data.changes, site, root="")
+        table = change_table("changes", data.events, data.changes, site, root="", off_hours=data.off_hours)
         return ChangesPage(site.page(page.title), period, start, site.data_as_of, site.previous_success_at,
-                           table, left_out, site.history_links())  # fmt: skip
+                           table, left_out, site.history_links(), periods=recent_periods(site))  # fmt: skip
+
+
+def recent_periods(site: Site) -> tuple[Period, ...]:
+    """The periods the recent-changes page switches between, the default first: since the
+    previous run (what the last run brought), the last 7 days, everything the page holds."""
+    as_of = site.data_as_of or site.now
+    start, _description = recent_window(site)
+    periods = []
+    if site.previous_success_at is not None:
+        periods.append(Period("last", f"Since the last run ({site.previous_success_at:%Y-%m-%d %H:%M} UTC)",
+                              site.previous_success_at))  # fmt: skip
+    periods.append(Period("week", "Last 7 days", as_of - timedelta(days=7)))
+    periods.append(Period("all", f"All shown (since {start:%Y-%m-%d %H:%M} UTC)" if start else "All shown", None))
+    return tuple(periods)
 
 
 def recent_window(site: Site) -> tuple[datetime | None, str]:
@@ -152,6 +172,22 @@ def field_changes_of(
     return _changes_by_event(
         report_rows(con, "field_changes_of", account=account, event_ids=event_ids)
     )
+
+
+def with_configurations(
+    con: duckdb.DuckDBPyConnection, account: str, event_ids: list[str], changes: dict[str, list[tuple]]
+) -> dict[str, list[tuple]]:
+    """The field changes, with the configuration a create made (or the last one known before a
+    delete) as one whole-resource change for each create or delete that records none."""
+    bare = [event_id for event_id in event_ids if not changes.get(event_id)]
+    if not bare:
+        return changes
+    found = dict(changes)
+    for event_id, event, doc in report_rows(con, "configurations_of_events", account=account, event_ids=bare):
+        if doc is not None:
+            created = event == "create"
+            found[event_id] = [(0, "", not created, None if created else doc, created, doc if created else None)]
+    return found
 
 
 def changes_from_json(text: str | None) -> list[tuple]:

@@ -66,10 +66,11 @@ def change_table(
     site: Site,
     *,
     root: str,
+    off_hours: frozenset[str] = frozenset(),
 ) -> ChangeTable:
     """The table of these audit records (SHOWN_COLUMNS rows, shown in the order given) with
     their field changes (per event id: position, path, old_present, old JSON text,
-    new_present, new JSON text)."""
+    new_present, new JSON text); `off_hours`: the records made outside business hours."""
     shown = site.shown_values
     people: dict[tuple[str, str], int] = {}
     integrations: dict[str, int] = {}
@@ -85,6 +86,7 @@ def change_table(
             [flows.setdefault((f, _name(n or f)), len(flows)) for f, n in zip(flow_ids, flow_names, strict=True)],
             [_field(change, site.pattern, shown) for change in changes.get(event_id, ())],
             1 if new_since else 0,
+            1 if event_id in off_hours else 0,
         ])  # fmt: skip
     payload = {
         "people": [list(person) for person in people],

@@ -134,6 +134,7 @@ class IndexPage:
     clock_notes: tuple[str, ...] = ()  # a server clock far ahead, a watermark not trusted
     failures: FailureList | None = None  # changes followed by failures (report/impact.py)
     verdict: Verdict | None = None  # the first screen: the night's verdict and what needs attention
+    flow_groups: tuple = ()  # flow_list.FlowGroup: the flow pages by integration
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,16 @@ class ChangesPage:
     changes: ChangeTable
     left_out: str = ""  # what this page does not show, and where it is
     other_pages: tuple[Link, ...] = ()
+    periods: tuple[Period, ...] = ()  # recent changes: the period switcher's choices, default first
+
+
+@dataclass(frozen=True)
+class Period:
+    """A choice of the recent changes' period switcher: records after `start` (None: all)."""
+
+    key: str  # in the page's address: #period=<key>
+    text: str
+    start: datetime | None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from flowaudit.attention import Night, read_night
 from flowaudit.registry import RESOURCE_TYPES
 from flowaudit.report.contexts import IndexPage, Ranked, RunSummary
 from flowaudit.report.display import bar_chart, flow_href
+from flowaudit.report.flow_list import flow_groups
 from flowaudit.report.impact import build_failures, fetch_failures
 from flowaudit.report.queries import report_frame
 from flowaudit.report.site import Site
@@ -99,6 +100,7 @@ class IndexUnit:
             clock_notes=clock_notes(site),
             history_links=site.history_links(),
             flow_links=tuple(site.flow_link(fid, "") for fid in site.flow_ids()),
+            flow_groups=flow_groups(site),
             failures=build_failures(*data.failures) if data.failures is not None else None,
             verdict=build_verdict(data.night, site.display_timezone) if data.night is not None else None,
         )

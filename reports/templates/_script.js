@@ -66,6 +66,10 @@
     row.setAttribute("data-flow-list", JSON.stringify(flows.map(function (f) { return f[0]; })));
     row.setAttribute("data-source", r[3]);
     row.setAttribute("data-event", r[4]);
+    row.setAttribute("data-time", r[1]);
+    if (r[10]) { row.setAttribute("data-new", ""); }
+    if (r[11]) { row.setAttribute("data-offhours", ""); }
+    if (r[3] === "api") { row.setAttribute("data-api", ""); }
     var when = cell(row, el("time", null, r[1].slice(0, 16).replace("T", " ") + " UTC"));
     when.firstChild.setAttribute("datetime", r[1]);
     when.setAttribute("data-sort", r[1]);
@@ -86,6 +90,10 @@
     var resource = cell(row, r[5] + " ");
     resource.appendChild(el("b", null, r[6]));
     cell(row, fieldsTable(r[9]));
+    if (r[11]) { when.appendChild(document.createTextNode(" ")); when.appendChild(el("span", "tag", "off-hours")); }
+    ["When", "Who", "Source", "Event", "Integration", "Flow", "Resource", "Fields"].forEach(function (name, i) {
+      row.cells[i].setAttribute("data-col", name);
+    });
     return row;
   }
   function fillFilters(form, data) {
@@ -113,15 +121,62 @@
     var form = document.querySelector('form.filters[data-table="' + table.id + '"]');
     if (form) { fillFilters(form, data); }
   });
+  // A filter form's state lives in the page's address (#period=week&user=...): a filtered view
+  // can be bookmarked and sent, and comes back on reload.
+  function formState(form) {
+    var state = [];
+    var period = form.querySelector("input[name=period]:checked");
+    var first = form.querySelector("input[name=period]");
+    if (period && period !== first) { state.push(["period", period.value]); }
+    form.querySelectorAll("select[name], input[type=search][name]").forEach(function (input) {
+      if (input.value) { state.push([input.name, input.value]); }
+    });
+    form.querySelectorAll("input[type=checkbox][name]").forEach(function (box) {
+      if (box.checked) { state.push([box.name, "1"]); }
+    });
+    return state.map(function (pair) { return encodeURIComponent(pair[0]) + "=" + encodeURIComponent(pair[1]); }).join("&");
+  }
+  function restoreState(form) {
+    var hash = window.location.hash.replace(/^#/, "");
+    if (!hash || hash.indexOf("=") === -1) { return; }
+    hash.split("&").forEach(function (pair) {
+      var parts = pair.split("="), name = decodeURIComponent(parts[0]), value = decodeURIComponent(parts[1] || "");
+      var inputs = form.querySelectorAll('[name="' + name.replace(/["\\]/g, "") + '"]');
+      inputs.forEach(function (input) {
+        if (input.type === "radio") { input.checked = input.value === value; }
+        else if (input.type === "checkbox") { input.checked = value === "1"; }
+        else if (input.tagName === "SELECT") {
+          if (!Array.prototype.some.call(input.options, function (o) { return o.value === value; })) {
+            input.appendChild(el("option", null, value));  // a value no row of the period has
+          }
+          input.value = value;
+        } else { input.value = value; }
+      });
+    });
+  }
+  function saveState(form) {
+    var state = formState(form);
+    var url = window.location.href.split("#")[0] + (state ? "#" + state : "");
+    try { window.history.replaceState(null, "", url); } catch (e) { /* some viewers refuse it */ }
+  }
   function applyFilters(form) {
     var table = document.getElementById(form.getAttribute("data-table"));
     if (!table) { return; }
     var selects = form.querySelectorAll("select[data-key]");
     var text = form.querySelector("input[type=search]");
     var needle = text ? text.value.trim().toLowerCase() : "";
-    var shown = 0;
+    var period = form.querySelector("input[name=period]:checked");
+    var since = period && period.getAttribute("data-start") ? Date.parse(period.getAttribute("data-start")) : null;
+    var flags = Array.prototype.filter.call(form.querySelectorAll("input[data-flag]"), function (box) { return box.checked; })
+      .map(function (box) { return "data-" + box.getAttribute("data-flag"); });
+    var shown = 0, inPeriod = 0;
     table.querySelectorAll("tbody tr[data-row]").forEach(function (row) {
-      var ok = true;
+      if (since !== null && row.hasAttribute("data-time") && !(Date.parse(row.getAttribute("data-time")) > since)) {
+        row.hidden = true;
+        return;
+      }
+      inPeriod += 1;
+      var ok = flags.every(function (flag) { return row.hasAttribute(flag); });
       selects.forEach(function (select) {
         var want = select.value;
         if (!want) { return; }
@@ -136,32 +191,93 @@
     });
     var counter = document.getElementById(form.getAttribute("data-counter"));
     if (counter) { counter.textContent = String(shown); }
+    var total = document.getElementById(form.getAttribute("data-total") || "");
+    if (total) { total.textContent = String(inPeriod); }
   }
-  document.querySelectorAll("form.filters").forEach(function (form) {
-    form.addEventListener("input", function () { applyFilters(form); });
-    form.addEventListener("change", function () { applyFilters(form); });
+  document.querySelectorAll("form.filters[data-table]").forEach(function (form) {
+    var changed = function () { applyFilters(form); saveState(form); };
+    form.addEventListener("input", changed);
+    form.addEventListener("change", changed);
     form.addEventListener("submit", function (event) { event.preventDefault(); });
-    form.addEventListener("reset", function () { setTimeout(function () { applyFilters(form); }, 0); });
-  });
-  document.querySelectorAll("th.sortable").forEach(function (th) {
-    th.addEventListener("click", function () {
-      var table = th.closest("table");
-      var body = table.tBodies[0];
-      var index = Array.prototype.indexOf.call(th.parentNode.children, th);
-      var descending = th.getAttribute("aria-sort") !== "descending";
-      table.querySelectorAll("th.sortable").forEach(function (other) { other.removeAttribute("aria-sort"); });
-      th.setAttribute("aria-sort", descending ? "descending" : "ascending");
-      var rows = Array.prototype.slice.call(body.rows);
-      rows.sort(function (a, b) {
-        var x = a.cells[index].getAttribute("data-sort") || a.cells[index].textContent;
-        var y = b.cells[index].getAttribute("data-sort") || b.cells[index].textContent;
-        var nx = parseFloat(x), ny = parseFloat(y);
-        var cmp = (!isNaN(nx) && !isNaN(ny) && String(nx) === x.trim() && String(ny) === y.trim())
-          ? nx - ny : x.localeCompare(y);
-        return descending ? -cmp : cmp;
-      });
-      rows.forEach(function (row) { body.appendChild(row); });
+    form.addEventListener("reset", function () { setTimeout(changed, 0); });
+    restoreState(form);
+    applyFilters(form);
+    window.addEventListener("hashchange", function () {
+      if (window.location.hash.replace(/^#/, "") === formState(form)) { return; }
+      form.reset();
+      restoreState(form);
+      applyFilters(form);
     });
+  });
+  // Sortable headers: the header's text becomes a button (Tab reaches it, Enter and Space sort);
+  // the header says how its table is sorted (aria-sort), the arrow is only decoration.
+  function sortBy(th) {
+    var table = th.closest("table");
+    var body = table.tBodies[0];
+    var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+    var descending = th.getAttribute("aria-sort") !== "descending";
+    table.querySelectorAll("th.sortable").forEach(function (other) {
+      other.removeAttribute("aria-sort");
+      var arrow = other.querySelector(".sort-arrow");
+      if (arrow) { arrow.textContent = " \u21c5"; }
+    });
+    th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+    th.querySelector(".sort-arrow").textContent = descending ? " \u2193" : " \u2191";
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[index].getAttribute("data-sort") || a.cells[index].textContent;
+      var y = b.cells[index].getAttribute("data-sort") || b.cells[index].textContent;
+      var nx = parseFloat(x), ny = parseFloat(y);
+      var cmp = (!isNaN(nx) && !isNaN(ny) && String(nx) === x.trim() && String(ny) === y.trim())
+        ? nx - ny : x.localeCompare(y);
+      return descending ? -cmp : cmp;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  }
+  document.querySelectorAll("th.sortable").forEach(function (th) {
+    var button = el("button");
+    button.type = "button";
+    while (th.firstChild) { button.appendChild(th.firstChild); }
+    button.appendChild(el("span", "sort-arrow", " \u21c5")).setAttribute("aria-hidden", "true");
+    th.appendChild(button);
+    button.addEventListener("click", function () { sortBy(th); });
+  });
+  // The overview's flow list: a search hides the flows (and integrations) that do not match and
+  // unfolds the groups that do; an empty search puts the groups back as they were.
+  var flowSearch = document.getElementById("flow-search");
+  if (flowSearch) {
+    var groups = Array.prototype.slice.call(document.querySelectorAll("#flow-groups details.flow-group"));
+    var unfolded = groups.map(function (g) { return g.open; });
+    var searchCount = document.getElementById("flow-search-count");
+    flowSearch.addEventListener("input", function () {
+      var needle = flowSearch.value.trim().toLowerCase();
+      var found = 0;
+      groups.forEach(function (group, i) {
+        var integrationMatches = group.getAttribute("data-integration").toLowerCase().indexOf(needle) !== -1;
+        var shown = 0;
+        group.querySelectorAll("li").forEach(function (item) {
+          var ok = !needle || integrationMatches || item.textContent.toLowerCase().indexOf(needle) !== -1;
+          item.hidden = !ok;
+          if (ok) { shown += 1; }
+        });
+        group.hidden = shown === 0;
+        group.open = needle ? shown > 0 : unfolded[i];
+        found += shown;
+      });
+      searchCount.textContent = needle ? found + (found === 1 ? " flow matches" : " flows match") : "";
+    });
+  }
+  // Print and PDF show every value: collapsed values are opened for printing, closed again after.
+  var openedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open])").forEach(function (details) {
+      details.open = true;
+      openedForPrint.push(details);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    openedForPrint.forEach(function (details) { details.open = false; });
+    openedForPrint = [];
   });
   // Earlier configurations: the current document with each newer version's patch undone.
   function applyPatch(doc, ops) {

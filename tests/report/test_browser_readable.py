@@ -1,0 +1,138 @@
+"""The demo's reports are readable everywhere (issue 11): no page scrolls sideways at 1280 px
+or at a phone's 390 px, a PDF printed from the recent changes holds every value of a mapping
+change, headers sort by keyboard, dark mode follows the system, the flow list is searchable."""
+
+# ruff: noqa: F811  (the browser_page fixture is imported from test_browser and named as a parameter)
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.report.test_browser import browser_page  # noqa: F401  (the shared fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+def _scroll_width(page, path: Path, width: int) -> int:
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(path.as_uri())
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_no_report_page_of_the_demo_scrolls_sideways_at_1280_px(browser_page, demo_out: Path):
+    page, problems = browser_page
+    latest = demo_out / "reports" / "latest"
+    pages = sorted(latest.rglob("*.html"))
+    assert len(pages) > 20 and latest / "drift.html" in pages
+    wide = {
+        str(p.relative_to(latest)): w for p in pages if (w := _scroll_width(page, p, 1280)) > 1280
+    }
+    assert wide == {}
+    assert problems == []
+
+
+def test_the_overview_and_the_change_pages_fit_a_phone(browser_page, demo_out: Path):
+    page, problems = browser_page
+    latest = demo_out / "reports" / "latest"
+    for name in ("index.html", "changes.html", "drift.html", "audit.html"):
+        assert _scroll_width(page, latest / name, 390) <= 390, name
+    # A change's time stays on one line.
+    page.goto((latest / "changes.html").as_uri())
+    when = page.locator("#changes tbody tr[data-row] td time").first
+    assert when.bounding_box()["height"] < 24
+    assert problems == []
+
+
+def _mapping_change(demo_out: Path) -> tuple[str, list[str]]:
+    """The newest mapping change in the recent changes and every field value it holds."""
+    con = duckdb.connect(str(demo_out / "demo.duckdb"), read_only=True)
+    try:
+        event_id, old, new = con.execute(
+            "SELECT f.event_id, CAST(old_value AS VARCHAR), CAST(new_value AS VARCHAR) "
+            "FROM store.audit_field_changes AS f JOIN store.audit_records AS a USING (account, event_id) "
+            "WHERE field_path = 'mapping.fields' AND length(CAST(new_value AS VARCHAR)) > 200 "
+            "ORDER BY a.time DESC LIMIT 1").fetchall()[0]  # fmt: skip
+    finally:
+        con.close()
+    values = [str(v) for side in (old, new) for entry in json.loads(side) for v in entry.values()]
+    return event_id, values
+
+
+def test_a_pdf_printed_from_the_changes_page_holds_every_value_of_a_mapping_change(
+    browser_page,
+    demo_out: Path,
+):
+    from pypdf import PdfReader
+
+    page, problems = browser_page
+    event_id, values = _mapping_change(demo_out)
+    page.goto((demo_out / "reports" / "latest" / "changes.html").as_uri() + "#period=all")
+    row = page.locator(f'#changes tbody tr[data-event-id="{event_id}"]')
+    assert row.is_visible()
+    # On screen the long values are folded; the printed page shows them all.
+    assert row.locator("details:not([open])").count() >= 1
+    pdf = page.pdf(format="A4")
+    text = _squeezed("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
+    missing = [v for v in values if _squeezed(v) not in text]
+    assert values and missing == []
+    assert "⇅" not in text and "Person" not in text  # no sort arrows, no filters
+    assert problems == []
+
+
+def test_sortable_headers_sort_by_keyboard(browser_page, demo_out: Path):
+    page, problems = browser_page
+    page.goto((demo_out / "reports" / "latest" / "drift.html").as_uri())
+    header = page.locator("#drift th.sortable").first
+    button = header.locator("button")
+    assert button.count() == 1
+    button.focus()
+    page.keyboard.press("Enter")
+    assert header.get_attribute("aria-sort") == "descending"
+    page.keyboard.press("Space")
+    assert header.get_attribute("aria-sort") == "ascending"
+    names = page.locator("#drift > tbody > tr[data-row] > td:first-child").all_inner_texts()
+    assert len(names) >= 2
+    in_order = page.evaluate(
+        "n => n.every((x, i) => i === 0 || n[i - 1].localeCompare(x) <= 0)", names
+    )
+    assert in_order
+    assert problems == []
+
+
+def test_dark_mode_follows_the_system_setting(browser_page, demo_out: Path):
+    page, problems = browser_page
+    background = "getComputedStyle(document.body).backgroundColor"
+    page.goto((demo_out / "reports" / "latest" / "index.html").as_uri())
+    page.emulate_media(color_scheme="light")
+    assert page.evaluate(background) == "rgb(255, 255, 255)"
+    page.emulate_media(color_scheme="dark")
+    red, green, blue = (int(n) for n in page.evaluate(background)[4:-1].split(","))
+    assert max(red, green, blue) < 60
+    assert problems == []
+
+
+def test_the_overview_flow_list_is_grouped_by_integration_and_searchable(
+    browser_page, demo_out: Path
+):
+    page, problems = browser_page
+    page.goto((demo_out / "reports" / "latest" / "index.html").as_uri())
+    groups = page.locator("#flow-groups details.flow-group")
+    assert groups.count() >= 2
+    flows = page.locator("#flow-groups ul.flows li")
+    total = flows.count()
+    name = flows.first.inner_text()
+    page.fill("#flow-search", name)
+    visible = page.locator("#flow-groups ul.flows li:visible")
+    assert 1 <= visible.count() < total
+    assert all(name.lower() in visible.nth(i).inner_text().lower() for i in range(visible.count()))
+    page.fill("#flow-search", "")
+    assert page.locator("#flow-groups ul.flows li:visible").count() == total
+    assert problems == []
