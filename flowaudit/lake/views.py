@@ -65,6 +65,8 @@ LAKE_VIEWS: tuple[LakeView, ...] = (
     LakeView("open_errors", "observed_at"),
     LakeView("change_impact", "changed_at", snapshot=True),
     LakeView("changes_followed_by_failures", "changed_at", snapshot=True),
+    # What each digest did (issue 11).
+    LakeView("notifications", "sent_at"),
 )  # fmt: skip
 
 # Public views the lake leaves out, and why (tests hold every public view to one list or the other).

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from flowaudit import jsonfast
+from flowaudit.documents.references import references
+from flowaudit.documents.steps import flow_steps
 from flowaudit.registry import BY_LISTING, BY_PATH
 from flowaudit.simulate import access, account_resources, scripts
 from flowaudit.simulate.captured import EXPORT_FIELDS, IMPORT_FIELDS, CapturedPayloads
@@ -450,8 +452,22 @@ def _create_script(kind: str) -> Event:
 
 
 def _edit_used_script(activity: Activity, ms: int) -> None:
-    """A code change of a script some step or flow uses (each working day has one)."""
-    _edit_script(activity, ms, used_only=True)
+    """A code change of a script a live flow uses now, through its own document or one of
+    its steps' (each working day has one): a script attached to a step no flow uses any
+    more would change no flow page."""
+    store = activity.store
+    used: set[str] = set()
+    for flow in store.current["flows"].values():
+        docs = [flow] + [store.current[f"{t}s"].get(i) or {} for t, i in flow_steps(flow)]
+        used.update(r.resource_id for doc in docs for r in references(doc) if r.resource_type == "script")
+    live = [sid for sid in activity.live["scripts"].items if sid in used]
+    if not live:
+        _edit_script(activity, ms, used_only=True)
+        return
+    rng = _rng(activity)
+    sid = live[int(rng.random() * len(live))]
+    code = store.current["scripts"][sid].get("content", "")
+    store.update("scripts", sid, [("content", scripts.edited_code(rng, code))], ms, _ui_user(activity), "ui")
 
 
 def _edit_script(activity: Activity, ms: int, *, used_only: bool = False) -> None:
