@@ -48,7 +48,9 @@ def child(url: str, db: Path, jobs: bool) -> dict:
         fetch = pipeline._fetch
 
         async def without_jobs(*args):  # the run's own _fetch, with no JobsRequest
-            return await fetch(*args[:8])
+            # (settings, token, transport, staging, watermark, progress, strategy, clock,
+            # scripts, jobs, shared_cap): jobs is the tenth.
+            return await fetch(*args[:9], None, *args[10:])
 
         pipeline._fetch = without_jobs
     result = pipeline.run_extract(resolve_settings({"db": db, "api_url": url}))
