@@ -182,6 +182,18 @@ def _wait_for_lock_holder(db: Path, process: subprocess.Popen) -> None:
     raise AssertionError("the first run never took the run lock")
 
 
+def _wait_for_fetching(account: SimulatedAccount, process: subprocess.Popen) -> None:
+    # The lock is taken before the database is migrated and the run recorded; a SIGTERM
+    # in between ends a run that never was (nothing to mark failed). Wait for its requests.
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if account.counters()["requests"] > 0:
+            return
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.05)
+    raise AssertionError("the first run never reached the API")
+
+
 def test_a_failing_query_is_query(good_db: Path):
     result = flowaudit("sql", "SELEC 1", "--db", str(good_db))
     assert result.returncode == ExitCode.QUERY, result.stderr
