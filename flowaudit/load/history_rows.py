@@ -9,6 +9,7 @@ the rows DuckDB inserts never sit in this process's heap whole."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -61,6 +62,7 @@ class Resource:
     resource_id: str
     spans: list[history.Span] = field(default_factory=list)
     records: list[history.Record] = field(default_factory=list)
+    stored: str | None = None  # fingerprints of its stored versions (feed kind 2), when read
 
 
 class Checkpoints:
@@ -119,6 +121,9 @@ def resources(batches: Iterable[pa.RecordBatch]) -> Iterator[Resource]:
             if kind == 0:
                 current.spans.append(span(t1, t2, text, run1, run2, t3, run3))
                 continue
+            if kind == 2:
+                current.stored = text
+                continue
             if record is None or record.event_id != event_id:
                 record = new_record(event_id, t1, event or "", run1, deleted_name)
                 current.records.append(record)
@@ -166,7 +171,10 @@ class HistoryFiles:
         self.steps: set[tuple[str, str, str]] = set()
         self.connections: set[tuple[str, str, str]] = set()
         self.refs: set[tuple[str, str, str, str, str]] = set()  # what documents refer to
-        self.counts = {"rebuilt_resources": 0, "versions": 0, "unreplayable_changes": 0}
+        self.counts = {"rebuilt_resources": 0, "versions": 0, "unreplayable_changes": 0, "kept_versions": 0}
+        # Per resource, how many of its first versions are stored as rebuilt (not written
+        # again); only resources whose stored history the feed held.
+        self.kept: dict[tuple[str, str], int] = {}
 
     def rebuild(self, batches: Iterable[pa.RecordBatch], checkpoints: Checkpoints, hashers) -> None:
         """Build and write the timeline of every resource the batches hold."""
@@ -192,7 +200,18 @@ class HistoryFiles:
         previous_doc: dict[str, Any] | None = None
         previous_stored: Any = None  # the document stored for the version before (flows)
         sha256 = history.sha256_text
-        for number, version in enumerate(timeline.versions, start=1):
+        kept = 0
+        if resource.stored is not None:
+            kept = stored_prefix(resource.stored, rtype, timeline)
+            self.kept[(rtype, rid)] = kept
+            self.counts["kept_versions"] += kept
+            if kept:
+                last_kept = timeline.versions[kept - 1]
+                previous_doc = last_kept.content.doc
+                if is_flow:
+                    observed = last_kept.observed_text
+                    previous_stored = previous_doc if observed is None else jsonfast.loads(observed)
+        for number, version in enumerate(timeline.versions[kept:], start=kept + 1):
             text = version.content.text()
             observed = version.observed_text
             # One append per column (not a row tuple): this runs for every version rebuilt.
@@ -260,6 +279,7 @@ class HistoryFiles:
             "steps": self.steps,
             "connections": self.connections,
             "refs": self.refs,
+            "kept": self.kept,
         }
 
 
@@ -270,6 +290,43 @@ _NAME_PARTS = {
     for entry in RESOURCE_TYPES
     if entry.name_paths != ("name",)
 }
+
+
+def stored_prefix(stored: str, resource_type: str, timeline: history.Timeline) -> int:
+    """How many of the rebuilt versions, from the first, are stored exactly as rebuilt: every
+    column, the document, the audited changes; a version with unexplained differences is
+    always written again. stored: the feed's fingerprints (queries/load/history_feed.sql)."""
+    rows = stored.split("\x1e")
+    name_parts = _NAME_PARTS.get(resource_type)
+    is_flow = resource_type == "flow"
+    limit = min(len(rows), len(timeline.versions))
+    if timeline.deletions:
+        limit = min(limit, min(index for index, *_ in timeline.deletions))
+    for index in range(limit):
+        version = timeline.versions[index]
+        if version.differences or rows[index] != _fingerprint(index + 1, version, name_parts, is_flow):
+            return index
+    return limit
+
+
+def _fingerprint(number: int, version: history.Version, name_parts, is_flow: bool) -> str:
+    """The text history_feed.sql makes of a stored version (empty text for NULL)."""
+    text = version.content.text()
+    doc = version.observed_text if version.observed_text is not None else text
+    name = version.name if name_parts is None else (_name(version.content.doc, name_parts) or version.name)
+    integration = version.content.doc.get("_integrationId") if is_flow else None
+    changes = ",".join(f"{event_id}:{position}" for event_id, position in sorted(version.changes))
+    return "\x1f".join((
+        str(number), _text(version.valid_from), _text(version.valid_to), version.origin or "",
+        version.closed_by or "", version.event_id or "", version.closed_event_id or "",
+        _text(version.changed_after), _text(version.changed_before), name or "", history.sha256_text(text),
+        _text(version.run_id), hashlib.md5(doc.encode()).hexdigest(),
+        integration if isinstance(integration, str) else "", changes, "0",
+    ))  # fmt: skip
+
+
+def _text(value: int | None) -> str:
+    return "" if value is None else str(value)
 
 
 def _name(doc: dict[str, Any], paths: list[list[str]]) -> str | None:

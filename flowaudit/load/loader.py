@@ -155,6 +155,7 @@ def _load(
     counts["new_versions"] = _new_versions(con, account, run_id)
     counts["deleted"] = _deleted_now(con, account, run_id)
     counts["rebuilt_resources"] = rebuilt["rebuilt_resources"]
+    counts["kept_versions"] = rebuilt["kept_versions"]  # stored as rebuilt: not written again
     counts["unexplained_changes"] = rebuilt["unexplained_changes"]
     counts["unreplayable_changes"] = rebuilt["unreplayable_changes"]
     laps.lap("history")

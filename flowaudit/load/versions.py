@@ -51,6 +51,7 @@ _REFS_SCHEMA = pa.schema(
 )
 _STEPS_SCHEMA = pa.schema([(n, pa.string()) for n in ("flow_id", "resource_type", "resource_id")])
 _CONNECTIONS_SCHEMA = pa.schema([(n, pa.string()) for n in ("step_type", "step_id", "connection_id")])
+_KEPT_SCHEMA = pa.schema([("resource_type", pa.string()), ("resource_id", pa.string()), ("kept", pa.int32())])
 
 
 class Hashers:
@@ -262,7 +263,10 @@ def rebuild(
     run_id and manifest: the run being loaded (its observation counts as a checkpoint).
     pool: worker processes to share the work with (one is started here when the rebuild is
     large and none is given)."""
-    derived = derive_history(con, work_dir, hashers, account=account, run_id=run_id, manifest=manifest, pool=pool)
+    # Versions stored exactly as rebuilt are kept, not written again: a night touches a few
+    # thousand resources whose older versions stay as they were.
+    derived = derive_history(con, work_dir, hashers, account=account, run_id=run_id, manifest=manifest,
+                             pool=pool, keep_stored=True)  # fmt: skip
     try:
         counts = _store_rebuilt(con, account, derived.results)
     finally:
@@ -297,9 +301,13 @@ def derive_history(
     run_id: int = 0,
     manifest: Manifest | None = None,
     pool: RebuildPool | None = None,
+    keep_stored: bool = False,
 ) -> DerivedHistory:
     """Derive the history of every resource in the temp table `touched` into Arrow files in
-    work_dir (the store is only read; `flowaudit verify` derives it again this way)."""
+    work_dir (the store is only read; `flowaudit verify` derives it again this way).
+
+    keep_stored: leave out each resource's first versions that the store holds exactly as
+    derived (the results' "kept" counts say how many); else every version is written."""
     checkpoint_rows = fetch_sql_file(
         con, "load/checkpoints.sql", account=account, run_id=run_id,
         observed_at=manifest.observed_at if manifest else None,
@@ -316,7 +324,7 @@ def derive_history(
             log.warning("%s; rebuilding the history in this process", exc)
     try:
         # While the feed streams, the connection runs nothing else: the rows wait in the files.
-        batches = con.sql(feed, params={"account": account}).to_arrow_reader(BATCH_ROWS)
+        batches = con.sql(feed, params={"account": account, "with_stored": keep_stored}).to_arrow_reader(BATCH_ROWS)
         try:
             if pool is not None:
                 results = pool.run(batches, checkpoints)
@@ -347,7 +355,9 @@ def _feed_rows(con: duckdb.DuckDBPyConnection, account: str) -> int:
 
 def _store_rebuilt(con: duckdb.DuckDBPyConnection, account: str, results: list[dict[str, Any]]) -> dict[str, int]:
     """Insert the rebuilt rows the writers left in their files; flow steps and connections."""
-    counts = {"rebuilt_resources": 0, "versions": 0, "unexplained_changes": 0, "unreplayable_changes": 0}
+    counts = {"rebuilt_resources": 0, "versions": 0, "unexplained_changes": 0, "unreplayable_changes": 0,
+              "kept_versions": 0}  # fmt: skip
+    kept: dict[tuple[str, str], int] = {}
     steps: set[tuple[str, str, str]] = set()
     connections: set[tuple[str, str, str]] = set()
     refs: set[tuple[str, str, str, str, str]] = set()
@@ -357,12 +367,19 @@ def _store_rebuilt(con: duckdb.DuckDBPyConnection, account: str, results: list[d
         steps |= result["steps"]
         connections |= result["connections"]
         refs |= result["refs"]
+        kept.update(result["kept"])
     names = []
     try:
         for table, schema in TABLES.items():
             name = f"rebuilt_{table}"
             con.register(name, read_tables([r["paths"][table] for r in results], schema))
             names.append(name)
+        keys = list(zip(*kept, strict=True)) or [[], []]
+        con.register("rebuilt_kept", pa.table(
+            {"resource_type": list(keys[0]), "resource_id": list(keys[1]), "kept": list(kept.values())},
+            schema=_KEPT_SCHEMA,
+        ))  # fmt: skip
+        names.append("rebuilt_kept")
         run_sql_file(con, "load/versions_replace.sql", account=account)
     finally:
         for name in names:

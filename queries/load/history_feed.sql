@@ -3,6 +3,10 @@
 -- records with one row per field change (kind 1, oldest first; a record without any gives
 -- one row with a NULL position). Times are integer microseconds: Python compares them
 -- without building datetimes.
+-- With $with_stored, each resource's stored history follows (kind 2, one row): a
+-- fingerprint of every stored version, in version order, in `text`. The loader writes only
+-- what differs from it (flowaudit.load.history_rows.stored_prefix); `verify` and a
+-- migration's whole rebuild read no kind 2 row.
 SELECT
     kind, resource_type, resource_id, t1, t2, t3, run1, run2, run3, text,
     event_id, event, deleted_name, position, field_path,
@@ -31,5 +35,38 @@ SEMI JOIN touched AS t USING (resource_type, resource_id)
 LEFT JOIN store.audit_field_changes AS f
   ON f.account = $account AND f.event_id = a.event_id
 WHERE a.account = $account
+UNION ALL
+SELECT
+    2, v.resource_type, v.resource_id, NULL, NULL, NULL, NULL, NULL, NULL,
+    string_agg(
+        concat_ws(chr(31), v.version, coalesce(CAST(epoch_us(v.valid_from) AS VARCHAR), ''),
+            coalesce(CAST(epoch_us(v.valid_to) AS VARCHAR), ''), coalesce(v.origin, ''),
+            coalesce(v.closed_by, ''), coalesce(v.event_id, ''), coalesce(v.closed_event_id, ''),
+            coalesce(CAST(epoch_us(v.changed_after) AS VARCHAR), ''),
+            coalesce(CAST(epoch_us(v.changed_before) AS VARCHAR), ''), coalesce(v.name, ''),
+            v.content_hash, coalesce(CAST(v.run_id AS VARCHAR), ''), md5(CAST(v.doc AS VARCHAR)),
+            coalesce(v.integration_id, ''), coalesce(c.changes, ''), coalesce(u.differences, 0)),
+        chr(30) ORDER BY v.version
+    ),
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM store.resource_versions AS v
+SEMI JOIN touched AS t USING (resource_type, resource_id)
+LEFT JOIN (
+    SELECT resource_type, resource_id, version,
+           string_agg(event_id || ':' || position, ',' ORDER BY event_id, position) AS changes
+    FROM store.version_changes
+    SEMI JOIN touched USING (resource_type, resource_id)
+    WHERE account = $account AND $with_stored
+    GROUP BY ALL
+) AS c USING (resource_type, resource_id, version)
+LEFT JOIN (
+    SELECT resource_type, resource_id, version, count(*) AS differences
+    FROM store.unexplained_changes
+    SEMI JOIN touched USING (resource_type, resource_id)
+    WHERE account = $account AND $with_stored
+    GROUP BY ALL
+) AS u USING (resource_type, resource_id, version)
+WHERE v.account = $account AND $with_stored
+GROUP BY v.resource_type, v.resource_id
 )
 ORDER BY resource_type, resource_id, kind, t1, event_id, position;

@@ -1,17 +1,28 @@
 -- Replace the history of the resources in `touched` with the rebuilt one (registered by the
 -- loader: rebuilt_versions, their audited changes rebuilt_changes, their unexplained
--- differences rebuilt_unexplained).
+-- differences rebuilt_unexplained). rebuilt_kept: per resource, how many of its first
+-- versions are stored exactly as rebuilt; they stay, the rebuilt rows hold the ones after.
+CREATE OR REPLACE TEMP TABLE replaced_from AS
+SELECT t.resource_type, t.resource_id, coalesce(k.kept, 0) AS kept
+FROM (SELECT DISTINCT resource_type, resource_id FROM touched) AS t
+LEFT JOIN rebuilt_kept AS k USING (resource_type, resource_id);
+
 DELETE FROM store.resource_versions AS v
 WHERE v.account = $account
-  AND EXISTS (SELECT 1 FROM touched AS t WHERE t.resource_type = v.resource_type AND t.resource_id = v.resource_id);
+  AND EXISTS (SELECT 1 FROM replaced_from AS r
+              WHERE r.resource_type = v.resource_type AND r.resource_id = v.resource_id AND v.version > r.kept);
 
 DELETE FROM store.version_changes AS v
 WHERE v.account = $account
-  AND EXISTS (SELECT 1 FROM touched AS t WHERE t.resource_type = v.resource_type AND t.resource_id = v.resource_id);
+  AND EXISTS (SELECT 1 FROM replaced_from AS r
+              WHERE r.resource_type = v.resource_type AND r.resource_id = v.resource_id AND v.version > r.kept);
 
 DELETE FROM store.unexplained_changes AS v
 WHERE v.account = $account
-  AND EXISTS (SELECT 1 FROM touched AS t WHERE t.resource_type = v.resource_type AND t.resource_id = v.resource_id);
+  AND EXISTS (SELECT 1 FROM replaced_from AS r
+              WHERE r.resource_type = v.resource_type AND r.resource_id = v.resource_id AND v.version > r.kept);
+
+DROP TABLE replaced_from;
 
 INSERT INTO store.resource_versions
 SELECT
