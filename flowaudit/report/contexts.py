@@ -145,6 +145,7 @@ class ChangeTable:
     table_id: str
     count: int
     payload: str  # JSON, safe inside <script type="application/json">
+    attention_known: bool = False  # whether rows say which need attention (the filter is offered)
 
     @property
     def data_id(self) -> str:
