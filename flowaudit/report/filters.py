@@ -9,6 +9,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from flowaudit.documents.plain_words import plain_path
 from jinja2 import Environment
 
 # A value longer than this (characters or lines) is folded in a <details> element.
@@ -75,5 +76,6 @@ def register(env: Environment) -> None:
         pretty_json=pretty_json,
         first_line=first_line,
         human_bytes=human_bytes,
+        plain_path=plain_path,
     )
     env.tests.update(long=is_long)
