@@ -9,8 +9,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from flowaudit.documents.plain_words import plain_path
 from jinja2 import Environment
+
+from flowaudit.documents.plain_words import plain_path
 
 # A value longer than this (characters or lines) is folded in a <details> element.
 FOLD_CHARS = 160

@@ -15,7 +15,6 @@ import duckdb
 
 from flowaudit.attention import Night, read_night
 from flowaudit.registry import RESOURCE_TYPES
-from flowaudit.secrets import scrub
 from flowaudit.report.charts import heatmap, people_split
 from flowaudit.report.contexts import IndexPage, Ranked, RunSummary
 from flowaudit.report.display import bar_chart, flow_href
@@ -25,6 +24,7 @@ from flowaudit.report.queries import report_frame
 from flowaudit.report.site import Site
 from flowaudit.report.units import PagePlan
 from flowaudit.report.verdict import build_verdict
+from flowaudit.secrets import scrub
 
 _BEGINNING = datetime.min.replace(tzinfo=UTC)  # a full run's oldest window starts nowhere
 
