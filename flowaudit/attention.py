@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from flowaudit.documents.plain_words import plain_path
 from flowaudit.report.queries import report_frame
 
 KIND_WORDS = {
@@ -57,7 +58,7 @@ class AttentionItem:
         """`flow "Orders to ERP"`, with the field when one changed."""
         name = self.resource_name or self.resource_id
         text = f'{self.resource_type} "{name}"'
-        return f"{text}, {self.field_path}" if self.field_path else text
+        return f"{text}, {plain_path(self.field_path)}" if self.field_path else text
 
     @property
     def change(self) -> str:

@@ -26,6 +26,7 @@ from flowaudit.report.units import PagePlan
 # The recent changes page holds every record of its period up to this many: its filters and
 # period switcher work on all of them (a row is ~200 bytes of data on the page).
 MAX_RECENT_EVENTS = 10_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class ChangeRows:
     changes: dict[str, list[tuple]]
     in_period: int = 0  # records of the page's period (recent changes: maybe more than shown)
     off_hours: frozenset[str] = frozenset()  # event ids made outside business hours
+    attention: frozenset[str] | None = None  # event ids needs_attention lists (recent changes)
 
 
 class RecentChangesUnit:
@@ -56,7 +58,8 @@ class RecentChangesUnit:
         event_ids = [e[0] for e in events]
         changes = with_configurations(con, site.account, event_ids, field_changes_of(con, site.account, event_ids))
         off_hours = frozenset(r[0] for r in report_rows(con, "off_hours_of", account=site.account, event_ids=event_ids))
-        rows = ChangeRows(events, changes, in_period, off_hours)  # fmt: skip
+        attention = attention_events(con, site, start)
+        rows = ChangeRows(events, changes, in_period, off_hours, attention)  # fmt: skip
         for page in pages:
             yield page, rows
 
@@ -68,9 +71,18 @@ class RecentChangesUnit:
                 f"This page shows the newest {len(data.events)} of {data.in_period} changes in the period; "
                 "the older ones are on the monthly history pages linked below."
             )
-        table = change_table("changes", data.events, data.changes, site, root="", off_hours=data.off_hours)
+        table = change_table("changes", data.events, data.changes, site, root="", off_hours=data.off_hours,
+                             attention=data.attention)  # fmt: skip
         return ChangesPage(site.page(page.title), period, start, site.data_as_of, site.previous_success_at,
                            table, left_out, site.history_links(), periods=recent_periods(site))  # fmt: skip
+
+
+def attention_events(con: duckdb.DuckDBPyConnection, site: Site, start: datetime | None) -> frozenset[str]:
+    """The audit records after start that need attention: the overview's rule, the
+    needs_attention macro, for every record the page can show (none is later than now)."""
+    end = max(site.data_as_of or site.now, site.now) + timedelta(seconds=1)
+    rows = report_rows(con, "attention_events", account=site.account, to=end, **{"from": start or _EPOCH})
+    return frozenset(r[0] for r in rows)
 
 
 def recent_periods(site: Site) -> tuple[Period, ...]:

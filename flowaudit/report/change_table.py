@@ -16,6 +16,8 @@ from typing import Any
 import orjson
 
 from flowaudit import jsonfast
+from flowaudit.documents.plain_words import plain_path
+from flowaudit.report.change_sets import change_sets
 from flowaudit.report.contexts import ChangeTable
 from flowaudit.report.display import flow_href
 from flowaudit.report.masking import MAX_NAME_CHARS, cap_text, display_value, is_secret_path
@@ -67,15 +69,21 @@ def change_table(
     *,
     root: str,
     off_hours: frozenset[str] = frozenset(),
+    attention: frozenset[str] | None = None,
 ) -> ChangeTable:
     """The table of these audit records (SHOWN_COLUMNS rows, shown in the order given) with
     their field changes (per event id: position, path, old_present, old JSON text,
-    new_present, new JSON text); `off_hours`: the records made outside business hours."""
+    new_present, new JSON text); `off_hours`: the records made outside business hours;
+    `attention`: the records needs_attention lists (None: not known for this table). A change set's members (change_sets) are
+    drawn inside their leader's row, not as rows of their own."""
     shown = site.shown_values
     people: dict[tuple[str, str], int] = {}
     integrations: dict[str, int] = {}
     flows: dict[tuple[str, str], int] = {}
-    rows = []
+    paths: dict[str, str] = {}
+    events = list(events)
+    joins = change_sets(events)
+    rows, by_event = [], {}
     for (event_id, time, rtype, rid, resource_name, flow_ids, flow_names, integration, source, event, user, email,
          new_since) in events:  # fmt: skip
         person = people.setdefault((_name(user), email or ""), len(people))
@@ -87,14 +95,29 @@ def change_table(
             [_field(change, site.pattern, shown) for change in changes.get(event_id, ())],
             1 if new_since else 0,
             1 if event_id in off_hours else 0,
+            1 if attention and event_id in attention else 0,
+            [],  # the change set's other records (rows of this shape)
         ])  # fmt: skip
+        by_event[event_id] = rows[-1]
+        for change in rows[-1][9]:
+            if change[0] not in paths and plain_path(change[0]) != change[0]:
+                paths[change[0]] = plain_path(change[0])
+    shown_rows = []
+    for row in rows:
+        leader = by_event.get(joins.get(row[0], ""))
+        if leader is None:
+            shown_rows.append(row)
+            continue
+        leader[13].append(row)
+        leader[10], leader[11], leader[12] = (max(leader[i], row[i]) for i in (10, 11, 12))
     payload = {
         "people": [list(person) for person in people],
         "integrations": list(integrations),
         "flows": [[name, flow_href(flow_id, root)] for flow_id, name in flows],
-        "rows": rows,
+        "paths": paths,  # field paths in plain words (flowaudit.documents.plain_words), by raw path
+        "rows": shown_rows,
     }
-    return ChangeTable(table_id, len(rows), script_json(payload))
+    return ChangeTable(table_id, len(shown_rows), script_json(payload), attention is not None)
 
 
 def _name(text: str | None) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flowaudit.report.filters import is_long
 
@@ -54,6 +54,7 @@ class Bar:
     height: float
     label: str
     value: int
+    marks: str = ""  # CSS classes: "last-night" (since the previous run), "partial" (the day so far)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class BarChart:
     first_label: str
     last_label: str
     total: int
+    marked: bool = False  # whether a bar is marked (the chart then has a legend)
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,9 @@ class IndexPage:
     failures: FailureList | None = None  # changes followed by failures (report/impact.py)
     verdict: Verdict | None = None  # the first screen: the night's verdict and what needs attention
     flow_groups: tuple = ()  # flow_list.FlowGroup: the flow pages by integration
+    people_split: tuple = ()  # charts.PersonSplit: changes per person, UI and API apart
+    heatmap: Any = None  # charts.Heatmap: changes by weekday and hour in the display time zone
+    notifications: tuple = ()  # the newest digests sent or tried, failed ones with their error
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,7 @@ class ChangeTable:
     table_id: str
     count: int
     payload: str  # JSON, safe inside <script type="application/json">
+    attention_known: bool = False  # whether rows say which need attention (the filter is offered)
 
     @property
     def data_id(self) -> str:

@@ -73,9 +73,17 @@ def flow_link(name: str, flow_id: str, root: str) -> Link:
 
 
 def bar_chart(
-    title: str, days: Sequence[tuple[Any, int]], *, width: int = 600, height: int = 120
+    title: str,
+    days: Sequence[tuple[Any, int]],
+    *,
+    width: int = 600,
+    height: int = 120,
+    last_night: tuple[Any, Any] | None = None,
+    partial: Any = None,
 ) -> BarChart:
-    """A bar per day, scaled to the busiest day."""
+    """A bar per day, scaled to the busiest day; the days from last_night's first to its last
+    (the days the newest run brought) and the partial day (the day still going on when the
+    data was read) marked."""
     top = max((count for _, count in days), default=0)
     slot = width / max(len(days), 1)
     bars = []
@@ -89,6 +97,7 @@ def bar_chart(
                 height=bar_height,
                 label=str(day),
                 value=int(count),
+                marks=_marks(day, last_night, partial),
             )
         )
     return BarChart(
@@ -100,4 +109,14 @@ def bar_chart(
         first_label=str(days[0][0]) if days else "",
         last_label=str(days[-1][0]) if days else "",
         total=int(sum(count for _, count in days)),
+        marked=any(bar.marks for bar in bars),
     )
+
+
+def _marks(day: Any, last_night: tuple[Any, Any] | None, partial: Any) -> str:
+    marks = []
+    if last_night is not None and last_night[0] <= day <= last_night[1]:
+        marks.append("last-night")
+    if partial is not None and day == partial:
+        marks.append("partial")
+    return " ".join(marks)

@@ -11,6 +11,8 @@ from typing import Any
 
 from jinja2 import Environment
 
+from flowaudit.documents.plain_words import plain_path
+
 # A value longer than this (characters or lines) is folded in a <details> element.
 FOLD_CHARS = 160
 FOLD_LINES = 6
@@ -75,5 +77,6 @@ def register(env: Environment) -> None:
         pretty_json=pretty_json,
         first_line=first_line,
         human_bytes=human_bytes,
+        plain_path=plain_path,
     )
     env.tests.update(long=is_long)

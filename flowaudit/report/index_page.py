@@ -15,6 +15,7 @@ import duckdb
 
 from flowaudit.attention import Night, read_night
 from flowaudit.registry import RESOURCE_TYPES
+from flowaudit.report.charts import heatmap, people_split
 from flowaudit.report.contexts import IndexPage, Ranked, RunSummary
 from flowaudit.report.display import bar_chart, flow_href
 from flowaudit.report.flow_list import flow_groups
@@ -23,6 +24,7 @@ from flowaudit.report.queries import report_frame
 from flowaudit.report.site import Site
 from flowaudit.report.units import PagePlan
 from flowaudit.report.verdict import build_verdict
+from flowaudit.secrets import scrub
 
 _BEGINNING = datetime.min.replace(tzinfo=UTC)  # a full run's oldest window starts nowhere
 
@@ -37,6 +39,9 @@ class IndexData:
     oldest_record: datetime | None
     failures: Any = None  # impact.fetch_failures: changes followed by failures, or None
     night: Night | None = None  # the verdict and what needs attention (flowaudit.attention)
+    people_by_source: list[tuple] = ()  # (person, ui, api, other), the busiest first
+    by_hour: list[tuple] = ()  # (ISO weekday, hour, changes) in the display time zone
+    notifications: list[dict] = ()  # the newest digests sent or tried (view notifications)
 
 
 class IndexUnit:
@@ -69,6 +74,9 @@ class IndexUnit:
             oldest_record=oldest,
             failures=fetch_failures(con, account, site.data_as_of),
             night=read_night(con, account, baseline=pinned_name(site)),
+            people_by_source=list(report_frame(con, "people_by_source", limit=10, **window).iter_rows()),
+            by_hour=list(report_frame(con, "changes_by_hour", zone=site.display_timezone, **window).iter_rows()),
+            notifications=report_frame(con, "notifications_recent", account=account, limit=10).to_dicts(),
         )
         for page in pages:
             yield page, data
@@ -86,7 +94,7 @@ class IndexUnit:
             last_run=run_summary(site.runs[0] if site.runs else None),
             last_success=run_summary(site.successful_runs[0] if site.successful_runs else None),
             counts=counts,
-            charts=tuple(bar_chart(f"Last {n} days", data.days[n]) for n in (30, 90)),
+            charts=tuple(bar_chart(f"Last {n} days", data.days[n], **day_marks(site)) for n in (30, 90)),
             top_flows=tuple(
                 Ranked(site.name_of("flow", fid), int(n), flow_href(fid))
                 for fid, n in data.top_flows
@@ -103,7 +111,27 @@ class IndexUnit:
             flow_groups=flow_groups(site),
             failures=build_failures(*data.failures) if data.failures is not None else None,
             verdict=build_verdict(data.night, site.display_timezone) if data.night is not None else None,
+            people_split=people_split(data.people_by_source),
+            heatmap=heatmap(data.by_hour, site.display_timezone),
+            notifications=tuple(shown_notification(n) for n in data.notifications),
         )
+
+
+def day_marks(site: Site) -> dict:
+    """The UTC days the newest run brought (from the previous successful run's day to the data's)
+    and the day the data was read on, which had not ended: the day charts mark them."""
+    as_of = site.data_as_of
+    if as_of is None:
+        return {}
+    as_of = as_of.astimezone(UTC)
+    previous = site.previous_success_at
+    last_night = (previous.astimezone(UTC).date(), as_of.date()) if previous is not None else None
+    return {"last_night": last_night, "partial": as_of.date()}
+
+
+def shown_notification(row: dict) -> dict:
+    """A digest's row as the overview shows it: its error scrubbed of any secret known here."""
+    return {**row, "error": scrub(row["error"]) if row.get("error") else ""}
 
 
 def pinned_name(site: Site) -> str | None:

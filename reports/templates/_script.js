@@ -38,7 +38,7 @@
     return details;
   }
   var KINDS = { a: "added", r: "removed", m: "modified" };
-  function fieldsTable(fields) {
+  function fieldsTable(fields, paths) {
     if (!fields.length) { return el("p", "note", "No field-level detail recorded."); }
     var table = el("table", "fields");
     var head = el("tr");
@@ -48,12 +48,33 @@
     fields.forEach(function (f) {
       var kind = KINDS[f[1]];
       var row = body.appendChild(el("tr", "kind-" + kind));
-      cell(row, el("code", null, f[0] || "(whole resource)"));
+      var path = cell(row, el("code", null, (paths && paths[f[0]]) || f[0] || "(whole resource)"));
+      if (paths && paths[f[0]]) { path.firstChild.title = f[0]; }  // the raw path on hover
       cell(row, kind);
       cell(row, shownValue(f[1] !== "a", f[2]), "old");
       cell(row, shownValue(f[1] !== "r", f[3]), "new");
     });
     return table;
+  }
+  // A change set (flowaudit.report.change_sets): the records made with this one, folded.
+  function changeSet(r, data) {
+    var details = el("details", "change-set");
+    details.appendChild(el("summary", null, "Change set: " + r[13].length + " more record" +
+      (r[13].length === 1 ? "" : "s") + " made with it (" + r[13].map(function (m) { return m[5]; })
+      .filter(function (t, i, all) { return all.indexOf(t) === i; }).join(", ") + ")"));
+    var table = details.appendChild(el("table", "set-members"));
+    var head = el("tr");
+    ["Resource", "Event", "Fields"].forEach(function (name) { head.appendChild(el("th", null, name)); });
+    table.appendChild(el("thead")).appendChild(head);
+    var body = table.appendChild(el("tbody"));
+    r[13].forEach(function (m) {
+      var row = body.appendChild(el("tr"));
+      row.setAttribute("data-event-id", m[0]);
+      cell(row, m[5] + " ").appendChild(el("b", null, m[6]));
+      cell(row, m[4]);
+      cell(row, fieldsTable(m[9], data.paths));
+    });
+    return details;
   }
   function changeRow(r, data) {
     var person = data.people[r[2]], integration = data.integrations[r[7]];
@@ -63,13 +84,17 @@
     row.setAttribute("data-event-id", r[0]);
     row.setAttribute("data-user", person[0]);
     row.setAttribute("data-integration", integration);
-    row.setAttribute("data-flow-list", JSON.stringify(flows.map(function (f) { return f[0]; })));
+    var flowNames = flows.map(function (f) { return f[0]; });
+    r[13].forEach(function (m) { m[8].forEach(function (i) { flowNames.push(data.flows[i][0]); }); });
+    row.setAttribute("data-flow-list", JSON.stringify(flowNames));
     row.setAttribute("data-source", r[3]);
     row.setAttribute("data-event", r[4]);
     row.setAttribute("data-time", r[1]);
     if (r[10]) { row.setAttribute("data-new", ""); }
     if (r[11]) { row.setAttribute("data-offhours", ""); }
     if (r[3] === "api") { row.setAttribute("data-api", ""); }
+    if (r[12]) { row.setAttribute("data-attention", ""); }
+    if (r[13].length) { row.setAttribute("data-set", String(r[13].length + 1)); }
     var when = cell(row, el("time", null, r[1].slice(0, 16).replace("T", " ") + " UTC"));
     when.firstChild.setAttribute("datetime", r[1]);
     when.setAttribute("data-sort", r[1]);
@@ -89,7 +114,8 @@
     });
     var resource = cell(row, r[5] + " ");
     resource.appendChild(el("b", null, r[6]));
-    cell(row, fieldsTable(r[9]));
+    var fields = cell(row, fieldsTable(r[9], data.paths));
+    if (r[13].length) { fields.appendChild(changeSet(r, data)); }
     if (r[11]) { when.appendChild(document.createTextNode(" ")); when.appendChild(el("span", "tag", "off-hours")); }
     ["When", "Who", "Source", "Event", "Integration", "Flow", "Resource", "Fields"].forEach(function (name, i) {
       row.cells[i].setAttribute("data-col", name);
@@ -102,6 +128,7 @@
       found.user[data.people[r[2]][0]] = 1;
       found.integration[data.integrations[r[7]]] = 1;
       r[8].forEach(function (i) { found.flow[data.flows[i][0]] = 1; });
+      r[13].forEach(function (m) { m[8].forEach(function (i) { found.flow[data.flows[i][0]] = 1; }); });
       found.source[r[3]] = 1;
       found.event[r[4]] = 1;
     });

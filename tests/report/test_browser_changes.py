@@ -89,7 +89,7 @@ def test_a_create_shows_the_configuration_it_made(browser_page, demo_out: Path):
     created = page.locator(f"{ROWS}:visible")
     assert created.count() >= 1
     for i in range(created.count()):
-        fields = created.nth(i).locator("table.fields")
+        fields = created.nth(i).locator("td[data-col=Fields] > table.fields")  # a change set's own
         assert fields.count() == 1, created.nth(i).inner_text()
         text = fields.text_content()  # folded values included
         assert "(whole resource)" in text and '"_id"' in text
