@@ -18,6 +18,7 @@ import orjson
 from flowaudit import jsonfast
 from flowaudit.report.contexts import ChangeTable
 from flowaudit.report.display import flow_href
+from flowaudit.report.field_diff import LONG_STRING_CHARS, entry_data, field_entries
 from flowaudit.report.masking import MAX_NAME_CHARS, cap_text, display_value, is_secret_path
 from flowaudit.report.site import Site
 
@@ -84,7 +85,7 @@ def change_table(
             _name(resource_name or rid or ""),
             integrations.setdefault(_name(integration), len(integrations)),
             [flows.setdefault((f, _name(n or f)), len(flows)) for f, n in zip(flow_ids, flow_names, strict=True)],
-            [_field(change, site.pattern, shown) for change in changes.get(event_id, ())],
+            [entry for change in changes.get(event_id, ()) for entry in _fields(change, site, shown)],
             1 if new_since else 0,
             1 if event_id in off_hours else 0,
         ])  # fmt: skip
@@ -101,9 +102,32 @@ def _name(text: str | None) -> str:
     return cap_text(text or "", MAX_NAME_CHARS)
 
 
-def _field(change: Sequence[Any], pattern: str, shown: dict[tuple[bool, str], Any]) -> list[Any]:
+def _fields(change: Sequence[Any], site: Site, shown: dict[Any, Any]) -> list[list[Any]]:
+    """A field change as the entries a page shows (flowaudit.report.field_diff): a list or
+    object value as its keyed entries, a long string as its changed lines, else as before/after."""
     _position, path, old_present, old_text, new_present, new_text = change
     path = path or ""
+    if not (old_present and new_present and _maybe_compound(old_text) and _maybe_compound(new_text)):
+        return [_field(path, old_present, old_text, new_present, new_text, site.pattern, shown)]
+    key = ("entries", path, old_text, new_text)
+    entries = shown.get(key, _UNSEEN)
+    if entries is _UNSEEN:
+        if len(shown) >= MAX_REMEMBERED_VALUES:
+            shown.clear()
+        found = field_entries(path, jsonfast.loads(old_text), jsonfast.loads(new_text), site.pattern, site.name_of)
+        entries = shown[key] = [entry_data(entry) for entry in found]
+    return entries
+
+
+def _maybe_compound(text: str | None) -> bool:
+    """Whether a value's JSON text may be a list, an object or a long string (a cheap look)."""
+    if not text:
+        return False
+    return text[0] in "{[" or (text[0] == '"' and (len(text) > LONG_STRING_CHARS or "\\n" in text))
+
+
+def _field(path: str, old_present: bool, old_text: str | None, new_present: bool, new_text: str | None,
+           pattern: str, shown: dict[Any, Any]) -> list[Any]:  # fmt: skip
     kind = _ADDED if not old_present else _REMOVED if not new_present else _MODIFIED
     secret = is_secret_path(path, pattern)
     old = _shown(secret, old_text, pattern, shown) if old_present else None

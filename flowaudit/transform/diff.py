@@ -96,6 +96,14 @@ def diff_documents(
     return DocumentDiff(tuple(changes), tuple(ignored))
 
 
+def diff_values(old: Any, new: Any, path: str = "") -> tuple[Change, ...]:
+    """Every change from one field value to another (lists matched by identity as in
+    diff_documents), at paths below `path`; no field is volatile here."""
+    changes: list[Change] = []
+    _diff_values(old, new, path, [path] if path else [], VolatileFields(()), changes, [])
+    return tuple(changes)
+
+
 def _join(base: str, key: str) -> str:
     return f"{base}.{key}" if base else key
 

@@ -37,7 +37,25 @@
     details.appendChild(pre);
     return details;
   }
-  var KINDS = { a: "added", r: "removed", m: "modified" };
+  // A field's change as entries (flowaudit.report.field_diff): keyed entries of a list or
+  // object, a long string's changed lines, a moved step's positions, a count left out.
+  var KINDS = { a: "added", r: "removed", m: "modified", v: "moved", l: "lines changed", x: "" };
+  function lineDiff(rows) {
+    var table = el("table", "diff");
+    var body = table.appendChild(el("tbody"));
+    rows.forEach(function (line) {
+      if (line[0] === "@") {
+        var hunk = body.appendChild(el("tr", "hunk"));
+        cell(hunk, "", "ln"); cell(hunk, "", "ln"); cell(hunk, line[1], "code");
+        return;
+      }
+      var row = body.appendChild(el("tr", line[0] === "+" ? "line-add" : line[0] === "-" ? "line-del" : "line-same"));
+      cell(row, line[1] === null ? "" : String(line[1]), "ln old-no");
+      cell(row, line[2] === null ? "" : String(line[2]), "ln new-no");
+      cell(row, line[0] + " " + line[3], "code");
+    });
+    return table;
+  }
   function fieldsTable(fields) {
     if (!fields.length) { return el("p", "note", "No field-level detail recorded."); }
     var table = el("table", "fields");
@@ -47,11 +65,21 @@
     var body = table.appendChild(el("tbody"));
     fields.forEach(function (f) {
       var kind = KINDS[f[1]];
-      var row = body.appendChild(el("tr", "kind-" + kind));
+      var row = body.appendChild(el("tr", "kind-" + (kind || "more").split(" ")[0]));
       cell(row, el("code", null, f[0] || "(whole resource)"));
       cell(row, kind);
-      cell(row, shownValue(f[1] !== "a", f[2]), "old");
-      cell(row, shownValue(f[1] !== "r", f[3]), "new");
+      if (f[1] === "l") {
+        cell(row, lineDiff(f[3]), "lines").colSpan = 2;
+      } else if (f[1] === "v") {
+        cell(row, "position " + (f[2] + 1), "old");
+        cell(row, "position " + (f[3] + 1), "new");
+      } else if (f[1] === "x") {
+        cell(row, "", "old");
+        cell(row, "", "new");
+      } else {
+        cell(row, shownValue(f[1] !== "a", f[2]), "old");
+        cell(row, shownValue(f[1] !== "r", f[3]), "new");
+      }
     });
     return table;
   }
