@@ -44,6 +44,7 @@ class FieldChange:
     old: Value
     new: Value
     label: str = ""  # explained | unexplained | system (drift only)
+    lines: object = None  # a long string's LineDiff (report/field_diff.py), shown instead of old/new
 
 
 @dataclass(frozen=True)

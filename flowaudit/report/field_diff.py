@@ -73,9 +73,8 @@ def _entry(path: str, kind: str, old: Any, new: Any, pattern: str, names: Names 
     if kind == "moved":
         return Entry(shown_path, kind, old, new)
     secret = is_secret_path(path, pattern)
-    if (kind == "modified" and not secret and isinstance(old, str) and isinstance(new, str)
-            and (_long(old) or _long(new))):  # fmt: skip
-        return Entry(shown_path, "lines", lines=_capped(line_diff(old, new, max_lines=MAX_LINES)))
+    if kind == "modified" and (lines := long_string_lines(path, old, new, pattern)):
+        return Entry(shown_path, "lines", lines=lines)
     depth = path.count(".") + path.count("[")
     return Entry(
         shown_path,
@@ -83,6 +82,15 @@ def _entry(path: str, kind: str, old: Any, new: Any, pattern: str, names: Names 
         MISSING if old is MISSING else display_value(old, pattern, masked=secret, depth=depth),
         MISSING if new is MISSING else display_value(new, pattern, masked=secret, depth=depth),
     )
+
+
+def long_string_lines(path: str, old: Any, new: Any, pattern: str) -> LineDiff | None:
+    """The line diff of a long or multi-line string's change (None: not such a change, or a secret)."""
+    if not (isinstance(old, str) and isinstance(new, str) and (_long(old) or _long(new))):
+        return None
+    if is_secret_path(path, pattern):
+        return None
+    return _capped(line_diff(old, new, max_lines=MAX_LINES))
 
 
 def _capped(diff: LineDiff) -> LineDiff:
