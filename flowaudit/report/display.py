@@ -74,6 +74,18 @@ def flow_href(flow_id: str, root: str = "") -> str:
     return f"{root}flows/{flow_file_name(flow_id)}"
 
 
+def resource_href(resource_type: str, resource_id: str, root: str = "") -> str:
+    """The row of an export, import or connection on the resources page."""
+    return f"{root}resources.html#{resource_anchor(resource_type, resource_id)}"
+
+
+def resource_anchor(resource_type: str, resource_id: str) -> str:
+    """The id of a resource's row on the resources page (any id made safe for a fragment)."""
+    if _SAFE_ID.match(resource_id):
+        return f"{resource_type}-{resource_id}"
+    return f"{resource_type}-" + hashlib.sha256(resource_id.encode()).hexdigest()[:24]
+
+
 def flow_link(name: str, flow_id: str, root: str) -> Link:
     return Link(name, flow_href(flow_id, root))
 

@@ -338,12 +338,53 @@
       option.value = String(v.number);
     });
     versionSelect.disabled = false;
+    // The steps and connections as they were when a version began (flowaudit.report.flow_configs).
+    var configsBlock = document.getElementById("flow-configs");
+    var configs = configsBlock ? JSON.parse(configsBlock.textContent) : null;
+    var stepsOutput = document.getElementById("version-steps");
+    function showSteps(number) {
+      stepsOutput.textContent = "";
+      var parts = configs && configs.at[String(number)];
+      if (!parts) {
+        if (configs) { stepsOutput.appendChild(el("p", "note", "Steps are shown for the newest " + configs.compared.length + " versions.")); }
+        return;
+      }
+      stepsOutput.appendChild(el("h3", null, "Steps and connections at version " + number));
+      parts.forEach(function (p) {
+        var box = stepsOutput.appendChild(el("details", "step-config"));
+        box.setAttribute("data-step", p[0] + ":" + p[1]);
+        box.appendChild(el("summary", null, p[0] + " " + p[2] + (p[3] ? " (its version " + p[3].split(":").pop() + ")" : " (did not exist then)")));
+        if (p[3]) { box.appendChild(el("pre", "value", JSON.stringify(sortKeys(configs.documents[p[3]]), null, 2))); }
+      });
+    }
     versionSelect.addEventListener("change", function () {
       var wanted = parseInt(versionSelect.value, 10);
       var doc = JSON.parse(currentConfig.textContent);
       versions.forEach(function (v) { if (v.number > wanted) { doc = applyPatch(doc, v.back); } });
       output.textContent = JSON.stringify(sortKeys(doc), null, 2);
       output.hidden = wanted === versions[0].number;
+      showSteps(wanted);
     });
+    // Compare two versions: the differences the report computed for every pair (older to newer).
+    var compareFrom = document.getElementById("compare-from"), compareTo = document.getElementById("compare-to");
+    if (configs && compareFrom && compareTo) {
+      configs.compared.forEach(function (number, i) {
+        compareFrom.appendChild(el("option", null, String(number))).selected = i === 1;
+        compareTo.appendChild(el("option", null, String(number))).selected = i === 0;
+      });
+      var compareResult = document.getElementById("compare-result");
+      var compare = function () {
+        var a = parseInt(compareFrom.value, 10), b = parseInt(compareTo.value, 10);
+        var older = Math.min(a, b), newer = Math.max(a, b);
+        compareResult.textContent = "";
+        if (older === newer) { compareResult.appendChild(el("p", "note", "The same version.")); return; }
+        compareResult.appendChild(el("p", null, "From version " + older + " to version " + newer + ":"));
+        var entries = configs.pairs[older + "-" + newer] || [];
+        compareResult.appendChild(entries.length ? fieldsTable(entries) : el("p", "note", "No differences."));
+      };
+      compareFrom.addEventListener("change", compare);
+      compareTo.addEventListener("change", compare);
+      compare();
+    }
   }
 })();
