@@ -24,7 +24,7 @@ CURRENT = "9999-12-31T00:00:00Z"  # a moment after every version: what is curren
 @dataclass(frozen=True)
 class RecentVersion:
     number: int
-    valid_from: str  # ISO-8601 UTC: the moment its steps are read at
+    valid_from: str  # ISO-8601 UTC to the microsecond: the moment its steps are read at
     doc: Any  # the flow's document as stored (not yet masked)
 
 
@@ -50,7 +50,7 @@ def recent_versions(rows: Sequence[Sequence[Any]]) -> list[RecentVersion]:
             doc = load_shown_json(row[5])
         if doc is None or not row[2]:
             break
-        recent.append(RecentVersion(int(row[1]), row[2], doc))
+        recent.append(RecentVersion(int(row[1]), row[13], doc))
         if len(recent) == MAX_COMPARED_VERSIONS or row[6] is None:
             break
         try:

@@ -76,6 +76,7 @@ class Version:
     changed_after: str | None = None
     changed_before: str | None = None
     labels: list[str] | None = None
+    exact_from: str | None = None  # valid_from to the microsecond
 
 
 @dataclass(frozen=True)

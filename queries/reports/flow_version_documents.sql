@@ -31,7 +31,8 @@ SELECT w.resource_id AS flow_id, w.version,
        v.user_name, v.user_email, v.source,
        strftime(v.changed_after, '%Y-%m-%dT%H:%M:%SZ') AS changed_after,
        strftime(v.changed_before, '%Y-%m-%dT%H:%M:%SZ') AS changed_before,
-       coalesce(l.labels, []::VARCHAR[]) AS labels
+       coalesce(l.labels, []::VARCHAR[]) AS labels,
+       strftime(w.valid_from, '%Y-%m-%dT%H:%M:%S.%fZ') AS exact_from
 FROM wanted AS w
 LEFT JOIN documents AS d USING (row_id)
 LEFT JOIN resource_versions AS v
