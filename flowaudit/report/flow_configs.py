@@ -133,10 +133,23 @@ def configs_data(
     pairs = {}
     for newer, older in combinations(recent, 2):  # recent is newest first
         entries = field_entries("", combined[older.number], combined[newer.number], pattern, names)
-        pairs[f"{older.number}-{newer.number}"] = [entry_data(e) for e in entries]
+        pairs[f"{older.number}-{newer.number}"] = [
+            _step_reference(entry_data(e), older, newer) for e in entries
+        ]
     return {
         "documents": documents,
         "at": at,
         "pairs": pairs,
         "compared": [v.number for v in recent],
     }
+
+
+def _step_reference(entry: list[Any], older: RecentVersion, newer: RecentVersion) -> list[Any]:
+    """A whole step (or connection) added or removed between two versions: its document is
+    already on the page once (under the version that has it), so the compare names it only."""
+    path, kind = entry[0], entry[1]
+    if path.startswith("flow") or "." in path.split('"')[-1] or kind not in ("a", "r"):
+        return entry
+    if kind == "a":
+        return [path, kind, None, f"(its configuration is shown at version {newer.number})"]
+    return [path, kind, f"(its configuration is shown at version {older.number})", None]

@@ -113,6 +113,8 @@ def _diff_values(
     ignored: list[str],
 ) -> None:  # fmt: skip
     if isinstance(old, dict) and isinstance(new, dict):
+        if old == new:  # equal (C speed): nothing differs, nothing volatile changed
+            return
         for key in _ordered_keys(old, new):
             child = _join(path, key)
             child_parts = [*parts, key]
