@@ -124,7 +124,8 @@ def configs_data(
             if key not in documents:
                 documents[key] = display_document(step.doc, pattern)
             listed.append([rtype, rid, step.name, key])
-            label = f'{rtype} "{step.name}"'
+            # Keyed by today's name, so that a renamed step compares as its name changed.
+            label = f'{rtype} "{names(rtype, rid)}"'
             whole[label if label not in whole else f"{label} ({rid})"] = volatile_fields_for(
                 rtype, volatile
             ).strip(step.doc)
