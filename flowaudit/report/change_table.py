@@ -107,7 +107,7 @@ def _fields(change: Sequence[Any], site: Site, shown: dict[Any, Any]) -> list[li
     object value as its keyed entries, a long string as its changed lines, else as before/after."""
     _position, path, old_present, old_text, new_present, new_text = change
     path = path or ""
-    if not (old_present and new_present and _maybe_compound(old_text) and _maybe_compound(new_text)):
+    if not (old_present and new_present and _maybe_compound(old_text, new_text)):
         return [_field(path, old_present, old_text, new_present, new_text, site.pattern, shown)]
     key = ("entries", path, old_text, new_text)
     entries = shown.get(key, _UNSEEN)
@@ -119,11 +119,14 @@ def _fields(change: Sequence[Any], site: Site, shown: dict[Any, Any]) -> list[li
     return entries
 
 
-def _maybe_compound(text: str | None) -> bool:
-    """Whether a value's JSON text may be a list, an object or a long string (a cheap look)."""
-    if not text:
+def _maybe_compound(old: str | None, new: str | None) -> bool:
+    """Whether two values' JSON texts may be lists or objects, or strings one of which is long
+    (a cheap look; field_diff decides)."""
+    if not old or not new:
         return False
-    return text[0] in "{[" or (text[0] == '"' and (len(text) > LONG_STRING_CHARS or "\\n" in text))
+    if old[0] in "{[" and new[0] in "{[":
+        return True
+    return old[0] == new[0] == '"' and any(len(t) > LONG_STRING_CHARS or "\\n" in t for t in (old, new))
 
 
 def _field(path: str, old_present: bool, old_text: str | None, new_present: bool, new_text: str | None,

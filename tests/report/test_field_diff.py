@@ -67,3 +67,8 @@ def test_named_path_names_exports_imports_and_connections():
     path = "pageGenerators[_exportId=exp1].schedule"
     assert named_path(path, names) == 'pageGenerators[export "Get orders"].schedule'
     assert named_path("routers[_id=r1].branches", names) == "routers[_id=r1].branches"
+
+
+def test_a_long_script_emptied_is_still_a_line_diff():
+    ((path, kind, _old, lines),) = rows("content", "line one\nline two\n", "")
+    assert kind == "l" and [line[0] for line in lines[1:]] == ["-", "-"]
