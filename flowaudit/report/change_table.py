@@ -18,7 +18,7 @@ import orjson
 from flowaudit import jsonfast
 from flowaudit.report.contexts import ChangeTable
 from flowaudit.report.display import flow_href
-from flowaudit.report.field_diff import LONG_STRING_CHARS, entry_data, field_entries
+from flowaudit.report.field_diff import LONG_STRING_CHARS, entry_data, field_entries, named_path
 from flowaudit.report.masking import MAX_NAME_CHARS, cap_text, display_value, is_secret_path
 from flowaudit.report.site import Site
 
@@ -85,7 +85,7 @@ def change_table(
             _name(resource_name or rid or ""),
             integrations.setdefault(_name(integration), len(integrations)),
             [flows.setdefault((f, _name(n or f)), len(flows)) for f, n in zip(flow_ids, flow_names, strict=True)],
-            [entry for change in changes.get(event_id, ()) for entry in _fields(change, site, shown)],
+            [entry for change in changes.get(event_id, ()) for entry in _fields(change, site, shown, time)],
             1 if new_since else 0,
             1 if event_id in off_hours else 0,
         ])  # fmt: skip
@@ -102,9 +102,10 @@ def _name(text: str | None) -> str:
     return cap_text(text or "", MAX_NAME_CHARS)
 
 
-def _fields(change: Sequence[Any], site: Site, shown: dict[Any, Any]) -> list[list[Any]]:
+def _fields(change: Sequence[Any], site: Site, shown: dict[Any, Any], time: str) -> list[list[Any]]:
     """A field change as the entries a page shows (flowaudit.report.field_diff): a list or
-    object value as its keyed entries, a long string as its changed lines, else as before/after."""
+    object value as its keyed entries (steps named as they were called at `time`), a long
+    string as its changed lines, else as before/after."""
     _position, path, old_present, old_text, new_present, new_text = change
     path = path or ""
     if not (old_present and new_present and _maybe_compound(old_text, new_text)):
@@ -114,9 +115,12 @@ def _fields(change: Sequence[Any], site: Site, shown: dict[Any, Any]) -> list[li
     if entries is _UNSEEN:
         if len(shown) >= MAX_REMEMBERED_VALUES:
             shown.clear()
-        found = field_entries(path, jsonfast.loads(old_text), jsonfast.loads(new_text), site.pattern, site.name_of)
+        found = field_entries(path, jsonfast.loads(old_text), jsonfast.loads(new_text), site.pattern)
         entries = shown[key] = [entry_data(entry) for entry in found]
-    return entries
+    if site.step_names is None:
+        return entries
+    names = site.step_names
+    return [[named_path(e[0], lambda t, i: names.name_at(t, i, time)), *e[1:]] for e in entries]
 
 
 def _maybe_compound(old: str | None, new: str | None) -> bool:

@@ -70,5 +70,20 @@ def test_named_path_names_exports_imports_and_connections():
 
 
 def test_a_long_script_emptied_is_still_a_line_diff():
-    ((path, kind, _old, lines),) = rows("content", "line one\nline two\n", "")
+    ((_path, kind, _old, lines),) = rows("content", "line one\nline two\n", "")
     assert kind == "l" and [line[0] for line in lines[1:]] == ["-", "-"]
+
+
+def test_a_step_is_named_as_it_was_called_at_the_moment_of_the_change():
+    from flowaudit.report.step_names import NameHistory
+
+    history = NameHistory([
+        ("import", "imp1", "2026-01-01T00:00:00.000000Z", "Old name"),
+        ("import", "imp1", "2026-02-01T10:00:00.500000Z", "New name"),
+    ])  # fmt: skip
+    assert (
+        history.name_at("import", "imp1", "2025-12-01T00:00:00Z") == "Old name"
+    )  # before: the first
+    assert history.name_at("import", "imp1", "2026-02-01T10:00:00Z") == "Old name"
+    assert history.name_at("import", "imp1", "2026-02-01T10:00:01Z") == "New name"
+    assert history.name_at("import", "other", "2026-02-01T10:00:01Z") == "other"
