@@ -193,7 +193,10 @@ def keyed_change(path: str, old: Any, new: Any) -> str:
         return f"{diff.added} line(s) added, {diff.removed} removed"
     if not (isinstance(old, dict | list) and isinstance(new, dict | list)):
         return f"{_short(old)} → {_short(new)}"
-    changes = diff_values(old, new, "")
+    try:
+        changes = diff_values(old, new, "")
+    except RecursionError:  # a value nested hundreds of levels deep (the API serves what it was given)
+        return f"{_short(old)} → {_short(new)}"
     said = []
     for c in changes[:MAX_DIGEST_ENTRIES]:
         where = c.path if c.path.startswith("[") else f".{c.path}" if c.path else ""

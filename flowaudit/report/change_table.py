@@ -19,7 +19,13 @@ from flowaudit import jsonfast
 from flowaudit.report.contexts import ChangeTable
 from flowaudit.report.display import flow_href
 from flowaudit.report.field_diff import LONG_STRING_CHARS, entry_data, field_entries, named_path
-from flowaudit.report.masking import MAX_NAME_CHARS, cap_text, display_value, is_secret_path
+from flowaudit.report.masking import (
+    MAX_NAME_CHARS,
+    cap_text,
+    display_value,
+    is_secret_path,
+    load_shown_json,
+)
 from flowaudit.report.site import Site
 
 # A change table's rows (change_table): time as ISO-8601 UTC text, the record's flows as ids
@@ -115,7 +121,8 @@ def _fields(change: Sequence[Any], site: Site, shown: dict[Any, Any], time: str)
     if entries is _UNSEEN:
         if len(shown) >= MAX_REMEMBERED_VALUES:
             shown.clear()
-        found = field_entries(path, jsonfast.loads(old_text), jsonfast.loads(new_text), site.pattern)
+        # Nesting below MAX_DEPTH is summarised first: the diff walks what a page can show.
+        found = field_entries(path, load_shown_json(old_text), load_shown_json(new_text), site.pattern)
         entries = shown[key] = [entry_data(entry) for entry in found]
     if site.step_names is None:
         return entries
