@@ -17,6 +17,7 @@ import duckdb
 
 from flowaudit import jsonfast
 from flowaudit.documents.steps import flow_steps
+from flowaudit.documents.volatility import VolatileFields, volatile_fields_for
 from flowaudit.report.change_pages import changes_from_json
 from flowaudit.report.change_table import change_table, script_json, with_current_names
 from flowaudit.report.contexts import FlowPage, FlowVersion, Link, Step
@@ -153,9 +154,10 @@ class FlowUnit:
         current = versions[-1].doc if versions else None
         deleted = bool(versions) and versions[-1].valid_to != ""
         patches = back_patches(versions, site.pattern)
+        volatile = volatile_fields_for("flow", site.volatile)  # not changes a reader made
         timeline = tuple(
             FlowVersion(number, version.valid_from, version.valid_to, version.origin,
-                        *_changed_paths(patches[number - 1]), **_who_and_why(version))
+                        *_changed_paths(patches[number - 1], volatile), **_who_and_why(version))
             for number, version in reversed(list(enumerate(versions, start=1)))
         )  # fmt: skip
         left_out = ""
@@ -247,9 +249,10 @@ def _version_data(versions: list[Version], patches: list[list[list[Any]]]) -> di
     return {"versions": entries}
 
 
-def _changed_paths(patch: list[list[Any]]) -> tuple[tuple[str, ...], int]:
-    """The fields a version changed (the paths its patch back touches), and how many more."""
-    paths = list(dict.fromkeys(_path_text(op[1]) for op in patch))
+def _changed_paths(patch: list[list[Any]], volatile: VolatileFields) -> tuple[tuple[str, ...], int]:
+    """The fields a version changed (the paths its patch back touches, volatile ones left
+    out), and how many more."""
+    paths = [p for p in dict.fromkeys(_path_text(op[1]) for op in patch) if not volatile.is_volatile_path(p)]
     return tuple(paths[:MAX_CHANGED_PATHS]), max(0, len(paths) - MAX_CHANGED_PATHS)
 
 

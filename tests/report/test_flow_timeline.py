@@ -75,6 +75,10 @@ def test_each_version_names_its_author_source_and_label_and_an_unexplained_one_i
         assert item.css_first(".author").text() == f"by {user}"
         assert item.css_first(".author").attributes["title"] == email
         assert item.css_first(".source").text() == f"({source.upper()})"
+        changed = item.css_first(".changed")
+        assert (
+            changed is None or "lastModified" not in changed.text()
+        )  # volatile: no reader's change
         shown = item.css_first("[data-label]")
         if labels.get((flow_id, version)):
             assert shown.attributes["data-label"] in labels[(flow_id, version)]
@@ -178,9 +182,7 @@ def test_steps_link_to_their_rows_on_the_resources_page(nights):
     _account, settings, latest = nights
     resources = LexborHTMLParser((latest / "resources.html").read_text(encoding="utf-8"))
     anchors = {node.attributes["id"] for node in resources.css("tr[id]")}
-    (flow_id,) = query(
-        settings.db, "SELECT flow_id FROM flows ORDER BY flow_id LIMIT 1"
-    )[0]
+    (flow_id,) = query(settings.db, "SELECT flow_id FROM flows ORDER BY flow_id LIMIT 1")[0]
     steps = page_of(latest, flow_id).css("table.steps tr[data-step]")
     assert steps
     for row in steps:
