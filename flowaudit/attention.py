@@ -14,6 +14,8 @@ import duckdb
 
 from flowaudit.documents.plain_words import plain_path
 from flowaudit.report.queries import report_frame
+from flowaudit.transform.diff import diff_values
+from flowaudit.transform.line_diff import line_diff
 
 KIND_WORDS = {
     "unexplained": "changed with no audit record",
@@ -64,7 +66,7 @@ class AttentionItem:
     def change(self) -> str:
         """A field's old and new value, shortened ("false → true"); empty for a whole resource."""
         if self.field_path and self.new_value is not None:
-            return f"{_short(self.old_value)} → {_short(self.new_value)}"
+            return keyed_change(self.field_path, self.old_value, self.new_value)
         return ""
 
     def sentence(self, when: str) -> str:
@@ -178,6 +180,30 @@ def _json(value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
     except ValueError:
         return value
+
+
+MAX_DIGEST_ENTRIES = 3  # keyed entries one digest line names; the rest are counted
+
+
+def keyed_change(path: str, old: Any, new: Any) -> str:
+    """A change in one line, as the report shows it: a list or object as its keyed entries
+    (`[generate=Betrag] removed; [generate=Kunde].extract: a → b`), a long string as its
+    changed lines counted, else "old → new"."""
+    if isinstance(old, str) and isinstance(new, str) and ("\n" in old + new or len(old + new) > 120):
+        diff = line_diff(old, new)
+        return f"{diff.added} line(s) added, {diff.removed} removed"
+    if not (isinstance(old, dict | list) and isinstance(new, dict | list)):
+        return f"{_short(old)} → {_short(new)}"
+    try:
+        changes = diff_values(old, new, "")
+    except RecursionError:  # a value nested hundreds of levels deep (the API serves what it was given)
+        return f"{_short(old)} → {_short(new)}"
+    said = []
+    for c in changes[:MAX_DIGEST_ENTRIES]:
+        where = c.path if c.path.startswith("[") else f".{c.path}" if c.path else ""
+        said.append(f"{where}: {_short(c.old, 30)} → {_short(c.new, 30)}" if c.kind == "modified" else f"{where} {c.kind}")
+    more = f"; and {len(changes) - MAX_DIGEST_ENTRIES} more" if len(changes) > MAX_DIGEST_ENTRIES else ""
+    return "; ".join(said) + more
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -152,6 +152,7 @@ class ResourceRow:
     last_change_by: str
     last_origin: str
     flows: tuple[Link, ...]
+    anchor: str = ""  # the row's id: flow pages link to it (display.resource_anchor)
 
 
 @dataclass(frozen=True)

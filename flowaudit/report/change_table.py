@@ -20,7 +20,14 @@ from flowaudit.documents.plain_words import plain_path
 from flowaudit.report.change_sets import change_sets
 from flowaudit.report.contexts import ChangeTable
 from flowaudit.report.display import flow_href
-from flowaudit.report.masking import MAX_NAME_CHARS, cap_text, display_value, is_secret_path
+from flowaudit.report.field_diff import LONG_STRING_CHARS, entry_data, field_entries, named_path
+from flowaudit.report.masking import (
+    MAX_NAME_CHARS,
+    cap_text,
+    display_value,
+    is_secret_path,
+    load_shown_json,
+)
 from flowaudit.report.site import Site
 
 # A change table's rows (change_table): time as ISO-8601 UTC text, the record's flows as ids
@@ -92,7 +99,7 @@ def change_table(
             _name(resource_name or rid or ""),
             integrations.setdefault(_name(integration), len(integrations)),
             [flows.setdefault((f, _name(n or f)), len(flows)) for f, n in zip(flow_ids, flow_names, strict=True)],
-            [_field(change, site.pattern, shown) for change in changes.get(event_id, ())],
+            [entry for change in changes.get(event_id, ()) for entry in _fields(change, site, shown, time)],
             1 if new_since else 0,
             1 if event_id in off_hours else 0,
             1 if attention and event_id in attention else 0,
@@ -124,9 +131,40 @@ def _name(text: str | None) -> str:
     return cap_text(text or "", MAX_NAME_CHARS)
 
 
-def _field(change: Sequence[Any], pattern: str, shown: dict[tuple[bool, str], Any]) -> list[Any]:
+def _fields(change: Sequence[Any], site: Site, shown: dict[Any, Any], time: str) -> list[list[Any]]:
+    """A field change as the entries a page shows (flowaudit.report.field_diff): a list or
+    object value as its keyed entries (steps named as they were called at `time`), a long
+    string as its changed lines, else as before/after."""
     _position, path, old_present, old_text, new_present, new_text = change
     path = path or ""
+    if not (old_present and new_present and _maybe_compound(old_text, new_text)):
+        return [_field(path, old_present, old_text, new_present, new_text, site.pattern, shown)]
+    key = ("entries", path, old_text, new_text)
+    entries = shown.get(key, _UNSEEN)
+    if entries is _UNSEEN:
+        if len(shown) >= MAX_REMEMBERED_VALUES:
+            shown.clear()
+        # Nesting below MAX_DEPTH is summarised first: the diff walks what a page can show.
+        found = field_entries(path, load_shown_json(old_text), load_shown_json(new_text), site.pattern)
+        entries = shown[key] = [entry_data(entry) for entry in found]
+    if site.step_names is None:
+        return entries
+    names = site.step_names
+    return [[named_path(e[0], lambda t, i: names.name_at(t, i, time)), *e[1:]] for e in entries]
+
+
+def _maybe_compound(old: str | None, new: str | None) -> bool:
+    """Whether two values' JSON texts may be lists or objects, or strings one of which is long
+    (a cheap look; field_diff decides)."""
+    if not old or not new:
+        return False
+    if old[0] in "{[" and new[0] in "{[":
+        return True
+    return old[0] == new[0] == '"' and any(len(t) > LONG_STRING_CHARS or "\\n" in t for t in (old, new))
+
+
+def _field(path: str, old_present: bool, old_text: str | None, new_present: bool, new_text: str | None,
+           pattern: str, shown: dict[Any, Any]) -> list[Any]:  # fmt: skip
     kind = _ADDED if not old_present else _REMOVED if not new_present else _MODIFIED
     secret = is_secret_path(path, pattern)
     old = _shown(secret, old_text, pattern, shown) if old_present else None

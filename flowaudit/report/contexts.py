@@ -44,6 +44,7 @@ class FieldChange:
     old: Value
     new: Value
     label: str = ""  # explained | unexplained | system (drift only)
+    lines: object = None  # a long string's LineDiff (report/field_diff.py), shown instead of old/new
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,8 @@ class Step:
     resource_id: str
     name: str
     where: str
+    href: str = ""  # its row on the resources page
+    connection: Link | None = None  # the connection it uses now, linked to its row there
 
 
 @dataclass(frozen=True)
@@ -282,6 +285,12 @@ class FlowVersion:
     origin: str
     changed: tuple[str, ...]  # the fields this version changed (flowaudit.report.flow_page)
     more_changed: int = 0  # ... and how many more
+    author: str = ""  # who made it: the user's name (e-mail on hover)
+    author_email: str = ""
+    source: str = ""  # ui | api | system | ...
+    label: str = ""  # explained | system | unexplained (version_changes)
+    changed_after: str = ""  # an unexplained version: happened after this (ISO-8601 UTC) ...
+    changed_before: str = ""  # ... and by this
 
 
 @dataclass(frozen=True)
@@ -302,3 +311,5 @@ class FlowPage:
     extra: dict[str, str] = field(default_factory=dict)
     health: HealthChart | None = None  # runs per day beside the changes (report/health.py)
     scripts: tuple = ()  # the scripts it uses (flowaudit.report.account_contexts.FlowScript)
+    schedule_words: str = ""  # the schedule said in words with its time zone ("" : unknown form)
+    configs: str = ""  # JSON: steps' documents at each version and the compared pairs (flow_page)

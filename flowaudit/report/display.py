@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flowaudit.report.contexts import ABSENT, Bar, BarChart, FieldChange, Link, Value
+from flowaudit.report.field_diff import Names, long_string_lines, named_path
 from flowaudit.report.filters import pretty_json
 from flowaudit.report.masking import cap_text, display_document, display_field_value
 from flowaudit.transform.diff import MISSING, Change
@@ -35,18 +36,23 @@ def shown_document(doc: dict[str, Any] | None, pattern: str) -> Value:
 
 
 def diff_field_changes(
-    changes: Iterable[Change], pattern: str, labels: Sequence[str] = ()
+    changes: Iterable[Change], pattern: str, labels: Sequence[str] = (), names: Names | None = None
 ) -> tuple[FieldChange, ...]:
-    """Document-diff changes as readable before/after rows (with reconciliation labels)."""
+    """Document-diff changes as readable before/after rows (with reconciliation labels): a
+    long string's change as its changed lines, step selectors named (report/field_diff.py)."""
     result = []
     for index, change in enumerate(changes):
+        path = named_path(change.path, names) if names else change.path
+        label = labels[index] if index < len(labels) else ""
         if change.kind == "moved":
             old, new = Value(f"position {change.old + 1}"), Value(f"position {change.new + 1}")
+        elif change.kind == "modified" and (lines := long_string_lines(change.path, change.old, change.new, pattern)):
+            result.append(FieldChange(path, change.kind, ABSENT, ABSENT, label, lines))
+            continue
         else:
             old = shown_value(change.old, change.path, pattern)
             new = shown_value(change.new, change.path, pattern)
-        label = labels[index] if index < len(labels) else ""
-        result.append(FieldChange(change.path, change.kind, old, new, label))
+        result.append(FieldChange(path, change.kind, old, new, label))
     return tuple(result)
 
 
@@ -66,6 +72,18 @@ def script_file_name(script_id: str) -> str:
 
 def flow_href(flow_id: str, root: str = "") -> str:
     return f"{root}flows/{flow_file_name(flow_id)}"
+
+
+def resource_href(resource_type: str, resource_id: str, root: str = "") -> str:
+    """The row of an export, import or connection on the resources page."""
+    return f"{root}resources.html#{resource_anchor(resource_type, resource_id)}"
+
+
+def resource_anchor(resource_type: str, resource_id: str) -> str:
+    """The id of a resource's row on the resources page (any id made safe for a fragment)."""
+    if _SAFE_ID.match(resource_id):
+        return f"{resource_type}-{resource_id}"
+    return f"{resource_type}-" + hashlib.sha256(resource_id.encode()).hexdigest()[:24]
 
 
 def flow_link(name: str, flow_id: str, root: str) -> Link:

@@ -151,7 +151,7 @@ def _resource_view(site: Site, comparison: Comparison, resource: ResourceDrift) 
         name=cap_text(resource.name, MAX_NAME_CHARS),
         status=resource.status,
         href=href,
-        fields=diff_field_changes(resource.changes, site.pattern, comparison.labels.get(key, [])),
+        fields=diff_field_changes(resource.changes, site.pattern, comparison.labels.get(key, []), site.name_of),
         label=comparison.label_of(*key),
         became_disabled=resource.became_disabled,
         became_enabled=resource.became_enabled,

@@ -17,10 +17,21 @@ import duckdb
 
 from flowaudit import jsonfast
 from flowaudit.documents.steps import flow_steps
+from flowaudit.documents.volatility import VolatileFields, volatile_fields_for
 from flowaudit.report.change_pages import changes_from_json
 from flowaudit.report.change_table import change_table, script_json, with_current_names
-from flowaudit.report.contexts import FlowPage, FlowVersion, Step
-from flowaudit.report.display import flow_file_name, shown_document
+from flowaudit.report.contexts import FlowPage, FlowVersion, Link, Step
+from flowaudit.report.display import flow_file_name, resource_href, shown_document
+from flowaudit.report.flow_configs import (
+    CURRENT,
+    Found,
+    RecentVersion,
+    configs_data,
+    connection_moments,
+    read_found,
+    recent_versions,
+    step_moments,
+)
 from flowaudit.report.health import (
     HealthRow,
     build_health_chart,
@@ -32,6 +43,7 @@ from flowaudit.report.health import (
 from flowaudit.report.masking import display_document, display_value, is_secret_key, load_shown_json
 from flowaudit.report.queries import report_rows
 from flowaudit.report.reuse import page_key
+from flowaudit.report.schedule_words import schedule_in_words
 from flowaudit.report.script_pages import (
     ScriptIndex,
     fetch_scripts,
@@ -59,6 +71,13 @@ class Version:
     origin: str
     doc: Any = None
     back: list[list[Any]] | None = None
+    user_name: str | None = None
+    user_email: str | None = None
+    source: str | None = None
+    changed_after: str | None = None
+    changed_before: str | None = None
+    labels: list[str] | None = None
+    exact_from: str | None = None  # valid_from to the microsecond
 
 
 @dataclass(frozen=True)
@@ -70,6 +89,8 @@ class FlowData:
     health: list[HealthRow] = field(default_factory=list)  # runs per day (report/health.py)
     scripts: ScriptIndex = field(default_factory=ScriptIndex)  # where flows use scripts
     script_versions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # of its scripts
+    recent: list[RecentVersion] = field(default_factory=list)  # its newest versions (flow_configs)
+    found: Found = field(default_factory=dict)  # their steps' versions at each version's start
 
 
 class FlowUnit:
@@ -113,25 +134,30 @@ class FlowUnit:
                 changes[event[0]] = changes_from_json(event_changes)
             events = {flow_id: with_current_names(rows, site) for flow_id, rows in events.items()}
             code = fetch_scripts(con, site.account, scripts.scripts_of(flow_ids))
+            recent = {flow_id: recent_versions(rows) for flow_id, rows in versions.items()}
+            found = _found(con, site, [m for r in recent.values() for m in step_moments(r)])
+            found.update(_found(con, site, connection_moments(found)))
             for page in batch:
                 shown = events.get(page.args, [])
                 yield page, FlowData(versions.get(page.args, []), shown, totals.get(page.args, 0),
                                      {e[0]: changes.get(e[0], []) for e in shown},
-                                     health.get(page.args, []), scripts, code)  # fmt: skip
+                                     health.get(page.args, []), scripts, code,
+                                     recent.get(page.args, []), found)  # fmt: skip
 
     def build(self, site: Site, page: PagePlan, data: FlowData) -> FlowPage:
         flow_id = page.args
         versions = [
             Version(row[2] or "", row[3] or "", row[4], load_shown_json(row[5]) if row[5] is not None else None,
-                    jsonfast.loads(row[6]) if row[6] is not None else None)
+                    jsonfast.loads(row[6]) if row[6] is not None else None, *row[7:])
             for row in data.versions
         ]  # fmt: skip
         current = versions[-1].doc if versions else None
         deleted = bool(versions) and versions[-1].valid_to != ""
         patches = back_patches(versions, site.pattern)
+        volatile = volatile_fields_for("flow", site.volatile)  # not changes a reader made
         timeline = tuple(
             FlowVersion(number, version.valid_from, version.valid_to, version.origin,
-                        *_changed_paths(patches[number - 1]))
+                        *_changed_paths(patches[number - 1], volatile), **_who_and_why(version))
             for number, version in reversed(list(enumerate(versions, start=1)))
         )  # fmt: skip
         left_out = ""
@@ -152,8 +178,9 @@ class FlowUnit:
             integration=site.integration_of("flow", flow_id),
             disabled=bool(doc.get("disabled")),
             schedule=str(doc.get("schedule") or ""),
+            schedule_words=schedule_in_words(doc.get("schedule"), doc.get("timezone")) or "",
             deleted=deleted,
-            steps=_steps(doc, site),
+            steps=_steps(doc, site, data.found, page.root),
             config=shown_document(current, site.pattern),
             versions=timeline,
             version_data=script_json(_version_data(versions, patches)) if current is not None else "",
@@ -161,7 +188,29 @@ class FlowUnit:
             left_out=left_out,
             health=chart,
             scripts=flow_scripts(site, data.scripts, data.script_versions, flow_id, page.root),
-        )
+            configs=script_json(configs_data(data.recent, data.found, site.pattern, site.volatile, site.name_of))
+            if len(data.recent) > 1 else "",
+        )  # fmt: skip
+
+
+def _found(con: duckdb.DuckDBPyConnection, site: Site, moments: list[tuple[str, str, str]]) -> Found:
+    if not moments:
+        return {}
+    types, ids, ats = (list(column) for column in zip(*moments, strict=True))
+    return read_found(report_rows(con, "flow_step_documents", account=site.account, types=types, ids=ids, ats=ats))
+
+
+def _who_and_why(version: Version) -> dict[str, str]:
+    """Who made a version, how, and its audit label (the interval of an unexplained one)."""
+    labels = version.labels or ()
+    label = next((name for name in ("unexplained", "explained", "system") if name in labels), "")
+    if version.origin == "unexplained":
+        label = "unexplained"
+    return {
+        "author": version.user_name or version.user_email or "", "author_email": version.user_email or "",
+        "source": version.source or "", "label": label,
+        "changed_after": version.changed_after or "", "changed_before": version.changed_before or "",
+    }  # fmt: skip
 
 
 def back_patches(versions: list[Version], pattern: str) -> list[list[list[Any]]]:
@@ -200,9 +249,10 @@ def _version_data(versions: list[Version], patches: list[list[list[Any]]]) -> di
     return {"versions": entries}
 
 
-def _changed_paths(patch: list[list[Any]]) -> tuple[tuple[str, ...], int]:
-    """The fields a version changed (the paths its patch back touches), and how many more."""
-    paths = list(dict.fromkeys(_path_text(op[1]) for op in patch))
+def _changed_paths(patch: list[list[Any]], volatile: VolatileFields) -> tuple[tuple[str, ...], int]:
+    """The fields a version changed (the paths its patch back touches, volatile ones left
+    out), and how many more."""
+    paths = [p for p in dict.fromkeys(_path_text(op[1]) for op in patch) if not volatile.is_volatile_path(p)]
     return tuple(paths[:MAX_CHANGED_PATHS]), max(0, len(paths) - MAX_CHANGED_PATHS)
 
 
@@ -213,14 +263,20 @@ def _path_text(parts: list[Any]) -> str:
     return text or "(whole document)"
 
 
-def _steps(flow: dict, site: Site) -> tuple[Step, ...]:
+def _steps(flow: dict, site: Site, found: Found, root: str) -> tuple[Step, ...]:
     generators = {str(s.get("_exportId")) for s in flow.get("pageGenerators") or [] if isinstance(s, dict)}
     steps = []
     for rtype, rid in flow_steps(flow):
         role = "source" if rtype == "export" and rid in generators else (
             "lookup" if rtype == "export" else "destination"
         )  # fmt: skip
-        steps.append(Step(role, rtype, rid, site.name_of(rtype, rid), _where(flow, rid)))
+        now = found.get((rtype, rid, CURRENT))
+        connection_id = now.doc.get("_connectionId") if now and isinstance(now.doc, dict) else None
+        connection = None
+        if isinstance(connection_id, str) and connection_id:
+            connection = Link(site.name_of("connection", connection_id), resource_href("connection", connection_id, root))
+        steps.append(Step(role, rtype, rid, site.name_of(rtype, rid), _where(flow, rid),
+                          resource_href(rtype, rid, root), connection))  # fmt: skip
     return tuple(steps)
 
 

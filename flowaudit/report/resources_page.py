@@ -1,5 +1,6 @@
-"""The "scripts and other resources" page (resources.html): every script, lookup cache,
-file definition, iClient, async helper and stack the account has or had, with how many
+"""The "scripts and other resources" page (resources.html): every export, import,
+connection, script, lookup cache, file definition, iClient, async helper and stack the
+account has or had (each row an anchor a flow page's steps link to), with how many
 versions flowaudit knows, its newest change and the flows it is attributed to. Scripts link
 to their pages; users and API tokens are on the access review page. Drawn on every rendering."""
 
@@ -12,14 +13,15 @@ import duckdb
 
 from flowaudit.registry import RESOURCE_TYPES
 from flowaudit.report.account_contexts import ResourceRow, ResourceSection, ResourcesPage
-from flowaudit.report.display import script_file_name
+from flowaudit.report.display import resource_anchor, script_file_name
 from flowaudit.report.masking import MAX_NAME_CHARS, cap_text
 from flowaudit.report.queries import report_frame
 from flowaudit.report.site import Site
 from flowaudit.report.units import PagePlan
 
-# Types with pages of their own elsewhere (flows, access review) or shown through flows.
-_ELSEWHERE = ("integration", "flow", "export", "import", "connection", "user", "accesstoken")
+# Types with pages of their own elsewhere (flows, access review); exports, imports and
+# connections are here so that a flow page's steps link to their rows.
+_ELSEWHERE = ("integration", "flow", "user", "accesstoken")
 TYPES = tuple(t for t in RESOURCE_TYPES if t.name not in _ELSEWHERE)
 MAX_FLOW_LINKS = 10
 
@@ -58,6 +60,7 @@ class ResourcesUnit:
                     last_change_by=row["last_change_by"] or row["last_change_source"] or "",
                     last_origin=row["last_origin"] or "",
                     flows=tuple(site.flow_link(f, page.root) for f in flows[:MAX_FLOW_LINKS]),
+                    anchor=resource_anchor(rtype, rid),
                 )
             )
         sections = tuple(

@@ -20,6 +20,7 @@ from flowaudit.report.contexts import Link, Page
 from flowaudit.report.display import flow_href
 from flowaudit.report.masking import MAX_NAME_CHARS, cap_text
 from flowaudit.report.queries import report_frame
+from flowaudit.report.step_names import fetch_name_history
 
 NAV = (
     ("Overview", "index.html"), ("Recent changes", "changes.html"), ("Drift", "drift.html"),
@@ -85,6 +86,7 @@ class Site:
     since_previous: Comparison | None = None
     _flow_ids: list[str] = field(default_factory=list, repr=False)
     _flow_integrations: dict[str, str] = field(default_factory=dict, repr=False)
+    step_names: Any = None  # the names steps had over time (report/step_names.py): change tables
     # Field values as pages show them, by (masked whole, JSON text): flowaudit.report.change_table.
     shown_values: dict[tuple[bool, str], Any] = field(default_factory=dict, repr=False)
 
@@ -177,7 +179,7 @@ def fetch_site(
         since_previous = fetch_comparison(con, account, successful, None, volatile=volatile)
     return Site(
         account, now, since, pattern, volatile, runs, stale, reason, directory, history, comparison,
-        since_previous=since_previous,
+        since_previous=since_previous, step_names=fetch_name_history(con, account),
     )
 
 

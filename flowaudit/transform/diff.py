@@ -96,6 +96,14 @@ def diff_documents(
     return DocumentDiff(tuple(changes), tuple(ignored))
 
 
+def diff_values(old: Any, new: Any, path: str = "") -> tuple[Change, ...]:
+    """Every change from one field value to another (lists matched by identity as in
+    diff_documents), at paths below `path`; no field is volatile here."""
+    changes: list[Change] = []
+    _diff_values(old, new, path, [path] if path else [], VolatileFields(()), changes, [])
+    return tuple(changes)
+
+
 def _join(base: str, key: str) -> str:
     return f"{base}.{key}" if base else key
 
@@ -105,6 +113,8 @@ def _diff_values(
     ignored: list[str],
 ) -> None:  # fmt: skip
     if isinstance(old, dict) and isinstance(new, dict):
+        if old == new:  # equal (C speed): nothing differs, nothing volatile changed
+            return
         for key in _ordered_keys(old, new):
             child = _join(path, key)
             child_parts = [*parts, key]

@@ -1,6 +1,6 @@
 -- What each flow's page shows, hashed (with the report's salt, its reuse key): the flow's
 -- name, presence and integration, every version (without documents: a version's document
--- does not change), the names of every step it ever used, how many audit records it has,
+-- does not change), the names of every step it ever used and the versions of its steps, how many audit records it has,
 -- and its newest $shown records with the flows each belongs to and their names. Sums of
 -- 64-bit hashes, not text: a night computes this for every flow.
 WITH directory AS (
@@ -63,6 +63,14 @@ events AS (
     FROM shown
     GROUP BY ALL
 ),
+step_versions AS (
+    -- The versions of its steps and what they use: "configuration at version N" shows them.
+    SELECT t.flow_id, sum(hash(r.resource_type, r.resource_id, r.version, r.valid_to, r.content_hash)) AS steps
+    FROM store.resource_versions AS r
+    JOIN touching AS t USING (resource_type, resource_id)
+    WHERE r.account = $account AND r.resource_type <> 'flow'
+    GROUP BY ALL
+),
 shown_flows AS (
     SELECT u.flow_id, sum(coalesce(l.label, hash(u.other))) AS flows
     FROM (SELECT DISTINCT flow_id, other FROM (SELECT flow_id, unnest(flow_ids) AS other FROM shown)) AS u
@@ -72,9 +80,10 @@ shown_flows AS (
 SELECT
     l.flow_id,
     concat_ws('/', l.label, coalesce(v.n, 0), coalesce(v.versions, 0), coalesce(st.steps, 0),
-              coalesce(e.total, 0), coalesce(e.events, 0), coalesce(sf.flows, 0)) AS content
+              coalesce(e.total, 0), coalesce(e.events, 0), coalesce(sf.flows, 0), coalesce(sv.steps, 0)) AS content
 FROM flow_labels AS l
 LEFT JOIN versions AS v USING (flow_id)
 LEFT JOIN steps AS st USING (flow_id)
 LEFT JOIN events AS e USING (flow_id)
 LEFT JOIN shown_flows AS sf USING (flow_id)
+LEFT JOIN step_versions AS sv USING (flow_id)

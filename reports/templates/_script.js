@@ -37,7 +37,25 @@
     details.appendChild(pre);
     return details;
   }
-  var KINDS = { a: "added", r: "removed", m: "modified" };
+  // A field's change as entries (flowaudit.report.field_diff): keyed entries of a list or
+  // object, a long string's changed lines, a moved step's positions, a count left out.
+  var KINDS = { a: "added", r: "removed", m: "modified", v: "moved", l: "lines changed", x: "" };
+  function lineDiff(rows) {
+    var table = el("table", "diff");
+    var body = table.appendChild(el("tbody"));
+    rows.forEach(function (line) {
+      if (line[0] === "@") {
+        var hunk = body.appendChild(el("tr", "hunk"));
+        cell(hunk, "", "ln"); cell(hunk, "", "ln"); cell(hunk, line[1], "code");
+        return;
+      }
+      var row = body.appendChild(el("tr", line[0] === "+" ? "line-add" : line[0] === "-" ? "line-del" : "line-same"));
+      cell(row, line[1] === null ? "" : String(line[1]), "ln old-no");
+      cell(row, line[2] === null ? "" : String(line[2]), "ln new-no");
+      cell(row, line[0] + " " + line[3], "code");
+    });
+    return table;
+  }
   function fieldsTable(fields, paths) {
     if (!fields.length) { return el("p", "note", "No field-level detail recorded."); }
     var table = el("table", "fields");
@@ -47,12 +65,22 @@
     var body = table.appendChild(el("tbody"));
     fields.forEach(function (f) {
       var kind = KINDS[f[1]];
-      var row = body.appendChild(el("tr", "kind-" + kind));
+      var row = body.appendChild(el("tr", "kind-" + (kind || "more").split(" ")[0]));
       var path = cell(row, el("code", null, (paths && paths[f[0]]) || f[0] || "(whole resource)"));
       if (paths && paths[f[0]]) { path.firstChild.title = f[0]; }  // the raw path on hover
       cell(row, kind);
-      cell(row, shownValue(f[1] !== "a", f[2]), "old");
-      cell(row, shownValue(f[1] !== "r", f[3]), "new");
+      if (f[1] === "l") {
+        cell(row, lineDiff(f[3]), "lines").colSpan = 2;
+      } else if (f[1] === "v") {
+        cell(row, "position " + (f[2] + 1), "old");
+        cell(row, "position " + (f[3] + 1), "new");
+      } else if (f[1] === "x") {
+        cell(row, "", "old");
+        cell(row, "", "new");
+      } else {
+        cell(row, shownValue(f[1] !== "a", f[2]), "old");
+        cell(row, shownValue(f[1] !== "r", f[3]), "new");
+      }
     });
     return table;
   }
@@ -337,12 +365,53 @@
       option.value = String(v.number);
     });
     versionSelect.disabled = false;
+    // The steps and connections as they were when a version began (flowaudit.report.flow_configs).
+    var configsBlock = document.getElementById("flow-configs");
+    var configs = configsBlock ? JSON.parse(configsBlock.textContent) : null;
+    var stepsOutput = document.getElementById("version-steps");
+    function showSteps(number) {
+      stepsOutput.textContent = "";
+      var parts = configs && configs.at[String(number)];
+      if (!parts) {
+        if (configs) { stepsOutput.appendChild(el("p", "note", "Steps are shown for the newest " + configs.compared.length + " versions.")); }
+        return;
+      }
+      stepsOutput.appendChild(el("h3", null, "Steps and connections at version " + number));
+      parts.forEach(function (p) {
+        var box = stepsOutput.appendChild(el("details", "step-config"));
+        box.setAttribute("data-step", p[0] + ":" + p[1]);
+        box.appendChild(el("summary", null, p[0] + " " + p[2] + (p[3] ? " (its version " + p[3].split(":").pop() + ")" : " (did not exist then)")));
+        if (p[3]) { box.appendChild(el("pre", "value", JSON.stringify(sortKeys(configs.documents[p[3]]), null, 2))); }
+      });
+    }
     versionSelect.addEventListener("change", function () {
       var wanted = parseInt(versionSelect.value, 10);
       var doc = JSON.parse(currentConfig.textContent);
       versions.forEach(function (v) { if (v.number > wanted) { doc = applyPatch(doc, v.back); } });
       output.textContent = JSON.stringify(sortKeys(doc), null, 2);
       output.hidden = wanted === versions[0].number;
+      showSteps(wanted);
     });
+    // Compare two versions: the differences the report computed for every pair (older to newer).
+    var compareFrom = document.getElementById("compare-from"), compareTo = document.getElementById("compare-to");
+    if (configs && compareFrom && compareTo) {
+      configs.compared.forEach(function (number, i) {
+        compareFrom.appendChild(el("option", null, String(number))).selected = i === 1;
+        compareTo.appendChild(el("option", null, String(number))).selected = i === 0;
+      });
+      var compareResult = document.getElementById("compare-result");
+      var compare = function () {
+        var a = parseInt(compareFrom.value, 10), b = parseInt(compareTo.value, 10);
+        var older = Math.min(a, b), newer = Math.max(a, b);
+        compareResult.textContent = "";
+        if (older === newer) { compareResult.appendChild(el("p", "note", "The same version.")); return; }
+        compareResult.appendChild(el("p", null, "From version " + older + " to version " + newer + ":"));
+        var entries = configs.pairs[older + "-" + newer] || [];
+        compareResult.appendChild(entries.length ? fieldsTable(entries) : el("p", "note", "No differences."));
+      };
+      compareFrom.addEventListener("change", compare);
+      compareTo.addEventListener("change", compare);
+      compare();
+    }
   }
 })();

@@ -9,7 +9,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
-KINDS = {"a": "added", "r": "removed", "m": "modified"}
+KINDS = {"a": "added", "r": "removed", "m": "modified", "v": "moved", "l": "lines", "x": "more"}
 
 
 def change_rows(page: LexborHTMLParser, table_id: str) -> list[dict[str, Any]]:

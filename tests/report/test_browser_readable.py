@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flowaudit.transform.diff import MISSING, diff_values
 from tests.report.test_browser import browser_page  # noqa: F401  (the shared fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -51,19 +52,22 @@ def test_the_overview_and_the_change_pages_fit_a_phone(browser_page, demo_out: P
     assert problems == []
 
 
-def _mapping_change(demo_out: Path) -> tuple[str, list[str]]:
-    """The newest mapping change in the recent changes and every field value it holds."""
+def _mapping_change(demo_out: Path) -> tuple[str, list[str], list[str]]:
+    """The newest mapping change in the recent changes, the paths of its keyed entries and
+    every value those entries hold (flowaudit.report.field_diff)."""
     con = duckdb.connect(str(demo_out / "demo.duckdb"), read_only=True)
     try:
         event_id, old, new = con.execute(
             "SELECT f.event_id, CAST(old_value AS VARCHAR), CAST(new_value AS VARCHAR) "
             "FROM store.audit_field_changes AS f JOIN store.audit_records AS a USING (account, event_id) "
             "WHERE field_path = 'mapping.fields' AND length(CAST(new_value AS VARCHAR)) > 200 "
-            "ORDER BY a.time DESC LIMIT 1").fetchall()[0]  # fmt: skip
+            "AND old_value IS NOT NULL ORDER BY a.time DESC LIMIT 1").fetchall()[0]  # fmt: skip
     finally:
         con.close()
-    values = [str(v) for side in (old, new) for entry in json.loads(side) for v in entry.values()]
-    return event_id, values
+    changes = diff_values(json.loads(old), json.loads(new), "mapping.fields")
+    values = [str(v) for c in changes for side in (c.old, c.new) if side is not MISSING
+              for v in (side.values() if isinstance(side, dict) else [side])]  # fmt: skip
+    return event_id, [c.path for c in changes], values
 
 
 def test_a_pdf_printed_from_the_changes_page_holds_every_value_of_a_mapping_change(
@@ -73,15 +77,16 @@ def test_a_pdf_printed_from_the_changes_page_holds_every_value_of_a_mapping_chan
     from pypdf import PdfReader
 
     page, problems = browser_page
-    event_id, values = _mapping_change(demo_out)
+    event_id, paths, values = _mapping_change(demo_out)
     page.goto((demo_out / "reports" / "latest" / "changes.html").as_uri() + "#period=all")
     row = page.locator(f'#changes tbody tr[data-event-id="{event_id}"]')
     assert row.is_visible()
-    # On screen the long values are folded; the printed page shows them all.
-    assert row.locator("details:not([open])").count() >= 1
+    # The change is drawn as its keyed entries (mappings by `generate`), not two whole lists.
+    shown_paths = row.locator("table.fields tbody tr td:first-child code").all_inner_texts()
+    assert [p for p in shown_paths if p.startswith("mapping.fields")] == paths
     pdf = page.pdf(format="A4")
     text = _squeezed("".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
-    missing = [v for v in values if _squeezed(v) not in text]
+    missing = [v for v in [*paths, *values] if _squeezed(v) not in text]
     assert values and missing == []
     assert "⇅" not in text and "Person" not in text  # no sort arrows, no filters
     assert problems == []
