@@ -116,9 +116,11 @@ def _diff_values(
         if old == new:  # equal (C speed): nothing differs, nothing volatile changed
             return
         for key in _ordered_keys(old, new):
+            a, b = old.get(key, MISSING), new.get(key, MISSING)
+            if a is b or (type(a) is type(b) and a == b):  # the same (C speed): no call, no path
+                continue
             child = _join(path, key)
             child_parts = [*parts, key]
-            a, b = old.get(key, MISSING), new.get(key, MISSING)
             if volatile.is_volatile(child_parts):
                 if a != b or (a is MISSING) != (b is MISSING):
                     ignored.append(child)
@@ -177,6 +179,8 @@ def _diff_lists(
     out,
     ignored,
 ) -> None:
+    if old == new:  # equal (C speed): nothing to match
+        return
     old_keys, new_keys = _keyed(old), _keyed(new)
     if old_keys is None and not old:
         old_keys = [] if new_keys is not None else None
