@@ -310,6 +310,7 @@ class FlowPage:
     left_out: str = ""
     extra: dict[str, str] = field(default_factory=dict)
     health: HealthChart | None = None  # runs per day beside the changes (report/health.py)
+    health_marks: str = ""  # what the chart marks, as JSON (report/flow_health_part.py)
     scripts: tuple = ()  # the scripts it uses (flowaudit.report.account_contexts.FlowScript)
     schedule_words: str = ""  # the schedule said in words with its time zone ("" : unknown form)
     configs: str = ""  # JSON: steps' documents at each version and the compared pairs (flow_page)

@@ -32,9 +32,9 @@ from flowaudit.report.flow_configs import (
     recent_versions,
     step_moments,
 )
+from flowaudit.report.flow_health_part import health_chart, marks_json, redraw
 from flowaudit.report.health import (
     HealthRow,
-    build_health_chart,
     chart_period,
     fetch_flow_health,
     health_key,
@@ -52,7 +52,7 @@ from flowaudit.report.script_pages import (
     script_index,
 )
 from flowaudit.report.site import Site
-from flowaudit.report.units import PagePlan
+from flowaudit.report.units import PagePart, PagePlan
 from flowaudit.transform.patches import make_patch
 
 MAX_FLOW_EVENTS = 40  # the newest changes a flow page lists; the older are on the history pages
@@ -106,11 +106,15 @@ class FlowUnit:
         for flow_id in site.flow_ids():
             path = f"flows/{flow_file_name(flow_id)}"
             title = f"Flow {site.name_of('flow', flow_id)}"
-            key = page_key(site.salt, path, title, content.get(flow_id),
-                           health_key(health.get(flow_id, []), first_day, last_day),
-                           flow_script_key(site, scripts, flow_id))  # fmt: skip
-            plans.append(PagePlan(path, title, key, flow_id))
+            key = page_key(site.salt, path, title, content.get(flow_id), flow_script_key(site, scripts, flow_id))
+            rows = health.get(flow_id, [])
+            part = PagePart(page_key(site.salt, health_key(rows, first_day, last_day)), rows)
+            plans.append(PagePlan(path, title, key, flow_id, part))
         return plans
+
+    def redraw_part(self, site: Site, page: PagePlan, env, text: str) -> str | None:
+        """The page drawn before with its run chart drawn again (flowaudit.report.flow_health_part)."""
+        return redraw(text, env, page.part.data, *chart_period(site.data_as_of or site.now))
 
     def fetch(self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]) -> Iterator[tuple[PagePlan, FlowData]]:
         health: dict[str, list[HealthRow]] = {}
@@ -167,10 +171,9 @@ class FlowUnit:
                 "are on the monthly history pages."
             )
         doc = current if isinstance(current, dict) else {}
-        chart = None
-        if data.health:
-            chart = build_health_chart(data.health, *chart_period(site.data_as_of or site.now), timeline,
-                                       steps_changes(data.events))  # fmt: skip
+        first_day, last_day = chart_period(site.data_as_of or site.now)
+        step_changes = steps_changes(data.events)
+        chart = health_chart(data.health, first_day, last_day, timeline, step_changes)
         return FlowPage(
             page=site.page(page.title, page.root, reusable=True),
             flow_id=flow_id,
@@ -187,6 +190,7 @@ class FlowUnit:
             changes=change_table("flow-changes", data.events, data.changes, site, root=page.root),
             left_out=left_out,
             health=chart,
+            health_marks=marks_json(timeline, step_changes),
             scripts=flow_scripts(site, data.scripts, data.script_versions, flow_id, page.root),
             configs=script_json(configs_data(data.recent, data.found, site.pattern, site.volatile, site.name_of))
             if len(data.recent) > 1 else "",

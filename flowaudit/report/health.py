@@ -96,11 +96,11 @@ def steps_changes(events: Iterable[tuple]) -> list[tuple[datetime, str, str]]:
         if record["resource_type"] == "flow":
             continue
         what = f"{record['resource_type']} {record['resource_name'] or record['resource_id']} ({record['event']})"
-        found.append((_instant(record["time"]), what, record["user_name"] or ""))
+        found.append((utc_instant(record["time"]), what, record["user_name"] or ""))
     return found
 
 
-def _instant(moment: datetime | str) -> datetime:
+def utc_instant(moment: datetime | str) -> datetime:
     """An aware UTC time from a datetime or ISO-8601 text ("...Z")."""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
@@ -139,10 +139,10 @@ def build_health_chart(
         return WIDTH * (moment - start) / (end - start)
 
     marks = [
-        HealthMark("version", x_of(_instant(v.valid_from)), f"v{v.number}",
-                   f"Version {v.number} from {_instant(v.valid_from):%Y-%m-%d %H:%M} UTC")
+        HealthMark("version", x_of(utc_instant(v.valid_from)), f"v{v.number}",
+                   f"Version {v.number} from {utc_instant(v.valid_from):%Y-%m-%d %H:%M} UTC")
         for v in versions
-        if v.valid_from and start <= _instant(v.valid_from) < end
+        if v.valid_from and start <= utc_instant(v.valid_from) < end
     ]  # fmt: skip
     in_period = sorted(
         (c for c in step_changes if start <= c[0] < end), key=lambda c: c[0], reverse=True

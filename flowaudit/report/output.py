@@ -87,6 +87,7 @@ class ReportFolder:
         self.target = choose_run_folder(out_dir, now)
         self.staging = out_dir / f".{self.target.name}.partial-{os.getpid()}"
         self.written = 0
+        self.partly = 0  # of the pages written, those drawn again only in part
         self.linked = 0
 
     def __enter__(self) -> ReportFolder:
@@ -96,8 +97,8 @@ class ReportFolder:
         if kind is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
 
-    def write(self, relative: str, text: str) -> None:
-        """Write one page."""
+    def write(self, relative: str, text: str, *, part_only: bool = False) -> None:
+        """Write one page (part_only: an earlier page with one part drawn again)."""
         path = self.staging / relative
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,6 +106,7 @@ class ReportFolder:
         except OSError as exc:
             raise _fail("write reports to", self.out_dir, exc) from None
         self.written += 1
+        self.partly += part_only
 
     def link(self, relative: str, source: Path) -> None:
         """Carry a page over from an earlier folder (hard link, or a copy)."""

@@ -28,6 +28,7 @@ from flowaudit.report.output import ReportFolder, dated_folders, prune_old_folde
 from flowaudit.report.pages import PAGES
 from flowaudit.report.reuse import MANIFEST, PreviousReport, find_previous_report, rendering_salt
 from flowaudit.report.site import NAV, Site, as_utc, fetch_site
+from flowaudit.report.units import PART_SEPARATOR
 
 log = get_logger(__name__)
 
@@ -77,8 +78,8 @@ def render_reports(
         log.info(
             "removed %d report folder(s) older than %d days", len(removed), settings.retention_days
         )
-    log.info("reports written to %s (%d pages rendered, %d unchanged pages carried over)",
-             target, folder.written - 1, folder.linked)  # fmt: skip
+    log.info("reports written to %s (%d pages rendered, %d of them only in part; %d unchanged pages carried over)",
+             target, folder.written - 1, folder.partly, folder.linked)  # fmt: skip
     return target / "index.html"
 
 
@@ -96,14 +97,21 @@ def render_pages(
         template = env.get_template(unit.template)
         todo = []
         for page in unit.plan(con, site):
+            key = page.manifest_key
             earlier = None
-            if page.key is not None:
-                keys[page.path] = page.key
-                earlier = previous.reusable(page.path, page.key)
+            if key is not None:
+                keys[page.path] = key
+                earlier = previous.reusable(page.path, key)
             if earlier is not None:
                 folder.link(page.path, earlier)
-            else:
-                todo.append(page)
+                continue
+            if page.part is not None and page.key is not None:
+                source = previous.with_other_part(page.path, page.key, PART_SEPARATOR)
+                text = unit.redraw_part(site, page, env, source.read_text(encoding="utf-8")) if source else None
+                if text is not None:
+                    folder.write(page.path, text, part_only=True)
+                    continue
+            todo.append(page)
         for page, data in unit.fetch(con, site, todo):
             folder.write(page.path, template.render(ctx=unit.build(site, page, data)))
     return keys

@@ -28,6 +28,14 @@ class PreviousReport:
     folder: Path | None = None
     keys: dict[str, str] = field(default_factory=dict)
 
+    def with_other_part(self, relative: str, key: str, separator: str) -> Path | None:
+        """The previous copy of a page whose own key is unchanged but whose part's is not."""
+        previous = self.keys.get(relative)
+        if self.folder is None or previous is None or not previous.startswith(key + separator):
+            return None
+        path = self.folder / relative
+        return path if path.is_file() else None
+
     def reusable(self, relative: str, key: str) -> Path | None:
         """The previous copy of a page whose key is unchanged, if it is still there."""
         if self.folder is None or self.keys.get(relative) != key:

@@ -11,6 +11,11 @@ flowaudit.report.pages.PAGES alike.
   yields each page with its data.
 - `build(site, page, data)`: pure: the page's typed context (flowaudit.report.contexts),
   rendered with the unit's template.
+- A page may have one part that changes more often than the rest (a flow's run chart moves
+  every night): `PagePlan.part` gives its own key, and when only that key changed the unit's
+  `redraw_part(site, page, text)` draws the part again into the previous page's text
+  (None: the page is drawn whole). A redrawn page is byte for byte the page a whole drawing
+  gives (tests/report/test_reuse.py).
 
 A page never queries the database while it is being built, and no unit depends on another
 having run first: what several pages show is read once into the Site (flowaudit.report.site)."""
@@ -25,6 +30,16 @@ import duckdb
 
 from flowaudit.report.site import Site
 
+PART_SEPARATOR = "+"
+
+
+@dataclass(frozen=True)
+class PagePart:
+    """The part of a page that may be drawn again alone: its key and what it is drawn from."""
+
+    key: str
+    data: Any = None
+
 
 @dataclass(frozen=True)
 class PagePlan:
@@ -34,6 +49,14 @@ class PagePlan:
     title: str
     key: str | None = None  # reuse key; None: drawn on every rendering
     args: Any = None  # what the unit needs to fetch this page (a flow id, a month part)
+    part: PagePart | None = None  # a part with a key of its own (units.py docstring)
+
+    @property
+    def manifest_key(self) -> str | None:
+        """The key written to pages.json: the page's, then its part's."""
+        if self.key is None or self.part is None:
+            return self.key
+        return f"{self.key}{PART_SEPARATOR}{self.part.key}"
 
     @property
     def root(self) -> str:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
-from datetime import UTC, datetime
+import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import duckdb
 from selectolax.lexbor import LexborHTMLParser
 
 from flowaudit.config import Settings
@@ -108,3 +111,28 @@ def test_a_carried_over_page_is_the_page_a_fresh_rendering_draws(demo_out: Path,
 def _content(page: Path) -> str:
     """A page without the line that says when it was drawn (a carried-over page keeps its own)."""
     return re.sub(r'<p class="meta">.*?</p>', "", page.read_text(encoding="utf-8"), flags=re.DOTALL)
+
+
+def test_a_page_whose_run_chart_alone_changed_is_drawn_again_in_part_as_a_fresh_drawing_draws_it(
+    demo_out: Path, tmp_path: Path, caplog
+):
+    """A quiet night one day later: every flow that ran has a new run chart (its days moved)
+    and nothing else new, so its page is the previous one with the chart drawn again, byte
+    for byte the page a whole drawing gives."""
+    reports, db = tmp_path / "reports", tmp_path / "demo.duckdb"
+    shutil.copytree(demo_out / "reports", reports, symlinks=True)
+    shutil.copy(demo_out / "demo.duckdb", db)
+    con = duckdb.connect(str(db))  # the newest run observed a day later: the charts' days move
+    con.execute("UPDATE store.runs SET observed_at = observed_at + INTERVAL 1 DAY "
+                "WHERE run_id = (SELECT max(run_id) FROM store.runs WHERE status = 'succeeded')")  # fmt: skip
+    con.close()
+    later = datetime.now(UTC)
+    with caplog.at_level(logging.INFO, logger="flowaudit"):
+        night = render_reports(db, reports, Settings(), now=later).parent
+    partly = int(re.search(r"(\d+) of them only in part", caplog.text).group(1))
+    charts = [p for p in (night / "flows").glob("*.html") if 'id="health"' in p.read_text()]
+    assert partly >= len(charts) > 0  # (and a flow whose last run left the period loses its chart)
+    fresh = render_reports(db, tmp_path / "fresh", Settings(), now=later).parent
+    for page in sorted(night.rglob("*.html")):
+        relative = page.relative_to(night)
+        assert _content(page) == _content(fresh / relative), relative

@@ -1,0 +1,69 @@
+"""A flow page's run chart as a part of its own (flowaudit.report.units, PagePart): a flow
+that runs every day has a new chart every night while the rest of its page stays the same,
+so a night draws only the chart again, into the page it drew before.
+
+The chart is drawn from the flow's runs per day (read for every flow when the report is
+planned) and from its marks: the versions and its steps' changes. The marks are the page's
+own content (its key covers them); the page carries them (`<script id="health-marks">`), so
+that the chart of any later day can be drawn from them and the runs alone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from jinja2 import Environment
+
+from flowaudit import jsonfast
+from flowaudit.report.change_table import script_json
+from flowaudit.report.health import HealthChart, HealthRow, build_health_chart, utc_instant
+
+PART_TEMPLATE = "_flow_health.html"
+_PART = re.compile(r"<!--part:health-->.*?<!--/part:health-->", re.DOTALL)
+_MARKS = re.compile(r'<script type="application/json" id="health-marks">(.*?)</script>', re.DOTALL)
+
+
+@dataclass(frozen=True)
+class MarkedVersion:
+    """What a chart marks of a version (flowaudit.report.contexts.FlowVersion has more)."""
+
+    number: int
+    valid_from: str
+
+
+def marks_json(versions: Iterable, step_changes: Iterable[tuple[datetime, str, str]]) -> str:
+    """The page's marks, whatever the chart's days (versions: objects with number and
+    valid_from, as ISO-8601 text or datetimes): the page's text must not change with the date."""
+    return script_json({
+        "versions": [[v.number, _text(v.valid_from)] for v in versions if v.valid_from],
+        "steps": [[moment.isoformat(), what, who] for moment, what, who in step_changes],
+    })  # fmt: skip
+
+
+def health_chart(
+    rows: Sequence[HealthRow], first: date, last: date, versions: Iterable, step_changes: Iterable
+) -> HealthChart | None:
+    """The chart a page shows (None: the flow did not run in the period)."""
+    if not rows:
+        return None
+    return build_health_chart(rows, first, last, versions, step_changes)
+
+
+def redraw(text: str, env: Environment, rows: Sequence[HealthRow], first: date, last: date) -> str | None:
+    """The page `text` with its chart drawn again for these runs and days; None when the
+    page has no part to draw into."""
+    found = _MARKS.search(text)
+    if found is None or len(_PART.findall(text)) != 1:
+        return None
+    marks = jsonfast.loads(found.group(1))
+    versions = [MarkedVersion(number, valid_from) for number, valid_from in marks["versions"]]
+    steps = [(utc_instant(moment), what, who) for moment, what, who in marks["steps"]]
+    chart = health_chart(rows, first, last, versions, steps)
+    part = env.get_template(PART_TEMPLATE).module.flow_health(chart)
+    return _PART.sub(lambda _match: str(part), text, count=1)
+
+
+def _text(moment: str | datetime) -> str:
+    return moment if isinstance(moment, str) else moment.isoformat()
