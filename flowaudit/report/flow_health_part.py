@@ -9,7 +9,6 @@ that the chart of any later day can be drawn from them and the runs alone."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,8 +20,8 @@ from flowaudit.report.change_table import script_json
 from flowaudit.report.health import HealthChart, HealthRow, build_health_chart, utc_instant
 
 PART_TEMPLATE = "_flow_health.html"
-_PART = re.compile(r"<!--part:health-->.*?<!--/part:health-->", re.DOTALL)
-_MARKS = re.compile(r'<script type="application/json" id="health-marks">(.*?)</script>', re.DOTALL)
+PART_BEGIN, PART_END = "<!--part:health-->", "<!--/part:health-->"
+MARKS_BEGIN = '<script type="application/json" id="health-marks">'
 
 
 @dataclass(frozen=True)
@@ -54,15 +53,18 @@ def health_chart(
 def redraw(text: str, env: Environment, rows: Sequence[HealthRow], first: date, last: date) -> str | None:
     """The page `text` with its chart drawn again for these runs and days; None when the
     page has no part to draw into."""
-    found = _MARKS.search(text)
-    if found is None or len(_PART.findall(text)) != 1:
+    begin, end = text.find(PART_BEGIN), text.find(PART_END)
+    marks_at = text.find(MARKS_BEGIN)
+    # Pages escape every `<` of their content: the markers are the template's, once each.
+    if min(begin, end, marks_at) < 0 or text.find(PART_BEGIN, begin + 1) >= 0 or end < begin:
         return None
-    marks = jsonfast.loads(found.group(1))
+    marks_from = marks_at + len(MARKS_BEGIN)
+    marks = jsonfast.loads(text[marks_from : text.index("</script>", marks_from)])
     versions = [MarkedVersion(number, valid_from) for number, valid_from in marks["versions"]]
     steps = [(utc_instant(moment), what, who) for moment, what, who in marks["steps"]]
     chart = health_chart(rows, first, last, versions, steps)
-    part = env.get_template(PART_TEMPLATE).module.flow_health(chart)
-    return _PART.sub(lambda _match: str(part), text, count=1)
+    part = str(env.get_template(PART_TEMPLATE).module.flow_health(chart))
+    return text[:begin] + part + text[end + len(PART_END) :]
 
 
 def _text(moment: str | datetime) -> str:
