@@ -15,6 +15,7 @@ seals everything loaded until then as one block (`seal_after_migration`)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from typing import Any
 import duckdb
 
 from flowaudit.documents.canonical import canonical_json, sha256_text
-from flowaudit.load.db import fetch_sql_file, statements
+from flowaudit.load.db import statements
 from flowaudit.logs import get_logger
 
 log = get_logger(__name__)
@@ -263,22 +264,40 @@ def history_digest_sql(tables: tuple[str, str, str] = HISTORY_TABLES) -> str:
     return sql
 
 
+_DIGEST_BATCH_ROWS = 100_000
+
+
 def section_digests(
     con: duckdb.DuckDBPyConnection, account: str, ranges: list[tuple[int, int | None, int | None]]
 ) -> dict[int, dict[str, dict[str, Any]]]:
     """{link: {section: {"rows": n, "sha256": hex}}} for (link, first run, last run) ranges,
-    computed from what the store holds now."""
+    computed from what the store holds now: the row digests stream from DuckDB in order and
+    are hashed here, never held whole."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE seal_ranges "
         "(link INTEGER, first_run_id BIGINT, last_run_id BIGINT)"
     )
     try:
         con.executemany("INSERT INTO seal_ranges VALUES (?, ?, ?)", [list(r) for r in ranges])
+        hashers: dict[tuple[int, str], tuple[Any, list[int]]] = {}
+        (statement,) = statements("audit_trail/sections.sql")
+        reader = con.sql(statement, params={"account": account}).to_arrow_reader(_DIGEST_BATCH_ROWS)
+        try:
+            for batch in reader:
+                links, sections, digests = (batch.column(i).to_pylist() for i in range(3))
+                for link, section, digest in zip(links, sections, digests, strict=True):
+                    found = hashers.get((link, section))
+                    if found is None:
+                        found = hashers[(link, section)] = (hashlib.sha256(), [0])
+                    found[0].update(digest.encode("ascii"))
+                    found[1][0] += 1
+        finally:
+            reader.close()
         result: dict[int, dict[str, dict[str, Any]]] = {}
-        for link, section, rows, digest in fetch_sql_file(
-            con, "audit_trail/sections.sql", account=account
-        ):
-            result.setdefault(link, {})[section] = {"rows": int(rows), "sha256": digest}
+        for link, *_runs in ranges:
+            for section in SECTIONS:
+                hasher, count = hashers.get((link, section), (hashlib.sha256(), [0]))
+                result.setdefault(link, {})[section] = {"rows": count[0], "sha256": hasher.hexdigest()}
         return result
     finally:
         con.execute("DROP TABLE IF EXISTS temp.seal_ranges")

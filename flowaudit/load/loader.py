@@ -36,10 +36,6 @@ _TEMP_TABLES = (
 # DuckDB's own default (80% of RAM) would let a first load of a large account take ~1 GB
 # for buffers it does not need; within this it spills to disk instead.
 LOAD_MEMORY_LIMIT = "400MB"
-# Sealing a first run's link digests every row it loaded in one fixed order (an ordered
-# aggregate, which DuckDB cannot spill) while the whole load is still uncommitted in memory:
-# on `large` (478,000 records, 464,000 versions) 400MB is not enough.
-SEAL_MEMORY_LIMIT = "1GB"
 # A staged audit log this large (~60,000 records) means a large history rebuild.
 EARLY_POOL_AUDIT_BYTES = 30 * 1024 * 1024
 _LOAD_SETTINGS = {
@@ -206,12 +202,10 @@ def _seal(con, manifest, hashers: Hashers, account: str, run_id: int) -> None:
     from flowaudit.audit_trail.drift_register import sync_register
 
     api_url = manifest.raw.get("api_url")
-    con.execute(f"SET memory_limit = '{SEAL_MEMORY_LIMIT}'")
     seal_run(
         con, account=account, run_id=run_id, hash_basis=hashers.basis,
         volatile_fields=hashers.setting, api_url=api_url if isinstance(api_url, str) else None,
     )  # fmt: skip
-    con.execute(f"SET memory_limit = '{LOAD_MEMORY_LIMIT}'")
     sync_register(con, account, run_id=run_id)
 
 

@@ -99,17 +99,10 @@ by_link AS (
     JOIN seal_ranges AS l ON l.link = h.link
     WHERE h.account = $account
 ),
-sections AS (
-    SELECT * FROM (VALUES ('runs'), ('audit_windows'), ('audit_records'), ('field_changes'),
-                          ('observations'), ('absences'), ('history')) AS s(section)
-)
-SELECT
-    l.link,
-    s.section,
-    count(b.h) AS rows,
-    sha256(coalesce(string_agg(b.h, '' ORDER BY b.k1, b.k2, b.k3, b.h), '')) AS digest
-FROM seal_ranges AS l
-CROSS JOIN sections AS s
-LEFT JOIN by_link AS b ON b.link = l.link AND b.section = s.section
-GROUP BY l.link, s.section
-ORDER BY l.link, s.section;
+-- Each link's rows per section in the order their digest takes them; the caller hashes the
+-- stream (flowaudit.audit_trail.chain.section_digests): a section's digest is the SHA-256 of
+-- its row digests one after the other, the empty text's for a section without rows. (An
+-- ordered string_agg here held every row digest of a first load in memory at once.)
+SELECT link, section, h
+FROM by_link
+ORDER BY link, section, k1, k2, k3, h;

@@ -5,17 +5,18 @@ first run whose content no longer matches is named."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from flowaudit.audit_trail.chain import GENESIS_PREVIOUS, SECTIONS, links
+from flowaudit.audit_trail.chain import GENESIS_PREVIOUS, SECTIONS, links, section_digests
 from flowaudit.audit_trail.verify import verify_account
 from flowaudit.config import DEFAULT_VOLATILE_FIELDS
 from flowaudit.errors import ExitCode
-from flowaudit.load.db import connect
+from flowaudit.load.db import connect, statements
 from flowaudit.load.migrations import migrate
 from tests.audit_trail.cli import run_cli
 from tests.audit_trail.conftest import Nights
@@ -292,3 +293,29 @@ def test_verify_without_an_account_checks_every_account(db: Path, capsys, three_
     assert "account sandbox: hash chain intact: 1 link(s)" in outcome.stdout
     only = run_cli(capsys, "verify", "--db", str(db), "--account", "sandbox")
     assert "account default" not in only.stdout
+
+
+def test_section_digests_hashed_as_they_stream_are_the_ordered_aggregate_of_the_row_digests(db: Path):
+    """The seal's digests stream from DuckDB and are hashed in order (the whole first load's
+    row digests never sit in memory); they equal the SHA-256 of the row digests
+    concatenated in the section's order, as one ordered aggregate writes it."""
+    con = connect(db)
+    try:
+        ranges = [(link.link, link.first_run_id, link.last_run_id) for link in links(con, "default")]
+        streamed = section_digests(con, "default", ranges)
+        (statement,) = statements("audit_trail/sections.sql")
+        aggregate = statement[: statement.rindex("SELECT link, section, h")] + (
+            "SELECT link, section, count(*), sha256(string_agg(h, '' ORDER BY k1, k2, k3, h)) "
+            "FROM by_link GROUP BY link, section"
+        )
+        con.execute("CREATE TEMP TABLE seal_ranges (link INTEGER, first_run_id BIGINT, last_run_id BIGINT)")
+        con.executemany("INSERT INTO seal_ranges VALUES (?, ?, ?)", [list(r) for r in ranges])
+        expected = {(link, section): (rows, digest)
+                    for link, section, rows, digest in con.execute(aggregate, {"account": "default"}).fetchall()}  # fmt: skip
+    finally:
+        con.close()
+    assert len(ranges) >= 3 and expected
+    for link, *_runs in ranges:
+        for section in SECTIONS:
+            rows, digest = expected.get((link, section), (0, hashlib.sha256(b"").hexdigest()))
+            assert streamed[link][section] == {"rows": rows, "sha256": digest}, (link, section)
