@@ -18,8 +18,9 @@ from selectolax.lexbor import LexborHTMLParser
 from flowaudit.config import DEFAULT_SECRET_FIELD_PATTERN, DEFAULT_VOLATILE_FIELDS
 from flowaudit.load.db import connect
 from flowaudit.report.display import flow_file_name
-from flowaudit.report.flow_configs import compare_versions
+from flowaudit.report.flow_configs import RecentVersion, StepVersion, compare_versions, configs_data
 from flowaudit.report.flow_page import FlowUnit
+from flowaudit.report.masking import display_document
 from flowaudit.report.site import fetch_site
 from tests.report.test_browser import browser_page  # noqa: F401  (the shared fixture)
 
@@ -100,4 +101,92 @@ def test_a_chosen_pair_is_drawn_as_python_computes_it(
         "#compare-result table.fields tbody tr td:first-child code"
     ).all_inner_texts()
     assert drawn == [entry[0] for entry in pairs[(older, newer)]] and drawn
+    assert problems == []
+
+
+# -- a made-up flow with what the demo lacks -------------------------------------------------
+
+PATTERN = DEFAULT_SECRET_FIELD_PATTERN
+MOMENTS = {
+    1: "2026-01-01T00:00:00.000000Z",
+    2: "2026-02-01T00:00:00.000000Z",
+    3: "2026-03-01T00:00:00.000000Z",
+}
+NAMES = {("export", "e1"): "Orders", ("import", "i1"): "Invoices", ("import", "i2"): "Token refresh",
+         ("connection", "c1"): "Shop", ("import", "i3"): "Lookup target"}  # fmt: skip
+
+
+def _sql(lines: int, changed: int | None = None) -> str:
+    return "\n".join(f"SELECT {'x' if i == changed else i} AS c{i} FROM t" for i in range(lines))
+
+
+def _made_up_versions():
+    flows = {
+        1: {"name": "F", "lastModified": "a", "pageGenerators": [{"_exportId": "e1"}],
+            "pageProcessors": [{"type": "import", "_importId": "i1"}, {"type": "import", "_importId": "i2"},
+                               {"type": "import", "_importId": "i1"}]},
+        2: {"name": "F", "lastModified": "b", "pageGenerators": [{"_exportId": "e1"}],
+            "pageProcessors": [{"type": "import", "_importId": "i2"}, {"type": "import", "_importId": "i1"},
+                               {"type": "import", "_importId": "i1", "proceedOnFailure": True}]},
+        3: {"name": "F2", "pageGenerators": [{"_exportId": "e1"}],
+            "pageProcessors": [{"type": "import", "_importId": "i1"}]},
+    }  # fmt: skip
+    export = {
+        1: {"name": "Orders", "_connectionId": "c1", "lastModified": "1", "rdbms": {"query": _sql(300)},
+            "body": "x" * 2500 + "tail", "ids": [1, 2, 3], "rows": [{"a": 1}, {"a": 2}],
+            "mapping": {"fields": [{"generate": "A", "extract": "a"}, {"generate": "B", "extract": "b"},
+                                   {"generate": "C", "extract": "c"}]},
+            "lookups": [{"_importId": "i3", "name": "l"}]},
+        2: {"name": "Orders", "_connectionId": "c1", "lastModified": "2", "rdbms": {"query": _sql(300, 40) + "\n"},
+            "body": "x" * 2500 + "tail changed\nsecond line", "ids": [1, 3], "rows": [{"a": 1}, {"a": 5}, {"b": 1}],
+            "mapping": {"fields": [{"generate": "C", "extract": "c"}, {"generate": "A", "extract": "a2"},
+                                   {"generate": "D", "extract": "d"}]},
+            "lookups": [{"_importId": "i3", "name": "l2"}], "many": {f"k{i}": i for i in range(150)}},
+        3: {"name": "Orders renamed", "_connectionId": "c1", "rdbms": {"query": _sql(300, 250)},
+            "body": "short", "ids": [], "rows": [],
+            "mapping": {"fields": []}, "many": {f"k{i}": -i for i in range(150)}},
+    }  # fmt: skip
+    connection = {
+        1: {"name": "Shop", "http": {"auth": {"token": {"token": "s1", "headerName": "X"}, "password": "p"}}},
+        2: {"name": "Shop", "http": {"auth": {"token": {"token": "s2", "headerName": "X"}, "password": "p"}}},
+        3: {"name": "Shop", "http": {"auth": {"token": {"token": "s1", "headerName": "Y"}}}},
+    }  # fmt: skip
+    token_import = {
+        1: {"name": "Token refresh", "url": "a"},
+        2: {"name": "Token refresh", "url": "b"},
+    }
+    invoices = {n: {"name": "Invoices", "n": n, "script": _sql(20, n)} for n in (1, 2, 3)}
+    found = {}
+    for n, at in MOMENTS.items():
+        found[("export", "e1", at)] = StepVersion(n, export[n]["name"], export[n])
+        found[("connection", "c1", at)] = StepVersion(n, "Shop", connection[n])
+        found[("import", "i1", at)] = StepVersion(n, "Invoices", invoices[n])
+        if n in token_import:
+            found[("import", "i2", at)] = StepVersion(n, "Token refresh", token_import[n])
+    recent = [RecentVersion(n, MOMENTS[n], flows[n]) for n in (3, 2, 1)]
+    return recent, found, flows
+
+
+def _names(rtype: str, rid: str) -> str:
+    return NAMES.get((rtype, rid), rid)
+
+
+def test_a_made_up_flow_compares_in_the_page_as_in_python(browser_page):
+    page, problems = browser_page
+    recent, found, flows = _made_up_versions()
+    volatile = tuple(DEFAULT_VOLATILE_FIELDS)
+    configs = configs_data(recent, found, PATTERN, volatile, _names)
+    script = (Path(__file__).parents[2] / "reports" / "templates" / "_flow_compare.js").read_text()
+    page.set_content(f"<script>{script}</script>")
+    docs = {n: display_document(doc, PATTERN) for n, doc in flows.items()}
+    kinds: set[str] = set()
+    for newer, older in combinations(recent, 2):
+        expected = compare_versions(older, newer, found, PATTERN, volatile, _names)
+        got = page.evaluate(
+            "([configs, docs, older, newer]) => flowCompare(configs, (n) => docs[n], older, newer)",
+            [configs, {str(n): d for n, d in docs.items()}, older.number, newer.number],
+        )
+        assert got == expected, (older.number, newer.number)
+        kinds.update(entry[1] for entry in expected)
+    assert kinds == {"a", "r", "m", "v", "l", "x"}
     assert problems == []
