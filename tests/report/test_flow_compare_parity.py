@@ -8,7 +8,6 @@ the demo lacks (line diffs, moves, repeated steps, secrets, the entry cap)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
 
@@ -16,12 +15,10 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from flowaudit.config import DEFAULT_SECRET_FIELD_PATTERN, DEFAULT_VOLATILE_FIELDS
-from flowaudit.load.db import connect
 from flowaudit.report.display import flow_file_name
 from flowaudit.report.flow_configs import RecentVersion, StepVersion, compare_versions, configs_data
-from flowaudit.report.flow_page import FlowUnit
 from flowaudit.report.masking import display_document
-from flowaudit.report.site import fetch_site
+from tests.report.compare_reference import python_compares
 from tests.report.test_browser import browser_page  # noqa: F401  (the shared fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -49,45 +46,33 @@ PAGE_COMPARE = """([older, newer]) => {
 
 
 @pytest.fixture(scope="module")
-def python_compares(demo_out: Path) -> dict[str, dict[tuple[int, int], list]]:
+def demo_compares(demo_out: Path) -> dict[str, dict[tuple[int, int], list]]:
     """For every demo flow: Python's entries for every pair of the versions its page compares."""
-    con = connect(demo_out / "demo.duckdb", read_only=True)
-    try:
-        site = fetch_site(con, "default", now=datetime.now(UTC), since=None, pattern=DEFAULT_SECRET_FIELD_PATTERN,
-                          volatile=tuple(DEFAULT_VOLATILE_FIELDS), baseline=None, stale_since=None)  # fmt: skip
-        unit = FlowUnit()
-        compares = {}
-        for plan, data in unit.fetch(con, site, unit.plan(con, site)):
-            compares[plan.args] = {
-                (older.number, newer.number): compare_versions(
-                    older, newer, data.found, site.pattern, site.volatile, site.name_of
-                )
-                for newer, older in combinations(data.recent, 2)  # recent: newest first
-            }
-    finally:
-        con.close()
-    return {flow_id: pairs for flow_id, pairs in compares.items() if pairs}
+    return python_compares(
+        demo_out / "demo.duckdb",
+        "default",
+        DEFAULT_SECRET_FIELD_PATTERN,
+        tuple(DEFAULT_VOLATILE_FIELDS),
+    )
 
 
-def test_the_page_compares_every_pair_as_python_does(browser_page, demo_out: Path, python_compares):
+def test_the_page_compares_every_pair_as_python_does(browser_page, demo_out: Path, demo_compares):
     page, problems = browser_page
     checked = 0
     kinds: set[str] = set()
-    for flow_id, pairs in python_compares.items():
+    for flow_id, pairs in demo_compares.items():
         page.goto((demo_out / "reports" / "latest" / "flows" / flow_file_name(flow_id)).as_uri())
         for (older, newer), expected in pairs.items():
             assert page.evaluate(PAGE_COMPARE, [older, newer]) == expected, (flow_id, older, newer)
             checked += 1
             kinds.update(entry[1] for entry in expected)
-    assert len(python_compares) > 10 and checked > 100 and {"a", "r", "m", "v"} <= kinds
+    assert len(demo_compares) > 10 and checked > 100 and {"a", "r", "m", "v"} <= kinds
     assert problems == []
 
 
-def test_a_chosen_pair_is_drawn_as_python_computes_it(
-    browser_page, demo_out: Path, python_compares
-):
+def test_a_chosen_pair_is_drawn_as_python_computes_it(browser_page, demo_out: Path, demo_compares):
     page, problems = browser_page
-    flow_id, pairs = max(python_compares.items(), key=lambda item: len(item[1]))
+    flow_id, pairs = max(demo_compares.items(), key=lambda item: len(item[1]))
     path = demo_out / "reports" / "latest" / "flows" / flow_file_name(flow_id)
     page.goto(path.as_uri())
     data = json.loads(
