@@ -3,7 +3,7 @@
 // flowaudit.report.flow_configs.compare_versions computes it in Python: the keyed diff of
 // flowaudit.transform.diff, long strings as changed lines (difflib's matching, as
 // flowaudit.transform.line_diff), entries as flowaudit.report.field_diff.entry_data writes them.
-// tests/report/test_browser_flow_compare.py holds the two to the same entries.
+// tests/report/test_flow_compare_parity.py holds the two to the same entries.
 var flowCompare = (function () {
   "use strict";
   var IDENTITY_KEYS = ["_exportId", "_importId", "_id", "generate"];

@@ -16,6 +16,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from flowaudit.config import DEFAULT_SECRET_FIELD_PATTERN, DEFAULT_VOLATILE_FIELDS
 from flowaudit.report.display import flow_file_name
+from flowaudit.report.filters import compact_script
 from flowaudit.report.flow_configs import RecentVersion, StepVersion, compare_versions, configs_data
 from flowaudit.report.masking import display_document
 from tests.report.compare_reference import python_compares
@@ -175,3 +176,8 @@ def test_a_made_up_flow_compares_in_the_page_as_in_python(browser_page):
         kinds.update(entry[1] for entry in expected)
     assert kinds == {"a", "r", "m", "v", "l", "x"}
     assert problems == []
+
+
+def test_a_page_script_is_carried_without_indentation_and_comment_lines():
+    source = '// why\nvar a = 1;\n  // how\n  var url = "http://x"; // kept: not a whole line\n\n'
+    assert compact_script(source) == 'var a = 1;\nvar url = "http://x"; // kept: not a whole line'
