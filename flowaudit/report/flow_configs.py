@@ -165,7 +165,7 @@ def _told_apart(doc: Any, masked: Any, scope: tuple[str, ...], secrets: dict) ->
         return {k: _told_apart(doc.get(k), v, (*scope, k), secrets) for k, v in masked.items()}
     if isinstance(masked, list) and isinstance(doc, list):
         return [_told_apart(d, v, (*scope, "*"), secrets) for d, v in zip(doc, masked, strict=True)]
-    if masked != MASK or doc == MASK:
+    if masked != MASK:
         return masked
     seen = secrets.setdefault(scope, {})
     number = seen.setdefault(canonical_json(doc), len(seen) + 1)

@@ -133,9 +133,9 @@ def _made_up_versions():
             "mapping": {"fields": []}, "many": {f"k{i}": -i for i in range(150)}},
     }  # fmt: skip
     connection = {
-        1: {"name": "Shop", "http": {"auth": {"token": {"token": "s1", "headerName": "X"}, "password": "p"}}},
-        2: {"name": "Shop", "http": {"auth": {"token": {"token": "s2", "headerName": "X"}, "password": "p"}}},
-        3: {"name": "Shop", "http": {"auth": {"token": {"token": "s1", "headerName": "Y"}}}},
+        1: {"name": "Shop", "http": {"auth": {"token": {"token": "sekret-one", "headerName": "X"}, "password": "pass-word-value"}}},
+        2: {"name": "Shop", "http": {"auth": {"token": {"token": "sekret-two", "headerName": "X"}, "password": "pass-word-value"}}},
+        3: {"name": "Shop", "http": {"auth": {"token": {"token": "sekret-one", "headerName": "Y"}}}},
     }  # fmt: skip
     token_import = {
         1: {"name": "Token refresh", "url": "a"},
@@ -162,6 +162,10 @@ def test_a_made_up_flow_compares_in_the_page_as_in_python(browser_page):
     recent, found, flows = _made_up_versions()
     volatile = tuple(DEFAULT_VOLATILE_FIELDS)
     configs = configs_data(recent, found, PATTERN, volatile, _names)
+    carried = json.dumps(configs)
+    assert (
+        "sekret" not in carried and "pass-word" not in carried
+    )  # secrets are told apart, never carried
     script = (Path(__file__).parents[2] / "reports" / "templates" / "_flow_compare.js").read_text()
     page.set_content(f"<script>{script}</script>")
     docs = {n: display_document(doc, PATTERN) for n, doc in flows.items()}
