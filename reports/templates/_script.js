@@ -409,7 +409,8 @@
     });
     // Compare two versions (older to newer), computed by _flow_compare.js from what the page carries.
     var compareFrom = document.getElementById("compare-from"), compareTo = document.getElementById("compare-to");
-    if (configs && compareFrom && compareTo) {
+    // (A user's own base.html without the page_script block has no compare script.)
+    if (configs && compareFrom && compareTo && typeof flowCompare === "function") {
       configs.compared.forEach(function (number, i) {
         compareFrom.appendChild(el("option", null, String(number))).selected = i === 1;
         compareTo.appendChild(el("option", null, String(number))).selected = i === 0;
