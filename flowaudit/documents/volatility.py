@@ -71,6 +71,11 @@ class VolatileFields:
             content = _without_pattern(content, pattern)
         return content
 
+    def for_page(self) -> dict[str, list[Any]]:
+        """The patterns as a page's script strips them: names matched at any depth, and
+        anchored paths split into their keys."""
+        return {"anywhere": sorted(self._anywhere), "anchored": [list(p) for p in self._anchored]}
+
     def _nested_name(self, doc: dict[str, Any], text: str) -> bool:
         return any(text.count(f'"{name}"') > (1 if name in doc else 0) for name in self._anywhere)
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import Environment
+from markupsafe import Markup
 
 from flowaudit.documents.plain_words import plain_path
 
@@ -68,6 +69,14 @@ def human_bytes(size: int) -> str:
     return f"{size} B"
 
 
+def compact_script(source: str) -> Markup:
+    """A page script without its indentation and whole-line comments (it is carried by
+    thousands of pages; the template keeps them for its readers). Only whole lines go: no
+    string or expression of the script is touched."""
+    lines = (line.strip() for line in source.splitlines())
+    return Markup("\n".join(line for line in lines if line and not line.startswith("//")))
+
+
 def register(env: Environment) -> None:
     """Add every flowaudit filter and test to the environment."""
     env.filters.update(
@@ -78,5 +87,6 @@ def register(env: Environment) -> None:
         first_line=first_line,
         human_bytes=human_bytes,
         plain_path=plain_path,
+        compact_script=compact_script,
     )
     env.tests.update(long=is_long)

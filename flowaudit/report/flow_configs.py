@@ -1,24 +1,39 @@
 """A flow's newest versions with its steps (exports, imports) and their connections as they
-were when each version began (as resources_as_of reads them), and the differences between
-every two of those versions (flowaudit.report.field_diff): the flow page's "configuration at
-version N" and its compare. Bounded: the newest MAX_COMPARED_VERSIONS versions of a flow."""
+were when each version began (as resources_as_of reads them): the flow page's "configuration
+at version N" and what its script compares two versions from (reports/templates/
+_flow_compare.js; compare_versions is the same compare in Python, the one a test holds the
+script to). Bounded: the newest MAX_COMPARED_VERSIONS versions of a flow."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import combinations
 from typing import Any
 
 from flowaudit import jsonfast
+from flowaudit.documents.canonical import canonical_json
 from flowaudit.documents.steps import flow_steps
 from flowaudit.documents.volatility import volatile_fields_for
+from flowaudit.report import field_diff, masking
 from flowaudit.report.field_diff import entry_data, field_entries
-from flowaudit.report.masking import display_document, load_shown_json
+from flowaudit.report.masking import MASK, is_secret_path, load_shown_json, mask_document
+from flowaudit.transform import line_diff
 from flowaudit.transform.patches import apply_patch
 
 MAX_COMPARED_VERSIONS = 8  # newest versions of a flow shown with their steps and compared
 CURRENT = "9999-12-31T00:00:00Z"  # a moment after every version: what is current now
+# The limits the page's script shows a compare within: the ones field_diff and masking use.
+PAGE_LIMITS = {
+    "entries": field_diff.MAX_ENTRIES,
+    "lines": field_diff.MAX_LINES,
+    "line_chars": field_diff.MAX_LINE_CHARS,
+    "long_string": field_diff.LONG_STRING_CHARS,
+    "context": line_diff.CONTEXT_LINES,
+    "string_chars": masking.MAX_STRING_CHARS,
+    "name_chars": masking.MAX_NAME_CHARS,
+    "mask": masking.MASK,
+    "told_apart": r"^\*{8} \(\d+\)$",  # a secret told apart from another (_told_apart)
+}
 
 
 @dataclass(frozen=True)
@@ -107,42 +122,117 @@ def parts_at(doc: Any, at: str, found: Found) -> list[tuple[str, str, StepVersio
 def configs_data(
     recent: Sequence[RecentVersion], found: Found, pattern: str, volatile: tuple[str, ...], names
 ) -> dict[str, Any]:
-    """What the page's script needs: each shown step version's document once (masked), the
-    parts of each recent version, and the differences between every two recent versions."""
+    """What the page's script needs to show each recent version's steps and to compare any
+    two: each shown step version's document once (masked; strings whole, the script cuts them
+    for showing, as a line diff needs them whole), the parts of each recent version, today's
+    names of the steps, the volatile fields of each type and the step labels that are secret."""
     documents: dict[str, Any] = {}
     at: dict[str, list[list[Any]]] = {}
-    combined: dict[int, dict[str, Any]] = {}
+    named: dict[str, str] = {}
+    secrets: dict[tuple[Any, ...], dict[str, int]] = {}
     for version in recent:
-        parts = parts_at(version.doc, version.valid_from, found)
         listed = []
-        whole = {"flow": volatile_fields_for("flow", volatile).strip(version.doc)}
-        for rtype, rid, step in parts:
+        for rtype, rid, step in parts_at(version.doc, version.valid_from, found):
+            named[f"{rtype}:{rid}"] = names(rtype, rid)
             if step is None:
                 listed.append([rtype, rid, names(rtype, rid), None])
                 continue
             key = f"{rtype}:{rid}:{step.version}"
             if key not in documents:
-                documents[key] = display_document(step.doc, pattern)
+                scope = (rtype, names(rtype, rid))  # what a compare matches: its label
+                documents[key] = _told_apart(step.doc, mask_document(step.doc, pattern), scope, secrets)
+                for ref_type, ref_id in _step_references(step.doc):
+                    named.setdefault(f"{ref_type}:{ref_id}", names(ref_type, ref_id))
             listed.append([rtype, rid, step.name, key])
-            # Keyed by today's name, so that a renamed step compares as its name changed.
-            label = f'{rtype} "{names(rtype, rid)}"'
-            whole[label if label not in whole else f"{label} ({rid})"] = volatile_fields_for(
-                rtype, volatile
-            ).strip(step.doc)
         at[str(version.number)] = listed
-        combined[version.number] = whole
-    pairs = {}
-    for newer, older in combinations(recent, 2):  # recent is newest first
-        entries = field_entries("", combined[older.number], combined[newer.number], pattern, names)
-        pairs[f"{older.number}-{newer.number}"] = [
-            _step_reference(entry_data(e), older, newer) for e in entries
-        ]
+    types = ("flow", "export", "import", "connection")
     return {
         "documents": documents,
         "at": at,
-        "pairs": pairs,
         "compared": [v.number for v in recent],
+        "names": named,
+        "volatile": {t: volatile_fields_for(t, volatile).for_page() for t in types},
+        "secret": sorted(label for label in map(_label, named.items()) if is_secret_path(label, pattern)),
+        "limits": PAGE_LIMITS,
     }
+
+
+def _told_apart(doc: Any, masked: Any, scope: tuple[str, ...], secrets: dict) -> Any:
+    """masked, with each masked value that differs from the first one met at the same place
+    (step label and path, list positions alike) numbered: `******** (2)`. The page's compare
+    then sees a secret change as Python's does, and learns nothing but that it changed."""
+    if isinstance(masked, dict) and isinstance(doc, dict):
+        return {k: _told_apart(doc.get(k), v, (*scope, k), secrets) for k, v in masked.items()}
+    if isinstance(masked, list) and isinstance(doc, list):
+        return [_told_apart(d, v, (*scope, "*"), secrets) for d, v in zip(doc, masked, strict=True)]
+    if masked != MASK:
+        return masked
+    seen = secrets.setdefault(scope, {})
+    number = seen.setdefault(canonical_json(doc), len(seen) + 1)
+    return masked if number == 1 else f"{MASK} ({number})"
+
+
+def _label(named: tuple[str, str]) -> str:
+    """A step's label in a compare's paths, from its names entry."""
+    return f'{named[0].partition(":")[0]} "{named[1]}"'
+
+
+def _step_references(doc: Any) -> list[tuple[str, str]]:
+    """(type, id) of every export and import a step document names inside (a lookup's
+    `_exportId`): a compare's path may name them."""
+    found: list[tuple[str, str]] = []
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, rtype in (("_exportId", "export"), ("_importId", "import")):
+                value = item.get(key)
+                if isinstance(value, str | int) and not isinstance(value, bool) and value != "":
+                    found.append((rtype, str(value)))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def version_documents(
+    version: RecentVersion, found: Found, volatile: tuple[str, ...], names
+) -> dict[str, Any]:
+    """A recent version as one document to compare: the flow and each step and connection
+    (volatile fields left out, keys sorted: a patched document's key order is no change),
+    keyed by today's name, so that a renamed step compares as its name changed."""
+    whole = {"flow": _sorted(volatile_fields_for("flow", volatile).strip(version.doc))}
+    for rtype, rid, step in parts_at(version.doc, version.valid_from, found):
+        if step is None:
+            continue
+        label = f'{rtype} "{names(rtype, rid)}"'
+        whole[label if label not in whole else f"{label} ({rid})"] = _sorted(
+            volatile_fields_for(rtype, volatile).strip(step.doc)
+        )
+    return whole
+
+
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(item) for item in value]
+    return value
+
+
+def compare_versions(
+    older: RecentVersion, newer: RecentVersion, found: Found, pattern: str, volatile, names
+) -> list[list[Any]]:
+    """The differences from one recent version to another as the flow page's compare shows
+    them (entry_data rows): the reference the page's script is tested against."""
+    entries = field_entries(
+        "",
+        version_documents(older, found, volatile, names),
+        version_documents(newer, found, volatile, names),
+        pattern,
+        names,
+    )
+    return [_step_reference(entry_data(e), older, newer) for e in entries]
 
 
 def _step_reference(entry: list[Any], older: RecentVersion, newer: RecentVersion) -> list[Any]:

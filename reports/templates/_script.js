@@ -381,20 +381,36 @@
         var box = stepsOutput.appendChild(el("details", "step-config"));
         box.setAttribute("data-step", p[0] + ":" + p[1]);
         box.appendChild(el("summary", null, p[0] + " " + p[2] + (p[3] ? " (its version " + p[3].split(":").pop() + ")" : " (did not exist then)")));
-        if (p[3]) { box.appendChild(el("pre", "value", JSON.stringify(sortKeys(configs.documents[p[3]]), null, 2))); }
+        if (p[3]) { box.appendChild(el("pre", "value", JSON.stringify(sortKeys(capStrings(configs.documents[p[3]])), null, 2))); }
       });
+    }
+    // A step's strings are carried whole (a compare's line diff needs them) and cut for showing.
+    function capStrings(value) {
+      if (typeof value === "string") {
+        var limit = configs.limits.string_chars;
+        return value.length <= limit ? value : value.slice(0, limit) + "\u2026 " + (value.length - limit) + " more characters";
+      }
+      if (value === null || typeof value !== "object") { return value; }
+      var out = Array.isArray(value) ? [] : {};
+      Object.keys(value).forEach(function (key) { out[key] = capStrings(value[key]); });
+      return out;
+    }
+    function flowDocAt(wanted) {
+      var doc = JSON.parse(currentConfig.textContent);
+      versions.forEach(function (v) { if (v.number > wanted) { doc = applyPatch(doc, v.back); } });
+      return doc;
     }
     versionSelect.addEventListener("change", function () {
       var wanted = parseInt(versionSelect.value, 10);
-      var doc = JSON.parse(currentConfig.textContent);
-      versions.forEach(function (v) { if (v.number > wanted) { doc = applyPatch(doc, v.back); } });
+      var doc = flowDocAt(wanted);
       output.textContent = JSON.stringify(sortKeys(doc), null, 2);
       output.hidden = wanted === versions[0].number;
       showSteps(wanted);
     });
-    // Compare two versions: the differences the report computed for every pair (older to newer).
+    // Compare two versions (older to newer), computed by _flow_compare.js from what the page carries.
     var compareFrom = document.getElementById("compare-from"), compareTo = document.getElementById("compare-to");
-    if (configs && compareFrom && compareTo) {
+    // (A user's own base.html without the page_script block has no compare script.)
+    if (configs && compareFrom && compareTo && typeof flowCompare === "function") {
       configs.compared.forEach(function (number, i) {
         compareFrom.appendChild(el("option", null, String(number))).selected = i === 1;
         compareTo.appendChild(el("option", null, String(number))).selected = i === 0;
@@ -406,7 +422,7 @@
         compareResult.textContent = "";
         if (older === newer) { compareResult.appendChild(el("p", "note", "The same version.")); return; }
         compareResult.appendChild(el("p", null, "From version " + older + " to version " + newer + ":"));
-        var entries = configs.pairs[older + "-" + newer] || [];
+        var entries = flowCompare(configs, flowDocAt, older, newer);
         compareResult.appendChild(entries.length ? fieldsTable(entries) : el("p", "note", "No differences."));
       };
       compareFrom.addEventListener("change", compare);

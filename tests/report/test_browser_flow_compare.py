@@ -1,5 +1,6 @@
 """A flow page in a real browser: choosing a version shows its steps and connections as they
-were then, and two chosen versions compare as keyed entries drawn by the page's script."""
+were then, and two chosen versions compare as keyed entries computed and drawn by the page's
+script (the entries themselves are held to Python's in test_flow_compare_parity)."""
 
 # ruff: noqa: F811  (the browser_page fixture is imported from test_browser and named as a parameter)
 from __future__ import annotations
@@ -20,7 +21,7 @@ def _compared_flow(latest: Path) -> tuple[Path, dict]:
         block = LexborHTMLParser(path.read_text(encoding="utf-8")).css_first("script#flow-configs")
         if block is not None:
             data = json.loads(block.text())
-            if len(data["compared"]) >= 3 and any(data["pairs"].values()):
+            if len(data["compared"]) >= 3:
                 return path, data
     raise AssertionError("no demo flow has three versions to compare")
 
@@ -39,11 +40,10 @@ def test_a_flow_page_shows_steps_at_a_version_and_compares_two(browser_page, dem
     newer = data["compared"][0]
     page.select_option("#compare-from", str(older))
     page.select_option("#compare-to", str(newer))
-    entries = data["pairs"][f"{older}-{newer}"]
     result = page.locator("#compare-result")
     assert f"From version {older} to version {newer}" in result.inner_text()
     paths = result.locator("table.fields tbody tr td:first-child code").all_inner_texts()
-    assert paths == [e[0] for e in entries] and paths
+    assert paths and all(p.startswith(("flow", "export", "import", "connection")) for p in paths)
     # Either order of the two selects compares older to newer.
     page.select_option("#compare-from", str(newer))
     page.select_option("#compare-to", str(older))

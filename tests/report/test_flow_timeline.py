@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,11 @@ from flowaudit.documents.volatility import volatile_fields_for
 from flowaudit.pipeline import run_nightly
 from flowaudit.report.display import flow_file_name
 from flowaudit.report.filters import iso_when
-from flowaudit.report.masking import display_document
+from flowaudit.report.flow_configs import PAGE_LIMITS
+from flowaudit.report.masking import MASK, mask_document
 from flowaudit.simulate import SimulatedAccount
 from tests.pipeline.helpers import query
+from tests.report.compare_reference import python_compares
 
 pytestmark = pytest.mark.slow
 TOKEN = "timeline-token-1f2e"
@@ -84,6 +87,15 @@ def test_each_version_names_its_author_source_and_label_and_an_unexplained_one_i
             assert shown.attributes["data-label"] in labels[(flow_id, version)]
 
 
+def _as_masked(value):
+    """A page's step document with secrets told apart (`******** (2)`) masked as any other."""
+    if isinstance(value, dict):
+        return {k: _as_masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_masked(v) for v in value]
+    return MASK if isinstance(value, str) and re.fullmatch(PAGE_LIMITS["told_apart"], value) else value
+
+
 def _stripped(rtype: str, doc):
     return volatile_fields_for(rtype, DEFAULT_VOLATILE_FIELDS).strip(doc)
 
@@ -132,8 +144,8 @@ def test_configuration_at_version_n_holds_the_steps_as_the_simulator_had_them(ni
                     assert real is None, (rtype, rid, number)
                     continue
                 shown, real = _without_captured(
-                    _stripped(rtype, data["documents"][key]),
-                    _stripped(rtype, display_document(real, pattern)),
+                    _stripped(rtype, _as_masked(data["documents"][key])),
+                    _stripped(rtype, mask_document(real, pattern)),
                 )
                 assert shown == real, (
                     flow_id,
@@ -161,10 +173,16 @@ def test_two_versions_compare_with_the_fields_each_change_made(nights):
     page = page_of(latest, flow_id)
     data = configs(page)
     compared = data["compared"]
-    assert len(data["pairs"]) == len(compared) * (len(compared) - 1) // 2
+    # The page computes the compare (_flow_compare.js, held to Python's in
+    # test_flow_compare_parity); the entries here are Python's, the reference.
+    assert "pairs" not in data and "var flowCompare" in page.html
+    pairs = python_compares(
+        settings.db, settings.account, settings.secret_field_pattern, tuple(settings.volatile_fields)
+    )[flow_id]
+    assert len(pairs) == len(compared) * (len(compared) - 1) // 2
     assert page.css_first("select#compare-from") and page.css_first("select#compare-to")
     for newer, older in itertools.pairwise(compared):
-        entries = data["pairs"][f"{older}-{newer}"]
+        entries = pairs[(older, newer)]
         made = [path for (path,) in query(settings.db, """
             SELECT field_path FROM version_changes WHERE resource_type = 'flow' AND resource_id = ? AND version = ?
               AND field_path IS NOT NULL""", [flow_id, newer])]  # fmt: skip
