@@ -167,3 +167,5 @@ class ResourceSection:
 class ResourcesPage:
     page: Page
     sections: tuple[ResourceSection, ...]
+    # Types listed on pages of their own: (title, how many, links to their pages).
+    split: tuple[tuple[str, int, tuple[Link, ...]], ...] = ()

@@ -74,9 +74,24 @@ def flow_href(flow_id: str, root: str = "") -> str:
     return f"{root}flows/{flow_file_name(flow_id)}"
 
 
-def resource_href(resource_type: str, resource_id: str, root: str = "") -> str:
-    """The row of an export, import or connection on the resources page."""
-    return f"{root}resources.html#{resource_anchor(resource_type, resource_id)}"
+# Exports, imports and connections are listed on pages of their own type (a large account
+# has tens of thousands), at most about this many rows a page: a resource's page is found
+# from its id alone (a hash bucket), so a flow page links to it without reading the list.
+RESOURCE_ROWS_PER_PAGE = 1_000
+
+
+def resource_page(resource_type: str, resource_id: str, parts: int) -> str:
+    """The page (relative to the report folder) that lists a resource of a type split into
+    `parts` pages."""
+    if parts <= 1:
+        return f"resources/{resource_type}.html"
+    bucket = int(hashlib.sha256(resource_id.encode()).hexdigest()[:8], 16) % parts
+    return f"resources/{resource_type}-{bucket + 1}.html"
+
+
+def resource_href(resource_type: str, resource_id: str, parts: int, root: str = "") -> str:
+    """The row of an export, import or connection on its type's page."""
+    return f"{root}{resource_page(resource_type, resource_id, parts)}#{resource_anchor(resource_type, resource_id)}"
 
 
 def resource_anchor(resource_type: str, resource_id: str) -> str:

@@ -278,9 +278,9 @@ def _steps(flow: dict, site: Site, found: Found, root: str) -> tuple[Step, ...]:
         connection_id = now.doc.get("_connectionId") if now and isinstance(now.doc, dict) else None
         connection = None
         if isinstance(connection_id, str) and connection_id:
-            connection = Link(site.name_of("connection", connection_id), resource_href("connection", connection_id, root))
+            connection = Link(site.name_of("connection", connection_id), resource_href("connection", connection_id, site.resource_parts("connection"), root))
         steps.append(Step(role, rtype, rid, site.name_of(rtype, rid), _where(flow, rid),
-                          resource_href(rtype, rid, root), connection))  # fmt: skip
+                          resource_href(rtype, rid, site.resource_parts(rtype), root), connection))  # fmt: skip
     return tuple(steps)
 
 

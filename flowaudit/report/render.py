@@ -26,6 +26,7 @@ from flowaudit.logs import get_logger
 from flowaudit.report.environment import make_environment
 from flowaudit.report.output import ReportFolder, dated_folders, prune_old_folders
 from flowaudit.report.pages import PAGES
+from flowaudit.report.resources_page import SPLIT_TYPES
 from flowaudit.report.reuse import MANIFEST, PreviousReport, find_previous_report, rendering_salt
 from flowaudit.report.site import NAV, Site, as_utc, fetch_site
 from flowaudit.report.units import PART_SEPARATOR
@@ -67,7 +68,9 @@ def render_reports(
         volatile=tuple(settings.volatile_fields), baseline=baseline, stale_since=as_utc(stale_since),
     )  # fmt: skip
     site = replace(site, rules=RuleSet.from_settings(settings), display_timezone=settings.display_timezone, salt=rendering_salt(env, site.account, site.pattern, site.volatile,
-                                             site.stale_since, site.stale_reason, NAV))  # fmt: skip
+                                             site.stale_since, site.stale_reason, NAV,
+                                             # where flow pages link their steps to:
+                                             [site.resource_parts(t) for t in SPLIT_TYPES]))  # fmt: skip
     previous = find_previous_report(dated_folders(out_dir))
     with ReportFolder(out_dir, now) as folder:
         keys = render_pages(con, site, env, folder, previous)

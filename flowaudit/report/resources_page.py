@@ -1,8 +1,11 @@
-"""The "scripts and other resources" page (resources.html): every export, import,
-connection, script, lookup cache, file definition, iClient, async helper and stack the
-account has or had (each row an anchor a flow page's steps link to), with how many
-versions flowaudit knows, its newest change and the flows it is attributed to. Scripts link
-to their pages; users and API tokens are on the access review page. Drawn on every rendering."""
+"""The "scripts and other resources" pages: every export, import, connection, script,
+lookup cache, file definition, iClient, async helper and stack the account has or had, with
+how many versions flowaudit knows, its newest change and the flows it is attributed to.
+resources.html lists the types with few resources and links to the pages of exports,
+imports and connections (`resources/<type>[-<part>].html`, at most about
+display.RESOURCE_ROWS_PER_PAGE rows each; each row an anchor a flow page's steps link to).
+Scripts link to their pages; users and API tokens are on the access review page. Drawn on
+every rendering."""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ import duckdb
 
 from flowaudit.registry import RESOURCE_TYPES
 from flowaudit.report.account_contexts import ResourceRow, ResourceSection, ResourcesPage
-from flowaudit.report.display import resource_anchor, script_file_name
+from flowaudit.report.contexts import Link
+from flowaudit.report.display import resource_anchor, resource_page, script_file_name
 from flowaudit.report.masking import MAX_NAME_CHARS, cap_text
 from flowaudit.report.queries import report_frame
 from flowaudit.report.site import Site
@@ -24,13 +28,24 @@ from flowaudit.report.units import PagePlan
 _ELSEWHERE = ("integration", "flow", "user", "accesstoken")
 TYPES = tuple(t for t in RESOURCE_TYPES if t.name not in _ELSEWHERE)
 MAX_FLOW_LINKS = 10
+# Types a flow's steps link to, on pages of their own (display.resource_page).
+SPLIT_TYPES = ("export", "import", "connection")
 
 
 class ResourcesUnit:
     template = "resources.html"
 
     def plan(self, con: duckdb.DuckDBPyConnection, site: Site) -> list[PagePlan]:
-        return [PagePlan("resources.html", "Scripts and other resources")]
+        plans = [PagePlan("resources.html", "Scripts and other resources")]
+        for t in TYPES:
+            if t.name not in SPLIT_TYPES:
+                continue
+            parts = site.resource_parts(t.name)
+            title = t.plural_title[:1].upper() + t.plural_title[1:]
+            for part in range(1, parts + 1):
+                path = f"resources/{t.name}.html" if parts == 1 else f"resources/{t.name}-{part}.html"
+                plans.append(PagePlan(path, title if parts == 1 else f"{title} ({part} of {parts})", args=t.name))
+        return plans
 
     def fetch(
         self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]
@@ -39,8 +54,14 @@ class ResourcesUnit:
             rows = report_frame(
                 con, "account_resources", account=site.account, types=[t.name for t in TYPES]
             ).to_dicts()
+            by_page: dict[str, list[dict[str, Any]]] = {}
+            for row in rows:
+                rtype = row["resource_type"]
+                path = (resource_page(rtype, row["resource_id"], site.resource_parts(rtype))
+                        if rtype in SPLIT_TYPES else "resources.html")  # fmt: skip
+                by_page.setdefault(path, []).append(row)
             for page in pages:
-                yield page, rows
+                yield page, by_page.get(page.path, [])
 
     def build(self, site: Site, page: PagePlan, rows: list[dict[str, Any]]) -> ResourcesPage:
         by_type: dict[str, list[ResourceRow]] = {t.name: [] for t in TYPES}
@@ -63,6 +84,7 @@ class ResourcesUnit:
                     anchor=resource_anchor(rtype, rid),
                 )
             )
+        shown = [t for t in TYPES if (t.name == page.args if page.args else t.name not in SPLIT_TYPES)]
         sections = tuple(
             ResourceSection(
                 t.plural_title[:1].upper() + t.plural_title[1:],
@@ -70,6 +92,19 @@ class ResourcesUnit:
                 t.listing,
                 tuple(by_type[t.name]),
             )
-            for t in TYPES
+            for t in shown
         )
-        return ResourcesPage(site.page(page.title, page.root), sections)
+        split = () if page.args else tuple(_split_links(site, t, page.root) for t in TYPES if t.name in SPLIT_TYPES)
+        return ResourcesPage(site.page(page.title, page.root), sections, split)
+
+
+def _split_links(site: Site, resource_type, root: str) -> tuple[str, int, tuple[Link, ...]]:
+    """(title, how many, its pages) of a type listed on pages of its own."""
+    parts = site.resource_parts(resource_type.name)
+    title = resource_type.plural_title[:1].upper() + resource_type.plural_title[1:]
+    count = sum(1 for rtype, _rid in site.directory if rtype == resource_type.name)
+    if parts == 1:
+        return title, count, (Link(title, f"{root}resources/{resource_type.name}.html"),)
+    return title, count, tuple(
+        Link(f"{part}", f"{root}resources/{resource_type.name}-{part}.html") for part in range(1, parts + 1)
+    )

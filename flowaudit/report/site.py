@@ -17,7 +17,7 @@ import duckdb
 
 from flowaudit.report.comparison import Comparison, fetch_comparison
 from flowaudit.report.contexts import Link, Page
-from flowaudit.report.display import flow_href
+from flowaudit.report.display import RESOURCE_ROWS_PER_PAGE, flow_href
 from flowaudit.report.masking import MAX_NAME_CHARS, cap_text
 from flowaudit.report.queries import report_frame
 from flowaudit.report.step_names import fetch_name_history
@@ -86,6 +86,7 @@ class Site:
     since_previous: Comparison | None = None
     _flow_ids: list[str] = field(default_factory=list, repr=False)
     _flow_integrations: dict[str, str] = field(default_factory=dict, repr=False)
+    _resource_parts: dict[str, int] = field(default_factory=dict, repr=False)
     step_names: Any = None  # the names steps had over time (report/step_names.py): change tables
     # Field values as pages show them, by (masked whole, JSON text): flowaudit.report.change_table.
     shown_values: dict[tuple[bool, str], Any] = field(default_factory=dict, repr=False)
@@ -134,6 +135,14 @@ class Site:
                 sorted(flows, key=lambda fid: (self.name_of("flow", fid).lower(), fid))
             )
         return self._flow_ids
+
+    def resource_parts(self, resource_type: str) -> int:
+        """How many pages list the resources of a type (display.resource_page)."""
+        parts = self._resource_parts.get(resource_type)
+        if parts is None:
+            count = sum(1 for rtype, _rid in self.directory if rtype == resource_type)
+            parts = self._resource_parts[resource_type] = max(1, -(-count // RESOURCE_ROWS_PER_PAGE))
+        return parts
 
     def flow_link(self, flow_id: str, root: str) -> Link:
         return Link(self.name_of("flow", flow_id), flow_href(flow_id, root))

@@ -196,15 +196,30 @@ def test_two_versions_compare_with_the_fields_each_change_made(nights):
         )
 
 
-def test_steps_link_to_their_rows_on_the_resources_page(nights):
+def test_steps_link_to_their_rows_on_the_resources_pages(nights):
     _account, settings, latest = nights
-    resources = LexborHTMLParser((latest / "resources.html").read_text(encoding="utf-8"))
-    anchors = {node.attributes["id"] for node in resources.css("tr[id]")}
     (flow_id,) = query(settings.db, "SELECT flow_id FROM flows ORDER BY flow_id LIMIT 1")[0]
     steps = page_of(latest, flow_id).css("table.steps tr[data-step]")
     assert steps
     for row in steps:
         for link in row.css("a.step-link, a.connection-link"):
             target, _, anchor = link.attributes["href"].partition("#")
-            assert target == "../resources.html" and anchor in anchors
+            assert target.startswith("../resources/"), target
+            listed = LexborHTMLParser((latest / "flows" / target).read_text(encoding="utf-8"))
+            assert anchor in {node.attributes["id"] for node in listed.css("tr[id]")}
         assert row.css_first("a.connection-link") is not None
+    # resources.html links to every page of exports, imports and connections.
+    index = LexborHTMLParser((latest / "resources.html").read_text(encoding="utf-8"))
+    linked = {a.attributes["href"] for a in index.css("ul.resource-pages a")}
+    assert linked == {f"resources/{p.name}" for p in (latest / "resources").glob("*.html")}
+
+
+def test_a_type_with_many_resources_is_listed_on_pages_found_from_the_id_alone():
+    from flowaudit.report.display import resource_page
+
+    ids = [f"{n:024x}" for n in range(5_000)]
+    pages = {rid: resource_page("export", rid, 5) for rid in ids}
+    assert {resource_page("export", rid, 1) for rid in ids} == {"resources/export.html"}
+    counts = sorted(list(pages.values()).count(f"resources/export-{part}.html") for part in range(1, 6))
+    assert sum(counts) == 5_000 and counts[0] > 800 and counts[-1] < 1_200  # even, and stable:
+    assert all(resource_page("export", rid, 5) == page for rid, page in pages.items())
