@@ -114,6 +114,8 @@ class JobPager:
 
     async def window(self, window: JobWindow) -> dict[str, Any]:
         """Page one window to its end; its manifest entry."""
+        # The ids of the jobs read at the current bound: createdAt_lte is inclusive, so the next
+        # page holds them again. Only those: a window's every id would be millions at once.
         seen: set[str] = set()
         bound = window.end - ONE_MS  # createdAt_lte is inclusive: [start, end) ends 1 ms before
         pages = records = 0
@@ -142,12 +144,14 @@ class JobPager:
             oldest = min(times)
             if oldest < bound:
                 bound = oldest  # inclusive: the jobs at it come again and are dropped
+                seen = {record["_id"] for record, moment in zip(page, times, strict=True) if moment == oldest}
                 continue
             # A full page, every job of it at the bound: asking again gives the same page.
             gaps.append(
                 f"more than {len(page)} jobs share createdAt {api_time(bound)}; some may be missing"
             )
             bound -= ONE_MS
+            seen = set()  # no job read so far is at or before the new bound
         else:
             complete = True  # the bound went below the window's start
         return {
