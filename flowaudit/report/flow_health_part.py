@@ -17,9 +17,12 @@ from jinja2 import Environment
 
 from flowaudit import jsonfast
 from flowaudit.report.change_table import script_json
+from flowaudit.report.contexts import Page
 from flowaudit.report.health import HealthChart, HealthRow, build_health_chart, utc_instant
 
 PART_TEMPLATE = "_flow_health.html"
+META_TEMPLATE = "_page_meta.html"  # the page's "rendered ... from data as of" line
+META_BEGIN, META_END = '<p class="meta">', "</p>"
 PART_BEGIN, PART_END = "<!--part:health-->", "<!--/part:health-->"
 MARKS_BEGIN = '<script type="application/json" id="health-marks">'
 
@@ -50,13 +53,15 @@ def health_chart(
     return build_health_chart(rows, first, last, versions, step_changes)
 
 
-def redraw(text: str, env: Environment, rows: Sequence[HealthRow], first: date, last: date) -> str | None:
-    """The page `text` with its chart drawn again for these runs and days; None when the
-    page has no part to draw into."""
+def redraw(text: str, env: Environment, page: Page, rows: Sequence[HealthRow], first: date, last: date) -> str | None:
+    """The page `text` with its chart drawn again for these runs and days, and its line of
+    when and from which data it was drawn said anew (`page`: the page's header now); None
+    when the page has no part to draw into."""
     begin, end = text.find(PART_BEGIN), text.find(PART_END)
     marks_at = text.find(MARKS_BEGIN)
+    meta_at = text.find(META_BEGIN)
     # Pages escape every `<` of their content: the markers are the template's, once each.
-    if min(begin, end, marks_at) < 0 or text.find(PART_BEGIN, begin + 1) >= 0 or end < begin:
+    if min(begin, end, marks_at, meta_at) < 0 or text.find(PART_BEGIN, begin + 1) >= 0 or end < begin:
         return None
     marks_from = marks_at + len(MARKS_BEGIN)
     marks = jsonfast.loads(text[marks_from : text.index("</script>", marks_from)])
@@ -64,7 +69,11 @@ def redraw(text: str, env: Environment, rows: Sequence[HealthRow], first: date, 
     steps = [(utc_instant(moment), what, who) for moment, what, who in marks["steps"]]
     chart = health_chart(rows, first, last, versions, steps)
     part = str(env.get_template(PART_TEMPLATE).module.flow_health(chart))
-    return text[:begin] + part + text[end + len(PART_END) :]
+    meta = str(env.get_template(META_TEMPLATE).module.page_meta(page))
+    meta_end = text.index(META_END, meta_at) + len(META_END)
+    if meta_end > begin:
+        return None  # the header comes first on every page
+    return text[:meta_at] + meta + text[meta_end:begin] + part + text[end + len(PART_END) :]
 
 
 def _text(moment: str | datetime) -> str:

@@ -114,7 +114,8 @@ class FlowUnit:
 
     def redraw_part(self, site: Site, page: PagePlan, env, text: str) -> str | None:
         """The page drawn before with its run chart drawn again (flowaudit.report.flow_health_part)."""
-        return redraw(text, env, page.part.data, *chart_period(site.data_as_of or site.now))
+        header = site.page(page.title, page.root, reusable=True)
+        return redraw(text, env, header, page.part.data, *chart_period(site.data_as_of or site.now))
 
     def fetch(self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]) -> Iterator[tuple[PagePlan, FlowData]]:
         health: dict[str, list[HealthRow]] = {}

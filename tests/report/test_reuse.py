@@ -136,3 +136,5 @@ def test_a_page_whose_run_chart_alone_changed_is_drawn_again_in_part_as_a_fresh_
     for page in sorted(night.rglob("*.html")):
         relative = page.relative_to(night)
         assert _content(page) == _content(fresh / relative), relative
+    for page in charts:  # drawn again in part or whole: the line of when and from what data, too
+        assert page.read_text() == (fresh / "flows" / page.name).read_text(), page.name
