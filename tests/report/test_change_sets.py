@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from flowaudit.documents.plain_words import plain_path
 from flowaudit.report.change_sets import change_sets
+from tests.pipeline.helpers import query
 from tests.report.change_rows import change_rows
 
 
@@ -56,14 +56,6 @@ def test_internal_fields_show_in_plain_words_with_positions_and_keys_kept():
     assert plain_path("") == "" and plain_path(None) == ""
 
 
-def _sql(demo_out: Path, query: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(demo_out / "demo.duckdb"), read_only=True)
-    try:
-        return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
-
-
 @pytest.fixture(scope="module")
 def recent(demo_out: Path) -> list[dict]:
     page = LexborHTMLParser(
@@ -73,7 +65,7 @@ def recent(demo_out: Path) -> list[dict]:
 
 
 def test_the_simulators_clones_are_one_change_set_each(recent: list[dict], demo_out: Path):
-    clones = _sql(demo_out, "SELECT event_id, resource_id FROM audit_events "
+    clones = query(demo_out / "demo.duckdb", "SELECT event_id, resource_id FROM audit_events "
                   "WHERE resource_type = 'flow' AND event = 'create' AND resource_name LIKE 'Clone - %'")  # fmt: skip
     shown = {r["event_id"]: r for r in recent}
     clones = [(e, f) for e, f in clones if e in shown]
@@ -82,7 +74,7 @@ def test_the_simulators_clones_are_one_change_set_each(recent: list[dict], demo_
     for event_id, flow_id in clones:
         # The simulator's clone copies each step of the flow (a create record each, then the
         # flow's, all at one time); a clone that kept the original's steps has none.
-        steps = {e for (e,) in _sql(demo_out, "SELECT event_id FROM audit_events WHERE event = 'create' "
+        steps = {e for (e,) in query(demo_out / "demo.duckdb", "SELECT event_id FROM audit_events WHERE event = 'create' "
                                     "AND resource_type IN ('export', 'import') AND list_contains(flow_ids, ?) "
                                     "AND time = (SELECT time FROM audit_events WHERE event_id = ?)",
                                     [flow_id, event_id])}  # fmt: skip
@@ -99,7 +91,7 @@ def test_the_needs_attention_filter_marks_what_the_overviews_macro_lists(
     recent: list[dict], demo_out: Path
 ):
     start = min(r["time"] for r in recent)
-    listed = {e for (e,) in _sql(demo_out, "SELECT event_id FROM needs_attention(CAST(? AS TIMESTAMPTZ), now() "
+    listed = {e for (e,) in query(demo_out / "demo.duckdb", "SELECT event_id FROM needs_attention(CAST(? AS TIMESTAMPTZ), now() "
                                  "+ INTERVAL 1 DAY) WHERE event_id IS NOT NULL", [start])}  # fmt: skip
     marked = {r["event_id"] for r in recent if r["attention"] and r["set_leader"] is None}
     leaders = {r["event_id"] for r in recent if r["set_leader"] is None}

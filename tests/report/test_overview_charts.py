@@ -15,14 +15,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from flowaudit.config import Settings
 from flowaudit.report.render import render_reports
-
-
-def _sql(db: Path, query: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
+from tests.pipeline.helpers import query
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +26,7 @@ def index(demo_out: Path) -> LexborHTMLParser:
 
 
 def _window(db: Path) -> tuple[datetime, datetime | None]:
-    runs = _sql(
+    runs = query(
         db,
         "SELECT observed_at FROM runs WHERE status = 'succeeded' ORDER BY observed_at DESC LIMIT 2",
     )
@@ -47,7 +40,7 @@ def test_each_persons_changes_are_split_by_ui_and_api(index: LexborHTMLParser, d
     assert rows
     found = dict(
         ((p, s), n)
-        for p, s, n in _sql(db, "SELECT coalesce(user_name, user_email, user_id, '(unknown)'), source, count(*) "
+        for p, s, n in query(db, "SELECT coalesce(user_name, user_email, user_id, '(unknown)'), source, count(*) "
                             "FROM audit_events WHERE event IN ('create', 'update', 'delete', 'restore', 'purge') "
                             "AND time > ? - INTERVAL 90 DAY AND time <= ? GROUP BY ALL", [as_of, as_of])
     )  # fmt: skip
@@ -68,7 +61,7 @@ def test_the_heatmap_counts_changes_by_weekday_and_hour(demo_out: Path, tmp_path
         render_reports(db, tmp_path, settings, now=datetime(2027, 1, 1, tzinfo=UTC)).read_text()
     )
     as_of, _previous = _window(db)
-    times = [t for (t,) in _sql(db, "SELECT time FROM audit_events WHERE event IN ('create', 'update', 'delete', "
+    times = [t for (t,) in query(db, "SELECT time FROM audit_events WHERE event IN ('create', 'update', 'delete', "
                                  "'restore', 'purge') AND time > ? - INTERVAL 90 DAY AND time <= ?", [as_of, as_of])]  # fmt: skip
     from zoneinfo import ZoneInfo
 
