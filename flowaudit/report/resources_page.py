@@ -102,7 +102,7 @@ def _split_links(site: Site, resource_type, root: str) -> tuple[str, int, tuple[
     """(title, how many, its pages) of a type listed on pages of its own."""
     parts = site.resource_parts(resource_type.name)
     title = resource_type.plural_title[:1].upper() + resource_type.plural_title[1:]
-    count = sum(1 for rtype, _rid in site.directory if rtype == resource_type.name)
+    count = site.resource_count(resource_type.name)
     if parts == 1:
         return title, count, (Link(title, f"{root}resources/{resource_type.name}.html"),)
     return title, count, tuple(

@@ -86,7 +86,7 @@ class Site:
     since_previous: Comparison | None = None
     _flow_ids: list[str] = field(default_factory=list, repr=False)
     _flow_integrations: dict[str, str] = field(default_factory=dict, repr=False)
-    _resource_parts: dict[str, int] = field(default_factory=dict, repr=False)
+    _resource_counts: dict[str, int] = field(default_factory=dict, repr=False)
     step_names: Any = None  # the names steps had over time (report/step_names.py): change tables
     # Field values as pages show them, by (masked whole, JSON text): flowaudit.report.change_table.
     shown_values: dict[tuple[bool, str], Any] = field(default_factory=dict, repr=False)
@@ -136,13 +136,16 @@ class Site:
             )
         return self._flow_ids
 
+    def resource_count(self, resource_type: str) -> int:
+        """How many resources of a type the account has or had."""
+        count = self._resource_counts.get(resource_type)
+        if count is None:
+            count = self._resource_counts[resource_type] = sum(1 for rtype, _rid in self.directory if rtype == resource_type)
+        return count
+
     def resource_parts(self, resource_type: str) -> int:
         """How many pages list the resources of a type (display.resource_page)."""
-        parts = self._resource_parts.get(resource_type)
-        if parts is None:
-            count = sum(1 for rtype, _rid in self.directory if rtype == resource_type)
-            parts = self._resource_parts[resource_type] = max(1, -(-count // RESOURCE_ROWS_PER_PAGE))
-        return parts
+        return max(1, -(-self.resource_count(resource_type) // RESOURCE_ROWS_PER_PAGE))
 
     def flow_link(self, flow_id: str, root: str) -> Link:
         return Link(self.name_of("flow", flow_id), flow_href(flow_id, root))
