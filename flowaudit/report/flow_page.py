@@ -118,10 +118,8 @@ class FlowUnit:
         return redraw(text, env, header, page.part.data, *chart_period(site.data_as_of or site.now))
 
     def fetch(self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]) -> Iterator[tuple[PagePlan, FlowData]]:
-        health: dict[str, list[HealthRow]] = {}
         scripts = ScriptIndex()
         if pages:
-            health = fetch_flow_health(con, site.account, *chart_period(site.data_as_of or site.now))
             scripts = script_index(con, site.account)
         for start in range(0, len(pages), FLOWS_PER_FETCH):
             batch = pages[start : start + FLOWS_PER_FETCH]
@@ -146,7 +144,7 @@ class FlowUnit:
                 shown = events.get(page.args, [])
                 yield page, FlowData(versions.get(page.args, []), shown, totals.get(page.args, 0),
                                      {e[0]: changes.get(e[0], []) for e in shown},
-                                     health.get(page.args, []), scripts, code,
+                                     page.part.data, scripts, code,  # its runs, read by plan
                                      recent.get(page.args, []), found)  # fmt: skip
 
     def build(self, site: Site, page: PagePlan, data: FlowData) -> FlowPage:
