@@ -25,7 +25,13 @@ The rules (docs/decisions.md, "Storing history"):
 - A resource flowaudit never observed gets versions from its records alone (origin
   `audit`): as much of the document as the field changes tell, and its name from them or
   from the delete record's `deletedInfo`.
-Volatile fields (the one matcher, flowaudit.documents.volatility) make no version."""
+Volatile fields (the one matcher, flowaudit.documents.volatility) make no version.
+
+Resuming: what the derivation holds after an observation it matched (the version then
+current, and the content seen) is all that the derivation after it reads, when no record
+lies in that observation's uncertain zone. A nightly load resumes each touched resource
+from the start of its newest stretch seen before (queries/load/history_resume.sql says when
+that is safe) and derives only what follows; the result is the whole derivation's tail."""
 
 from __future__ import annotations
 
@@ -142,12 +148,29 @@ class Version:
         return sha256_text(self.content.text())
 
 
+@dataclass(slots=True)
+class Resume:
+    """Where a derivation resumes: at the observation `at` (the first span's first sighting),
+    from the stored version then current (its number and columns as stored)."""
+
+    at: int
+    number: int
+    valid_from: int
+    origin: str
+    run_id: int
+    event_id: str | None
+    doc_text: str
+    changes: list[tuple[str, int]]
+    back_patch: str | None = None  # a flow version's stored patch to the version before
+
+
 @dataclass
 class Timeline:
     versions: list[Version]
     # Unexplained deletions: (index of the version they ended, difference, after, before).
     deletions: list[tuple[int, Difference, int, int]]
     unreplayable_changes: int = 0
+    first_number: int = 1  # the number of versions[0] (a resumed derivation starts later)
 
 
 # --- documents as canonical pieces ---------------------------------------------------
@@ -253,10 +276,13 @@ def build_timeline(
     *,
     zone_of: Callable[[int], int] | None = None,
     created_at: Callable[[dict[str, Any]], int | None] | None = None,
+    resume: Resume | None = None,
 ) -> Timeline:
     """Every version of one resource, oldest first. `spans` and `records` oldest first;
     `zone_of(T)` gives the zone start of an observation at T (default: T, no zone);
-    `created_at(doc)` reads a document's creation time (for a start no record gives)."""
+    `created_at(doc)` reads a document's creation time (for a start no record gives).
+    With `resume`, spans and records begin at resume.at and the timeline holds the versions
+    from the resumed one on (numbered from resume.number)."""
     builder = _Builder(
         checkpoints, volatile, zone_of or (lambda t: t), created_at or (lambda doc: None)
     )
@@ -267,8 +293,11 @@ def build_timeline(
             parts = change.parts = _split(change.path or "")
             if parts and not is_volatile(parts):
                 live.append(change)
-    builder.run(list(spans), list(records))
-    return Timeline(builder.versions, builder.deletions, builder.unreplayable)
+    builder.run(list(spans), list(records), resume)
+    return Timeline(
+        builder.versions, builder.deletions, builder.unreplayable,
+        resume.number if resume is not None else 1,
+    )  # fmt: skip
 
 
 class _Builder:
@@ -290,7 +319,7 @@ class _Builder:
 
     # -- the plan: anchors are the observations that bound segments ------------------
 
-    def run(self, spans: list[Span], records: list[Record]) -> None:
+    def run(self, spans: list[Span], records: list[Record], resume: Resume | None = None) -> None:
         anchors = self._anchors(spans)
         if not anchors:
             self.audit_only(records)
@@ -302,11 +331,14 @@ class _Builder:
             end = len(records) if hi is None else bisect.bisect_left(times, hi)
             return records[start:end]
 
-        first_time, first_span = anchors[0]
-        if first_span is not None:
-            self.backward(first_span, between(None, first_time), lower=None, at=first_time)
+        if resume is not None:
+            anchors = self._resume(anchors, spans[0], resume)
         else:
-            self.audit_only(between(None, first_time))
+            first_time, first_span = anchors[0]
+            if first_span is not None:
+                self.backward(first_span, between(None, first_time), lower=None, at=first_time)
+            else:
+                self.audit_only(between(None, first_time))
         for (time, span), (next_time, next_span) in pairwise(anchors):
             segment = between(time, next_time)
             if self.state is not ABSENT:
@@ -324,6 +356,26 @@ class _Builder:
             self.forward(rest, last_time, None, None, None, end_is_absence=False)
         else:
             self.audit_only(rest)
+
+    def _resume(
+        self, anchors: list[tuple[int, Span | None]], span: Span, resume: Resume
+    ) -> list[tuple[int, Span | None]]:
+        """Hold what the derivation held after the observation resume.at of span: the stored
+        version then current, with the content seen; the anchors from that one on."""
+        start = next(
+            (i for i, (time, seen) in enumerate(anchors) if seen is span and time == resume.at),
+            None,
+        )
+        if start is None:
+            raise RuntimeError(f"resuming a history at {resume.at}: no observation then")
+        content = self.content_of(span)
+        self.versions = [
+            Version(resume.valid_from, None, resume.origin, content, resume.run_id,
+                    event_id=resume.event_id, observed_text=resume.doc_text,
+                    changes=list(resume.changes))
+        ]  # fmt: skip
+        self.state = content
+        return anchors[start:]
 
     def _anchors(self, spans: list[Span]) -> list[tuple[int, Span | None]]:
         """(time, span) of each observation that bounds a segment: a span's first and last

@@ -63,6 +63,7 @@ class Resource:
     spans: list[history.Span] = field(default_factory=list)
     records: list[history.Record] = field(default_factory=list)
     stored: str | None = None  # fingerprints of its stored versions (feed kind 2), when read
+    resume: history.Resume | None = None  # where its derivation resumes (feed kind 3)
 
 
 class Checkpoints:
@@ -124,6 +125,12 @@ def resources(batches: Iterable[pa.RecordBatch]) -> Iterator[Resource]:
             if kind == 2:
                 current.stored = text
                 continue
+            if kind == 3:
+                current.resume = history.Resume(
+                    t2, position, t1, event or "", run1, event_id, text or "",
+                    _changes(path), deleted_name,
+                )  # fmt: skip
+                continue
             if record is None or record.event_id != event_id:
                 record = new_record(event_id, t1, event or "", run1, deleted_name)
                 current.records.append(record)
@@ -132,6 +139,14 @@ def resources(batches: Iterable[pa.RecordBatch]) -> Iterator[Resource]:
                                              bool(new_present), new_value))  # fmt: skip
     if current is not None:
         yield current
+
+
+def _changes(text: str | None) -> list[tuple[str, int]]:
+    """`event_id:position,...` -> [(event_id, position)]."""
+    if not text:
+        return []
+    pairs = (item.rpartition(":") for item in text.split(","))
+    return [(event_id, int(position)) for event_id, _, position in pairs]
 
 
 def _decode_all(texts: list[str | None]) -> list[Any]:
@@ -171,7 +186,8 @@ class HistoryFiles:
         self.steps: set[tuple[str, str, str]] = set()
         self.connections: set[tuple[str, str, str]] = set()
         self.refs: set[tuple[str, str, str, str, str]] = set()  # what documents refer to
-        self.counts = {"rebuilt_resources": 0, "versions": 0, "unreplayable_changes": 0, "kept_versions": 0}
+        self.counts = {"rebuilt_resources": 0, "resumed_resources": 0, "versions": 0, "unreplayable_changes": 0,
+                       "kept_versions": 0}  # fmt: skip
         # Per resource, how many of its first versions are stored as rebuilt (not written
         # again); only resources whose stored history the feed held.
         self.kept: dict[tuple[str, str], int] = {}
@@ -182,9 +198,11 @@ class HistoryFiles:
             timeline = history.build_timeline(
                 resource.spans, resource.records, checkpoints.by_type.get(resource.resource_type, ()),
                 hashers.of(resource.resource_type), zone_of=checkpoints.zone_of, created_at=created_at,
+                resume=resource.resume,
             )  # fmt: skip
             self.add(resource, timeline)
             self.counts["rebuilt_resources"] += 1
+            self.counts["resumed_resources"] += resource.resume is not None
             self.counts["versions"] += len(timeline.versions)
             self.counts["unreplayable_changes"] += timeline.unreplayable_changes
 
@@ -200,18 +218,24 @@ class HistoryFiles:
         previous_doc: dict[str, Any] | None = None
         previous_stored: Any = None  # the document stored for the version before (flows)
         sha256 = history.sha256_text
+        first = timeline.first_number  # versions before it were not derived again: they stay
         kept = 0
+        # A resumed derivation's first version, written again, keeps its stored patch (the
+        # version before it was not read).
+        carried_patch = resource.resume is not None
+        carried = resource.resume.back_patch if resource.resume is not None else None
         if resource.stored is not None:
             kept = stored_prefix(resource.stored, rtype, timeline)
-            self.kept[(rtype, rid)] = kept
-            self.counts["kept_versions"] += kept
+            self.kept[(rtype, rid)] = first - 1 + kept
+            self.counts["kept_versions"] += first - 1 + kept
             if kept:
+                carried_patch = False
                 last_kept = timeline.versions[kept - 1]
                 previous_doc = last_kept.content.doc
                 if is_flow:
                     observed = last_kept.observed_text
                     previous_stored = previous_doc if observed is None else jsonfast.loads(observed)
-        for number, version in enumerate(timeline.versions[kept:], start=kept + 1):
+        for number, version in enumerate(timeline.versions[kept:], start=first + kept):
             text = version.content.text()
             observed = version.observed_text
             # One append per column (not a row tuple): this runs for every version rebuilt.
@@ -236,7 +260,11 @@ class HistoryFiles:
                 integration = version.content.doc.get("_integrationId")
                 v_integration.append(integration if isinstance(integration, str) else None)
                 stored = version.content.doc if observed is None else jsonfast.loads(observed)
-                v_patch.append(None if previous_stored is None else back_patch(stored, previous_stored))
+                if carried_patch:
+                    v_patch.append(carried)
+                    carried_patch = False
+                else:
+                    v_patch.append(None if previous_stored is None else back_patch(stored, previous_stored))
                 previous_stored = stored
             else:
                 v_integration.append(None)
@@ -265,7 +293,7 @@ class HistoryFiles:
             version = timeline.versions[index]
             unexplained.add(
                 _unexplained_row(
-                    rtype, rid, index + 1, after, before, 0, difference, version.run_id
+                    rtype, rid, first + index, after, before, 0, difference, version.run_id
                 )
             )
 
@@ -304,7 +332,8 @@ def stored_prefix(stored: str, resource_type: str, timeline: history.Timeline) -
         limit = min(limit, min(index for index, *_ in timeline.deletions))
     for index in range(limit):
         version = timeline.versions[index]
-        if version.differences or rows[index] != _fingerprint(index + 1, version, name_parts, is_flow):
+        number = timeline.first_number + index
+        if version.differences or rows[index] != _fingerprint(number, version, name_parts, is_flow):
             return index
     return limit
 

@@ -31,7 +31,7 @@ log = get_logger(__name__)
 
 _TEMP_TABLES = (
     "staged_lines", "staged_docs", "staged_hashes", "observation_plan", "touched", "staged_bin",
-    "bin_plan",
+    "bin_plan", "resume_points",
 )  # fmt: skip
 # DuckDB's own default (80% of RAM) would let a first load of a large account take ~1 GB
 # for buffers it does not need; within this it spills to disk instead.
@@ -147,10 +147,13 @@ def _load(
         observe_recycle_bin(con, staging_dir, manifest, hashers, account=account, run_id=run_id)
     )
     laps.lap("observe")
-    rebuilt = rebuild(con, staging_dir, hashers, account=account, run_id=run_id, manifest=manifest, pool=pool)
+    rebuilt = rebuild(con, staging_dir, hashers, account=account, run_id=run_id, manifest=manifest, pool=pool,
+                      resume=True)  # fmt: skip
     counts["new_versions"] = _new_versions(con, account, run_id)
     counts["deleted"] = _deleted_now(con, account, run_id)
     counts["rebuilt_resources"] = rebuilt["rebuilt_resources"]
+    # Derived only from their last sighting before this run on (docs/decisions.md).
+    counts["resumed_resources"] = rebuilt["resumed_resources"]
     counts["kept_versions"] = rebuilt["kept_versions"]  # stored as rebuilt: not written again
     counts["unexplained_changes"] = rebuilt["unexplained_changes"]
     counts["unreplayable_changes"] = rebuilt["unreplayable_changes"]

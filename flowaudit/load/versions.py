@@ -257,16 +257,18 @@ def rebuild(
     run_id: int = 0,
     manifest: Manifest | None = None,
     pool: RebuildPool | None = None,
+    resume: bool = False,
 ) -> dict[str, int]:
     """Rebuild the history of every resource in the temp table `touched`; return counts.
 
     run_id and manifest: the run being loaded (its observation counts as a checkpoint).
     pool: worker processes to share the work with (one is started here when the rebuild is
-    large and none is given)."""
+    large and none is given). resume: derive each history from where the stored one can be
+    resumed (a nightly load, whose store this code derived)."""
     # Versions stored exactly as rebuilt are kept, not written again: a night touches a few
     # thousand resources whose older versions stay as they were.
     derived = derive_history(con, work_dir, hashers, account=account, run_id=run_id, manifest=manifest,
-                             pool=pool, keep_stored=True)  # fmt: skip
+                             pool=pool, keep_stored=True, resume=resume)  # fmt: skip
     try:
         counts = _store_rebuilt(con, account, derived.results)
     finally:
@@ -302,12 +304,15 @@ def derive_history(
     manifest: Manifest | None = None,
     pool: RebuildPool | None = None,
     keep_stored: bool = False,
+    resume: bool = False,
 ) -> DerivedHistory:
     """Derive the history of every resource in the temp table `touched` into Arrow files in
     work_dir (the store is only read; `flowaudit verify` derives it again this way).
 
     keep_stored: leave out each resource's first versions that the store holds exactly as
-    derived (the results' "kept" counts say how many); else every version is written."""
+    derived (the results' "kept" counts say how many); else every version is written.
+    resume (with keep_stored): derive each history only from where it can be resumed
+    (queries/load/history_resume.sql); the versions before stay as stored."""
     checkpoint_rows = fetch_sql_file(
         con, "load/checkpoints.sql", account=account, run_id=run_id,
         observed_at=manifest.observed_at if manifest else None,
@@ -315,6 +320,8 @@ def derive_history(
         listings=json.dumps(manifest.listings) if manifest else None,
     )  # fmt: skip
     checkpoints = Checkpoints(checkpoint_rows)
+    run_sql_file(con, "load/history_resume.sql", account=account, run_id=run_id,
+                 resume=resume and keep_stored)  # fmt: skip
     (feed,) = statements("load/history_feed.sql")
     own_pool = None
     if pool is None and _feed_rows(con, account) >= MIN_ROWS_FOR_WORKERS:
@@ -346,8 +353,10 @@ def _feed_rows(con: duckdb.DuckDBPyConnection, account: str) -> int:
     """About how many rows the feed holds (records and observations of touched resources)."""
     return int(
         con.execute(
-            "SELECT (SELECT count(*) FROM store.audit_records SEMI JOIN touched USING (resource_type, resource_id) "
-            "WHERE account = $account) + (SELECT count(*) FROM touched)",
+            "SELECT (SELECT count(*) FROM store.audit_records AS a SEMI JOIN touched USING (resource_type, resource_id) "
+            "LEFT JOIN resume_points AS r USING (resource_type, resource_id) "
+            "WHERE account = $account AND (r.resume_at IS NULL OR a.time >= r.resume_at)) "
+            "+ (SELECT count(*) FROM touched)",
             {"account": account},
         ).fetchall()[0][0]
     )
@@ -355,8 +364,8 @@ def _feed_rows(con: duckdb.DuckDBPyConnection, account: str) -> int:
 
 def _store_rebuilt(con: duckdb.DuckDBPyConnection, account: str, results: list[dict[str, Any]]) -> dict[str, int]:
     """Insert the rebuilt rows the writers left in their files; flow steps and connections."""
-    counts = {"rebuilt_resources": 0, "versions": 0, "unexplained_changes": 0, "unreplayable_changes": 0,
-              "kept_versions": 0}  # fmt: skip
+    counts = {"rebuilt_resources": 0, "resumed_resources": 0, "versions": 0, "unexplained_changes": 0,
+              "unreplayable_changes": 0, "kept_versions": 0}  # fmt: skip
     kept: dict[tuple[str, str], int] = {}
     steps: set[tuple[str, str, str]] = set()
     connections: set[tuple[str, str, str]] = set()
