@@ -55,9 +55,11 @@ def migrate(
     volatile_fields: Iterable[str] = DEFAULT_VOLATILE_FIELDS,
     scrub_policy: ScrubPolicy | None = None,
     announce: bool = True,
+    documented: bool = True,
 ) -> list[str]:
     """Bring the database to this flowaudit's schema; return the migrations applied now
-    (logged unless announce is false: a scratch database is nobody's news).
+    (logged unless announce is false: a scratch database is nobody's news; documented false:
+    the views without their comments, for a scratch database read for its definitions).
 
     volatile_fields: how a history rebuilt by a migration hashes documents (the setting).
     scrub_policy: what the store may keep of captured data (the settings); a store scrubbed
@@ -77,7 +79,7 @@ def migrate(
                 # A migration may add derived columns or tables: fill them before anyone reads.
                 refresh_every_account(con)
                 _seal_evidence(con, applied, volatile_fields, rebuilt)
-            install_public_schema(con)
+            install_public_schema(con, documented=documented)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
