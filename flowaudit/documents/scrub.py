@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from flowaudit import jsonfast
 from flowaudit.documents.canonical import canonical_json, sha256_text
 from flowaudit.documents.paths import split_path
@@ -54,6 +57,7 @@ _TEXT_TRIGGER = re.compile(_TRIGGER_WORDS)  # searched in lower case
 _UPPER_TRIGGER = re.compile(r"AKIA|ASIA")  # AWS key ids: upper case only (not Asia/Tokyo)
 _UPPER_BYTES = re.compile(_UPPER_TRIGGER.pattern.encode())
 
+_MANY_FROM = 16  # fewer texts than this are searched one by one (Arrow's call costs more)
 _SHORTEST_SECRET_TEXT = 6  # no value pattern matches a shorter string
 _LOOKED_MAX = 4096
 _ALREADY_MASKED = re.compile(r"^(?:[*•●·xX#]{3,}|\[masked by flowaudit\])$")
@@ -181,6 +185,20 @@ class Scrubber:
     def may_hold(self, text: bytes) -> bool:
         """False when a record's JSON text holds nothing to scrub (most records): no walk."""
         return bool(self._bytes_trigger.search(text.lower()) or _UPPER_BYTES.search(text))
+
+    def may_hold_many(self, texts: list[bytes]) -> list[bool]:
+        """may_hold of each JSON text (UTF-8, as orjson writes it), searched in one pass:
+        Arrow's RE2 runs the same patterns over a page of records about five times faster
+        than a search per record. Its `ignore_case` folds more than ASCII lower case and its
+        `.` takes a whole character: it may say yes more often, never less."""
+        if len(texts) < _MANY_FROM:
+            return [self.may_hold(text) for text in texts]
+        array = pa.array(texts, pa.binary()).cast(pa.string())
+        found = pc.or_(
+            pc.match_substring_regex(array, self._path_trigger.pattern, ignore_case=True),
+            pc.match_substring_regex(array, _UPPER_TRIGGER.pattern),
+        )
+        return found.to_pylist()
 
     # -- documents ------------------------------------------------------------------------
 

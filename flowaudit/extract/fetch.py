@@ -49,6 +49,7 @@ from flowaudit.extract.paging import (
     follow_pages,
     recycle_bin_entry_id,
 )
+from flowaudit.extract.ratelimit import first_served
 from flowaudit.extract.retry import ForbiddenError, NotFoundError
 from flowaudit.extract.staging import LISTING_KINDS, StagingArea
 from flowaudit.extract.windows import AuditWindow, api_time, plan_windows, to_millisecond
@@ -213,9 +214,11 @@ class _AccountFetch:
 
     async def listings(self) -> list[dict[str, Any]]:
         try:
-            *found, self.recycle_bin = await run_together(
-                [*(self.listing(kind) for kind in LISTING_KINDS), self.recycle_bin_listing()]
-            )
+            # Their pages follow one another: the longest listing is the run's critical path.
+            with first_served():
+                *found, self.recycle_bin = await run_together(
+                    [*(self.listing(kind) for kind in LISTING_KINDS), self.recycle_bin_listing()]
+                )
             return found
         finally:
             self.listings_done.set()

@@ -5,17 +5,76 @@ The nightly job runs next to the account's production flows, which draw on the s
 per-account rate limit; so the job keeps under a configured rate on its own, and when the
 server says "retry after N seconds" every task waits, not only the one that was told.
 Several accounts fetched at once each keep their own rate and bound, and share one cap on
-the requests in flight of the whole process (`InFlightCap`)."""
+the requests in flight of the whole process (`InFlightCap`).
+
+Requests made inside `first_served()` get the next free slot before the others: the pages
+of a listing must follow one another (each `Link` is read before the next page can be
+asked for), so the longest listing is the run's critical path, while the many pages of job
+windows and the open-error summaries can go in any order."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, nullcontext
+import heapq
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, nullcontext
+from contextvars import ContextVar
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[object]]
 _EPSILON = 1e-6
+FIRST, NORMAL = 0, 1
+_priority: ContextVar[int] = ContextVar("flowaudit_request_priority", default=NORMAL)
+
+
+@contextmanager
+def first_served() -> Iterator[None]:
+    """The requests made inside (and in the tasks started inside) go before the others."""
+    token = _priority.set(FIRST)
+    try:
+        yield
+    finally:
+        _priority.reset(token)
+
+
+class PrioritySlots:
+    """`limit` slots; when one frees, the waiter of the lowest priority number gets it (in
+    arrival order within a priority)."""
+
+    def __init__(self, limit: int):
+        self._free = limit
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
+
+    async def acquire(self, priority: int) -> None:
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiters, (priority, next(self._arrivals), granted))
+        try:
+            await granted
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():
+                self.release()  # given the slot just as it was cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        while self._waiters:
+            _, _, waiter = heapq.heappop(self._waiters)
+            if not waiter.done():  # a cancelled waiter is skipped
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+    @asynccontextmanager
+    async def held(self, priority: int) -> AsyncIterator[None]:
+        await self.acquire(priority)
+        try:
+            yield
+        finally:
+            self.release()
 
 
 class TokenBucket:
@@ -104,15 +163,16 @@ class Throttle:
         # than a second's worth of the rate.
         burst = max(1.0, min(float(concurrency), rate))
         self.bucket = TokenBucket(rate, burst, clock=clock, sleep=sleep)
-        self._slots = asyncio.Semaphore(concurrency)
+        self._slots = PrioritySlots(concurrency)
         self._shared = shared
         self.in_flight = 0
         self.max_in_flight = 0
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Hold one of the concurrent slots and one token of the rate for one request."""
-        async with self._slots:
+        """Hold one of the concurrent slots and one token of the rate for one request
+        (requests made inside `first_served()` get a freed slot first)."""
+        async with self._slots.held(_priority.get()):
             await self.bucket.acquire()
             # The shared cap last: a request waiting for its own account's rate holds no
             # place another account could use. It may then go out later than its token

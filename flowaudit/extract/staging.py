@@ -134,17 +134,15 @@ class StagingArea:
         if not records:
             return
         encode = jsonfast.dumps
-        may_hold = self.scrubber.may_hold
-        encoded = []
-        for record in records:
-            if first_look:
-                text = encode(record)
-                if may_hold(text):  # most documents hold nothing to scrub: no walk for them
-                    text = encode(scrub(record))
-            else:
-                text = encode(scrub(record))
-            encoded.append(text + b"\n")
-        lines = b"".join(encoded)
+        if first_look:
+            texts = [encode(record) for record in records]
+            # Most documents hold nothing to scrub: no walk for them.
+            for index, may_hold in enumerate(self.scrubber.may_hold_many(texts)):
+                if may_hold:
+                    texts[index] = encode(scrub(records[index]))
+        else:
+            texts = [encode(scrub(record)) for record in records]
+        lines = b"".join(text + b"\n" for text in texts)
         try:
             self._files[name].write(lines)
         except OSError as exc:

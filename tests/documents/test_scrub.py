@@ -169,3 +169,32 @@ def test_every_secret_key_is_found_by_the_first_look():
             assert scrubber.may_hold(f'{{"{spelled}":"v"}}'.encode()), spelled
     for name in ScrubPolicy().captured_fields:
         assert scrubber.may_hold(f'{{"{name}":1}}'.encode()), name
+
+
+def test_the_first_look_at_a_page_of_records_skips_none_that_one_by_one_would_walk():
+    """may_hold_many (Arrow's RE2 over a page) says yes wherever may_hold does: every secret
+    key, captured field and secret-looking text, in any case, among documents of a simulated
+    account and UTF-8 text; and no to the ordinary job records that make most pages."""
+    import orjson
+
+    from flowaudit.simulate import SimulatedAccount
+
+    account = SimulatedAccount.generate("small", seed=2)
+    state = account.state_at(account.now)  # {type: {id: document}}
+    texts = [orjson.dumps(doc) for docs in state.values() for doc in docs.values()]
+    for key in [*SECRET_KEYS, *ScrubPolicy().captured_fields]:
+        for spelled in (key, key.upper(), key.title()):
+            texts.append(orjson.dumps({spelled: "v", "note": "Grüße, 東京"}))
+    for text in ("Bearer abc.def", "api-key=1", "apiXkey", "api\u00e9key", "x://y", "AKIAX", "akia",
+                 "ghp_abc", "Sig=1", "PASSWD", "k_LIVE_1", "Asia/Tokyo", "plain"):  # fmt: skip
+        texts.append(orjson.dumps({"description": text}))
+    job = {"_id": "6ae69bf8b7d6009c1627c6e4", "type": "flow", "status": "completed",
+           "startedAt": "2026-11-01T01:55:06.428Z", "numError": 0}  # fmt: skip
+    texts += [orjson.dumps(job)] * 20
+    scrubber = Scrubber()
+    one_by_one = [scrubber.may_hold(text) for text in texts]
+    at_once = scrubber.may_hold_many(texts)
+    assert len(at_once) == len(texts)
+    skipped = [text for text, one, many in zip(texts, one_by_one, at_once, strict=True) if one and not many]
+    assert skipped == []
+    assert sum(one_by_one) > len(SECRET_KEYS) and not any(at_once[-20:])

@@ -75,6 +75,44 @@ def test_quoted_next_links_are_followed_to_the_last_page():
     assert (result.pages, result.records, result.complete) == (3, 4, True)
 
 
+def test_the_next_page_is_asked_for_before_this_page_is_handed_over():
+    """A listing's pages follow one another: staging a page must not hold up the next."""
+    api = pages({
+        "limit=1000": json_response(records("a"), link=f'<{BASE}/flows?after=a>; rel="next"'),
+        "after=a": json_response(records("b"), link=f'<{BASE}/flows?after=b>; rel="next"'),
+        "after=b": json_response(records("c")),
+    })  # fmt: skip
+    asked: list[int] = []  # requests sent when each page was handed over
+
+    async def action(client):
+        def on_page(page):
+            asked.append(len(api.requests))
+
+        return await follow_pages(client, httpx.URL(f"{BASE}/flows?limit=1000"), on_page, endpoint="/flows")
+
+    result = run(with_client(api, action))
+    assert result.complete and result.records == 3
+    # The request for page n+1 was sent before page n was handed over; the last page is
+    # handed over with nothing more asked for.
+    assert asked == [2, 3, 3]
+
+
+def test_a_failure_while_handing_a_page_over_abandons_the_page_asked_for_ahead():
+    api = pages({
+        "limit=1000": json_response(records("a"), link=f'<{BASE}/flows?after=a>; rel="next"'),
+        "after=a": json_response(records("b")),
+    })  # fmt: skip
+
+    def on_page(page):
+        raise OSError("disk full")
+
+    async def action(client):
+        return await follow_pages(client, httpx.URL(f"{BASE}/flows?limit=1000"), on_page, endpoint="/flows")
+
+    with pytest.raises(OSError, match="disk full"):
+        run(with_client(api, action))
+
+
 def test_unquoted_next_link_is_followed_as_an_opaque_url():
     api = pages({
         "limit=1000": json_response(records("a"), link=f"<{BASE}/flows?cursor=Zm9v%3D%3D>; rel=next"),

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from flowaudit.extract import ApiClient
-from flowaudit.extract.ratelimit import Throttle, TokenBucket
+from flowaudit.extract.ratelimit import Throttle, TokenBucket, first_served
 from flowaudit.secrets import Secret
 from tests.extract.fakes import BASE, TOKEN, FakeApi, FakeTime, json_response, run, with_client
 
@@ -70,6 +70,40 @@ def test_the_throttle_bounds_requests_in_flight():
 
     run(main())
     assert peak == 3 and throttle.max_in_flight == 3
+
+
+def test_requests_made_first_served_get_a_freed_slot_before_the_others():
+    """A listing's pages (first served) overtake job pages and error summaries waiting for a
+    slot; within a priority, arrival order holds; a cancelled waiter gives its turn away."""
+    time = FakeTime()
+    throttle = Throttle(rate=1000.0, concurrency=1, clock=time.clock, sleep=time.sleep)
+    order: list[str] = []
+    release = asyncio.Event()
+
+    async def request(name: str, hold: bool = False):
+        async with throttle.slot():
+            order.append(name)
+            if hold:
+                await release.wait()
+
+    async def listing(name: str):
+        with first_served():
+            await request(name)
+
+    async def main():
+        holder = asyncio.create_task(request("holder", hold=True))
+        await asyncio.sleep(0)
+        waiting = [asyncio.create_task(request("job-1")), asyncio.create_task(request("job-2"))]
+        cancelled = asyncio.create_task(listing("listing-cancelled"))
+        waiting += [asyncio.create_task(listing("listing-1")), asyncio.create_task(listing("listing-2"))]
+        for _ in range(3):
+            await asyncio.sleep(0)
+        cancelled.cancel()
+        release.set()
+        await asyncio.gather(holder, *waiting)
+
+    run(main())
+    assert order == ["holder", "listing-1", "listing-2", "job-1", "job-2"]
 
 
 def test_the_client_never_has_more_requests_in_flight_than_its_concurrency():
