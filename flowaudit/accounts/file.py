@@ -77,7 +77,9 @@ def plan_accounts(
         seen[label.lower()] = label
         settings = _account_settings(where, label, table, base, env, need_tokens)
         db = base.db if db_per_account is None else db_per_account / f"{label}.duckdb"
-        accounts.append(replace(settings, db=db, out=base.out / label))
+        # An account's reports are in out/<label>: where they are served follows.
+        served = None if settings.report_url is None else f"{settings.report_url.rstrip('/')}/{label}"
+        accounts.append(replace(settings, db=db, out=base.out / label, report_url=served))
     return AccountsPlan(tuple(accounts), base.out, db_per_account)
 
 

@@ -354,10 +354,12 @@ def run_accounts(
     progress: Callable[..., None] | None = None,
     wall_clock: Callable[[], datetime] | None = None,
     now: datetime | None = None,
+    webhook_transport: httpx.BaseTransport | None = None,
 ) -> AccountsOutcome:
-    """Extract every account, render each account's reports (a failed one's marked stale),
-    the cross-account overview, and (export_dir) the Parquet lake of the accounts that
-    succeeded."""
+    """Extract every account, send each account's digest and render its reports (a failed
+    one's marked stale, its digest saying so), the cross-account overview, and (export_dir)
+    the Parquet lake of the accounts that succeeded."""
+    from flowaudit.notify.send import notify_after_run
     from flowaudit.report.overview_page import AccountEntry, render_overview
     from flowaudit.report.render import render_reports
 
@@ -368,6 +370,9 @@ def run_accounts(
         settings = outcome.settings
         if isinstance(outcome.error, _NO_REPORT_AFTER) or not settings.db.exists():
             continue
+        # As `flowaudit run` does for one account: the digest first (the overview shows what
+        # was sent), then the reports it links to. A failed send never fails the account.
+        notify_after_run(settings, webhook_transport=webhook_transport)
         stale_since = None if outcome.error is None else last_successful_observation(settings)
         try:
             outcome.index = render_reports(

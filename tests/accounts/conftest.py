@@ -11,6 +11,7 @@ import pytest
 from flowaudit.accounts.file import AccountsPlan, plan_accounts
 from flowaudit.config import resolve_settings
 from flowaudit.simulate import SimulatedAccount, SimulatorOptions
+from tests.notify.conftest import mailbox  # noqa: F401 (a real SMTP server, for the digests)
 
 TOKENS = {"prod": "prod-tok-1111aaaa2222", "sandbox": "sandbox-tok-3333cccc4444"}
 ENV = {"PROD_TOKEN": TOKENS["prod"], "SANDBOX_TOKEN": TOKENS["sandbox"]}
@@ -89,10 +90,13 @@ def make_plan(
     env: dict[str, str] | None = None,
     db_per_account: Path | None = None,
     text: str = ACCOUNTS_TOML,
+    settings: dict | None = None,
 ) -> AccountsPlan:
     path = folder / "accounts.toml"
     path.write_text(text)
-    base = resolve_settings({"db": folder / "all.duckdb", "out": folder / "reports"}, environ={})
+    base = resolve_settings(
+        {"db": folder / "all.duckdb", "out": folder / "reports", **(settings or {})}, environ={}
+    )
     return plan_accounts(path, base, environ=env or ENV, db_per_account=db_per_account)
 
 

@@ -11,6 +11,7 @@ from flowaudit.accounts.runner import AccountsOutcome, extract_accounts, run_acc
 from flowaudit.errors import AuthError, ExitCode, RunInProgressError
 from flowaudit.runlock import run_lock
 from tests.accounts.conftest import ENV, TOKENS, TwoAccounts, make_plan, two_accounts
+from tests.notify.conftest import Mailbox
 from tests.pipeline.helpers import places_holding, query
 
 
@@ -150,3 +151,28 @@ def test_an_account_whose_database_another_run_holds_fails_alone(
     prod, sandbox = outcomes
     assert prod.error is None and isinstance(sandbox.error, RunInProgressError)
     assert AccountsOutcome(outcomes).final_error().exit_code == ExitCode.SOME_ACCOUNTS_FAILED
+
+
+def test_each_account_of_a_run_sends_its_own_digest_linking_to_its_own_reports(
+    tmp_path: Path, mailbox: Mailbox
+):
+    accounts = two_accounts()
+    plan = make_plan(tmp_path, settings={
+        "smtp_url": mailbox.url, "mail_to": ["ops@example.com"], "mail_from": "flowaudit@example.com",
+        "report_url": "https://reports.example.com/flowaudit", "notify_always": True,
+    })  # fmt: skip
+    outcome = run_accounts(plan, transports=accounts.transports(), wall_clock=accounts.clock)
+
+    assert outcome.final_error() is None
+    by_account = {}
+    for _recipients, message in mailbox.deliveries:
+        (label,) = [label for label in ("prod", "sandbox") if f"account {label}" in message["Subject"]]
+        by_account[label] = message.get_body(("plain",)).get_content()
+    assert sorted(by_account) == ["prod", "sandbox"]
+    for label, text in by_account.items():
+        assert f"https://reports.example.com/flowaudit/{label}/latest/index.html" in text
+        for token in TOKENS.values():
+            assert token not in text
+    # What was sent is recorded for each account (the overview shows it).
+    sent = query(tmp_path / "all.duckdb", "SELECT account, channel, status FROM notifications ORDER BY account")
+    assert sent == [("prod", "mail", "sent"), ("sandbox", "mail", "sent")]
