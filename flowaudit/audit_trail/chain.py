@@ -162,6 +162,7 @@ def seal_run(
         con, account, previous, kind="run", migration=None, runs=(run_id, run_id),
         hash_basis=hash_basis, volatile_fields=volatile_fields,
         rehashed=previous is not None and previous.hash_basis != hash_basis, now=now,
+        stored_digests=True,  # the load wrote each version's digest with it
     )  # fmt: skip
 
 
@@ -224,12 +225,13 @@ def _append(
     volatile_fields: Iterable[str],
     rehashed: bool,
     now: datetime | None,
+    stored_digests: bool = False,
 ) -> Link:
     number = previous.link + 1 if previous else 1
     try:
         con.execute(
-            "INSERT INTO store.history_seals "
-            f"SELECT $account, $link, resource_type, resource_id, versions, sha256 FROM ({history_digest_sql()})",
+            "INSERT INTO store.history_seals SELECT $account, $link, resource_type, resource_id, "
+            f"versions, sha256 FROM ({history_digest_sql(stored_digests=stored_digests)})",
             {"account": account, "link": number},
         )
         sections = section_digests(con, account, [(number, *runs)])[number]
@@ -256,9 +258,26 @@ def _append(
 HISTORY_TABLES = ("store.resource_versions", "store.version_changes", "store.unexplained_changes")
 
 
-def history_digest_sql(tables: tuple[str, str, str] = HISTORY_TABLES) -> str:
-    """The statement of queries/audit_trail/history_digests.sql, reading `tables`."""
+# How history_digests.sql takes a version's row digest, and the column holding it as stored
+# with the version (migration 0013).
+_VERSION_DIGEST = """store.version_digest(
+            version, valid_from, valid_to, origin, closed_by, event_id, closed_event_id,
+            changed_after, changed_before, name, content_hash, run_id, doc
+        )"""
+
+
+def history_digest_sql(
+    tables: tuple[str, str, str] = HISTORY_TABLES, *, stored_digests: bool = False
+) -> str:
+    """The statement of queries/audit_trail/history_digests.sql, reading `tables`.
+
+    stored_digests: take each version's row digest from the column written with it (sealing
+    a load, inside its transaction) instead of hashing the row; `verify` always hashes."""
     (sql,) = statements("audit_trail/history_digests.sql")
+    if stored_digests:
+        if _VERSION_DIGEST not in sql:
+            raise RuntimeError("history_digests.sql: the versions' row digest was not found")
+        sql = sql.replace(_VERSION_DIGEST, "sealed_digest")
     for stored, other in zip(HISTORY_TABLES, tables, strict=True):
         sql = sql.replace(stored, other)
     return sql

@@ -41,6 +41,7 @@ MIGRATIONS: tuple[str, ...] = (
     "0010_whole_account",
     "0011_jobs",
     "0012_notifications",
+    "0013_version_digests",
 )
 # Migrations after which every account's history is rebuilt from observations and audit
 # records (the rebuild is Python: it cannot be a SQL file).

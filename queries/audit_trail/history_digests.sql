@@ -6,13 +6,11 @@
 -- three store tables replaced by their rebuilt twins: flowaudit/audit_trail/verify.py).
 -- Never change a row's fields: stored seals were taken with them.
 WITH versions AS (
-    SELECT resource_type, resource_id, 1 AS part, version, NULL::VARCHAR AS k2, NULL::BIGINT AS k3, sha256(
-        store.sealed(version) || store.sealed(epoch_us(valid_from)) || store.sealed(epoch_us(valid_to))
-        || store.sealed(origin) || store.sealed(closed_by) || store.sealed(event_id)
-        || store.sealed(closed_event_id) || store.sealed(epoch_us(changed_after))
-        || store.sealed(epoch_us(changed_before)) || store.sealed(name) || store.sealed(content_hash)
-        || store.sealed(run_id) || store.sealed(CAST(doc AS VARCHAR))
-    ) AS h
+    SELECT resource_type, resource_id, 1 AS part, version, NULL::VARCHAR AS k2, NULL::BIGINT AS k3,
+        store.version_digest(
+            version, valid_from, valid_to, origin, closed_by, event_id, closed_event_id,
+            changed_after, changed_before, name, content_hash, run_id, doc
+        ) AS h
     FROM store.resource_versions
     SEMI JOIN seal_keys USING (resource_type, resource_id)
     WHERE account = $account

@@ -24,14 +24,24 @@ WHERE v.account = $account
 
 DROP TABLE replaced_from;
 
+-- Each version with its row digest as history seals take it (migration 0013).
 INSERT INTO store.resource_versions
-SELECT
-    $account, resource_type, resource_id, version,
-    make_timestamp(valid_from_us) AT TIME ZONE 'UTC', make_timestamp(valid_to_us) AT TIME ZONE 'UTC',
-    origin, closed_by, event_id, closed_event_id,
-    make_timestamp(changed_after_us) AT TIME ZONE 'UTC', make_timestamp(changed_before_us) AT TIME ZONE 'UTC',
-    name, content_hash, run_id, doc, integration_id, CAST(back_patch AS JSON)
-FROM rebuilt_versions;
+SELECT *, store.version_digest(
+    version, valid_from, valid_to, origin, closed_by, event_id, closed_event_id,
+    changed_after, changed_before, name, content_hash, run_id, doc
+)
+FROM (
+    SELECT
+        $account AS account, resource_type, resource_id, version,
+        make_timestamp(valid_from_us) AT TIME ZONE 'UTC' AS valid_from,
+        make_timestamp(valid_to_us) AT TIME ZONE 'UTC' AS valid_to,
+        origin, closed_by, event_id, closed_event_id,
+        make_timestamp(changed_after_us) AT TIME ZONE 'UTC' AS changed_after,
+        make_timestamp(changed_before_us) AT TIME ZONE 'UTC' AS changed_before,
+        name, content_hash, run_id, CAST(doc AS JSON) AS doc, integration_id,
+        CAST(back_patch AS JSON) AS back_patch
+    FROM rebuilt_versions
+);
 
 INSERT INTO store.version_changes
 SELECT $account, resource_type, resource_id, version, event_id, position

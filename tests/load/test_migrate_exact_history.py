@@ -59,6 +59,7 @@ def _write_back_the_earlier_schema(db: Path) -> None:
         con.execute(f"ALTER TABLE store.runs DROP COLUMN {column}")
     for table in ("hash_chain", "history_seals", "rules", "approvals", "drift_items"):  # 0008
         con.execute(f"DROP TABLE store.{table}")
+    con.execute("DROP MACRO store.version_digest")  # 0013
     con.execute("DROP MACRO store.sealed")
     con.execute("DROP TABLE store.notifications")  # 0012
     for column in ("note", "pinned_by"):  # 0012
