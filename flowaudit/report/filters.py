@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment
@@ -69,6 +70,7 @@ def human_bytes(size: int) -> str:
     return f"{size} B"
 
 
+@lru_cache(maxsize=16)  # the same included script, on thousands of pages
 def compact_script(source: str) -> Markup:
     """A page script without its indentation and whole-line comments (it is carried by
     thousands of pages; the template keeps them for its readers). Only whole lines go: no

@@ -212,6 +212,13 @@ class JobBook:
             del self._days[day]
         self._open = None
 
+    def settle(self, now_ms: int, days: int = 2) -> None:
+        """Make now what requests would otherwise make lazily: the runs of the last `days`
+        days and the errors open at now_ms (the answers are the same either way)."""
+        for day in range(now_ms // DAY_MS - days + 1, now_ms // DAY_MS + 1):
+            self.day(day)
+        self.open_errors(now_ms)
+
     # --- the runs of a day ---
     def day(self, day: int) -> tuple[array, frozenset[int]]:
         """(sorted keys of the runs created on a UTC day, the keys of those that err)."""

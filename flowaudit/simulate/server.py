@@ -67,6 +67,11 @@ def serve(account: SimulatedAccount, host: str = "127.0.0.1", port: int = 0) -> 
 
 
 class _QuietServer(ThreadingHTTPServer):
+    # socketserver's default backlog is 5: a client opening a dozen connections at once had
+    # the rest of its SYNs dropped and resent a second later (Linux's first retransmission),
+    # a stall at the start of every run that no API server has.
+    request_queue_size = 128
+
     def handle_error(self, request, client_address) -> None:
         # A client that hangs up mid-answer (a killed run, a timeout) is normal here.
         if not isinstance(sys.exc_info()[1], ConnectionError):

@@ -111,3 +111,27 @@ def test_flowaudit_simulate_has_help():
     assert result.exit_code == 0
     for option in ("--port", "--size", "--seed", "--token", "--latency-ms", "--rate", "--burst", "--fault-rate"):
         assert option in result.output
+
+
+def test_forty_connections_opened_at_once_are_all_accepted_at_once(served):
+    """A client starting its run opens as many connections as it has requests in flight;
+    none may be dropped and retried a second later (a listen backlog of 5 did that)."""
+    import asyncio
+    import time
+
+    _account, handle = served
+
+    async def fetch_all() -> list[float]:
+        limits = httpx.Limits(max_connections=40, max_keepalive_connections=40)
+        async with httpx.AsyncClient(base_url=handle.url, limits=limits,
+                                     headers={"Authorization": "Bearer demo"}) as client:  # fmt: skip
+            async def one() -> float:
+                started = time.monotonic()
+                response = await client.get("/integrations")
+                assert response.status_code == 200
+                return time.monotonic() - started
+
+            return await asyncio.gather(*(one() for _ in range(40)))
+
+    took = asyncio.run(fetch_all())
+    assert max(took) < 0.9, sorted(took)[-5:]  # a dropped SYN is resent after 1 s
