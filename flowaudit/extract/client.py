@@ -175,8 +175,15 @@ class ApiClient:
 
     # -- the request loop -----------------------------------------------------------
 
-    async def get(self, url: httpx.URL) -> ApiAnswer:
-        """GET url with retries; a 2xx answer with its JSON body, or a FlowauditError."""
+    async def get(
+        self,
+        url: httpx.URL,
+        *,
+        on_headers: Callable[[httpx.URL, httpx.Headers], None] | None = None,
+    ) -> ApiAnswer:
+        """GET url with retries; a 2xx answer with its JSON body, or a FlowauditError.
+        on_headers(url, headers): called when a 2xx answer's headers arrive, before its body
+        is read (a pager asks for the next page then)."""
         if not self.is_own_origin(url):
             raise ApiContractError(
                 f"refusing to send the token to {url.scheme}://{url.host}: "
@@ -191,7 +198,7 @@ class ApiClient:
                 raise ApiUnavailableError(self.deadline_message)
             if attempt > 1:
                 self.retries += 1
-            outcome = await self._attempt(url, name)
+            outcome = await self._attempt(url, name, on_headers)
             if isinstance(outcome, ApiAnswer):
                 return outcome
             failure = outcome
@@ -200,7 +207,7 @@ class ApiClient:
         assert failure is not None
         raise self._exhausted(name, failure)
 
-    async def _attempt(self, url: httpx.URL, name: str) -> ApiAnswer | _Failure:
+    async def _attempt(self, url: httpx.URL, name: str, on_headers=None) -> ApiAnswer | _Failure:
         if self._http is None:
             raise RuntimeError("ApiClient used outside `async with`")
         async with self.throttle.slot():
@@ -209,7 +216,7 @@ class ApiClient:
                 # One deadline for the whole answer: httpx's timeouts are per read, and a
                 # server sending a byte every few seconds never trips them.
                 async with asyncio.timeout(self._timeout):
-                    response, content = await self._receive(url, name)
+                    response, content = await self._receive(url, name, on_headers)
             except TimeoutError:
                 return _Failure(f"no complete answer within {self._timeout:g} s")
             except RETRYABLE_TRANSPORT_ERRORS as exc:
@@ -224,9 +231,11 @@ class ApiClient:
         self._note_answer(response)
         return self._judge(response, content, name)
 
-    async def _receive(self, url: httpx.URL, name: str) -> tuple[httpx.Response, bytes]:
+    async def _receive(self, url: httpx.URL, name: str, on_headers=None) -> tuple[httpx.Response, bytes]:
         assert self._http is not None
         async with self._http.stream("GET", url) as response:
+            if on_headers is not None and 200 <= response.status_code < 300:
+                on_headers(response.url, response.headers)
             content = await read_body(response, self.max_body_bytes, name)
         return response, content
 

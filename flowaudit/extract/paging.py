@@ -149,46 +149,101 @@ async def follow_pages(
     """Read every page from first_url on, handing each page's records to on_page
     (identify: a record's id, for the checks: `_id` unless the listing says otherwise).
 
-    The next page is asked for as soon as this one's `Link` is known, before its records
-    are handed over: a listing's pages must follow one another, and the time on_page takes
-    (scrubbing and staging a page) would otherwise add to every step of the chain."""
+    A listing's pages must follow one another, so the next page is asked for as soon as
+    this one's `Link` header has arrived, before its body is read, parsed and staged (at
+    most AHEAD pages ahead); the checks run on each page as before, and a page asked for
+    ahead that the checked link does not name is cancelled."""
     result = PagedResult()
     seen = {str(first_url)}
     first_ids: dict[str, int] = {}  # the _id each page started with -> its page number
-    where = f"{endpoint} page 1"
-    answer = await _get_page(client, first_url, where)
-    while True:
-        records = page_records(answer.body, where=where, identify=identify)
-        if records:
-            first = identify(records[0])
-            earlier = first_ids.setdefault(first, result.pages + 1)
-            if earlier != result.pages + 1:
-                raise ApiContractError(
-                    f"{where}: the page starts with the record page {earlier} started with "
-                    f"(_id {one_line(first, 40)}): page loop"
+    ahead = _PagesAhead(client, endpoint, max_pages, seen)
+    try:
+        where = f"{endpoint} page 1"
+        answer = await _get_page(client, first_url, where, ahead.hook(1))
+        while True:
+            records = page_records(answer.body, where=where, identify=identify)
+            if records:
+                first = identify(records[0])
+                earlier = first_ids.setdefault(first, result.pages + 1)
+                if earlier != result.pages + 1:
+                    raise ApiContractError(
+                        f"{where}: the page starts with the record page {earlier} started with "
+                        f"(_id {one_line(first, 40)}): page loop"
+                    )
+            result.pages += 1
+            result.records += len(records)
+            url = _checked_next(client, answer.url, answer.headers.get("Link"), seen, where)
+            where = f"{endpoint} page {result.pages + 1}"
+            following = None
+            if url is not None and result.pages < max_pages:
+                following = await ahead.take(result.pages + 1, url, where)
+            try:
+                on_page(records)
+            except BaseException:
+                await _abandon(following)
+                raise
+            if url is None:
+                result.complete = True
+                return result
+            if following is None:
+                log.warning(
+                    "%s: stopped after %d pages (page cap); listing incomplete", endpoint, max_pages
                 )
-        result.pages += 1
-        result.records += len(records)
-        url = _checked_next(client, answer.url, answer.headers.get("Link"), seen, where)
-        where = f"{endpoint} page {result.pages + 1}"
-        following = None
-        if url is not None and result.pages < max_pages:
-            following = asyncio.ensure_future(_get_page(client, url, where))
-            await asyncio.sleep(0)  # let it be sent before on_page holds the loop
-        try:
-            on_page(records)
-        except BaseException:
-            await _abandon(following)
-            raise
-        if url is None:
-            result.complete = True
-            return result
-        if following is None:
-            log.warning(
-                "%s: stopped after %d pages (page cap); listing incomplete", endpoint, max_pages
-            )
-            return result
-        answer = await following
+                return result
+            answer = await following
+    finally:
+        await ahead.abandon_all()
+
+
+AHEAD = 2  # pages of one listing asked for before the page naming them is read
+
+
+class _PagesAhead:
+    """The pages of one listing asked for from a page's headers, by page number."""
+
+    def __init__(self, client: ApiClient, endpoint: str, max_pages: int, seen: set[str]):
+        self.client = client
+        self.endpoint = endpoint
+        self.max_pages = max_pages
+        self.seen = seen
+        self.asked: dict[int, tuple[str, asyncio.Future]] = {}
+
+    def hook(self, number: int) -> Callable[[httpx.URL, httpx.Headers], None]:
+        """What page `number`'s answer calls with its headers: ask for the page it links to."""
+
+        def on_headers(page_url: httpx.URL, headers: httpx.Headers) -> None:
+            if number + 1 in self.asked or number >= self.max_pages or len(self.asked) >= AHEAD:
+                return
+            try:
+                url = next_url(page_url, headers.get("Link"))
+            except (ValueError, httpx.InvalidURL):
+                return  # the checks on the whole page will say what is wrong
+            if url is None or not self.client.is_own_origin(url) or str(url) in self.seen:
+                return
+            where = f"{self.endpoint} page {number + 1}"
+            request = asyncio.ensure_future(_get_page(self.client, url, where, self.hook(number + 1)))
+            self.asked[number + 1] = (str(url), request)
+
+        return on_headers
+
+    async def take(self, number: int, url: httpx.URL, where: str) -> asyncio.Future:
+        """The request for page `number` at url: the one asked for ahead if it was for url;
+        else (none, or another url) a new one, the others dropped."""
+        found = self.asked.pop(number, None)
+        if found is not None and found[0] == str(url):
+            request = found[1]
+        else:
+            if found is not None:
+                await _abandon(found[1])
+                await self.abandon_all()  # they followed a link the page did not keep
+            request = asyncio.ensure_future(_get_page(self.client, url, where, self.hook(number)))
+        await asyncio.sleep(0)  # let it be on its way before on_page holds the loop
+        return request
+
+    async def abandon_all(self) -> None:
+        asked, self.asked = self.asked, {}
+        for _url, request in asked.values():
+            await _abandon(request)
 
 
 async def _abandon(request: asyncio.Future | None) -> None:
@@ -201,9 +256,14 @@ async def _abandon(request: asyncio.Future | None) -> None:
         request.exception()  # retrieved: no "exception was never retrieved" warning
 
 
-async def _get_page(client: ApiClient, url: httpx.URL, where: str):
+async def _get_page(
+    client: ApiClient,
+    url: httpx.URL,
+    where: str,
+    on_headers: Callable[[httpx.URL, httpx.Headers], None] | None = None,
+):
     try:
-        return await client.get(url)
+        return await client.get(url, on_headers=on_headers)
     except NotFoundError:
         raise
     except ApiContractError as exc:

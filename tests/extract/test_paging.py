@@ -97,6 +97,21 @@ def test_the_next_page_is_asked_for_before_this_page_is_handed_over():
     assert asked == [2, 3, 3]
 
 
+def test_a_page_asked_for_from_headers_the_retried_page_does_not_keep_is_dropped():
+    """Page 1's first answer names page `after=x` in its headers, then its body is
+    malformed; the retried answer names `after=y`: x was asked for ahead, but only y's
+    records are handed over."""
+    first_answers = iter([
+        httpx.Response(200, content=b'[{"_id": "a"', headers={"Link": f'<{BASE}/flows?after=x>; rel="next"'}),
+        json_response(records("a"), link=f'<{BASE}/flows?after=y>; rel="next"'),
+    ])  # fmt: skip
+    answers = {"after=x": json_response(records("x")), "after=y": json_response(records("y"))}
+    api = FakeApi(lambda request: next(first_answers) if request.url.query == b"limit=1000"
+                  else answers[request.url.query.decode()])  # fmt: skip
+    seen, result = collect(api)
+    assert seen == ["a", "y"] and result.complete and result.pages == 2
+
+
 def test_a_failure_while_handing_a_page_over_abandons_the_page_asked_for_ahead():
     api = pages({
         "limit=1000": json_response(records("a"), link=f'<{BASE}/flows?after=a>; rel="next"'),
