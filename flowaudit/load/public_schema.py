@@ -22,9 +22,12 @@ the file (`check_public_schema`)."""
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 
 import duckdb
 
@@ -192,7 +195,66 @@ def installed_definitions(con: duckdb.DuckDBPyConnection) -> set[Definition]:
 @cache
 def expected_definitions() -> frozenset[Definition]:
     """What this flowaudit's migrations and views install, read back from a fresh in-memory
-    database (so the comparison is with DuckDB's own rendering of the same files)."""
+    database (so the comparison is with DuckDB's own rendering of the same files).
+
+    Building that database takes a quarter of a second, paid by every command; so the
+    result is kept in the user's cache folder (DEFINITIONS_CACHE), keyed by everything it
+    depends on: this flowaudit's version and SQL files and DuckDB's version. The cache is
+    this flowaudit's own output, never the database's: a database file cannot bring one."""
+    key = _definitions_key()
+    cached = _read_cached_definitions(key)
+    if cached is not None:
+        return cached
+    found = _definitions_from_scratch()
+    _write_cached_definitions(key, found)
+    return found
+
+
+def definitions_cache_path() -> Path:
+    """$XDG_CACHE_HOME/flowaudit (else ~/.cache/flowaudit)/view-definitions.json."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "flowaudit" / "view-definitions.json"
+
+
+def _definitions_key() -> str:
+    from flowaudit import __version__
+
+    digest = hashlib.sha256(f"{__version__}\0{duckdb.__version__}\0".encode())
+    root = queries_dir()
+    for path in sorted(root.rglob("*.sql")):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _read_cached_definitions(key: str) -> frozenset[Definition] | None:
+    try:
+        held = json.loads(definitions_cache_path().read_text(encoding="utf-8"))
+        if held.get("key") != key:
+            return None
+        rows = held["definitions"]
+        if not all(isinstance(row, list) and len(row) == 4 and all(isinstance(v, str) for v in row)
+                   for row in rows):  # fmt: skip
+            return None
+        return frozenset(tuple(row) for row in rows)  # type: ignore[misc]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # none yet, unreadable or not ours: built again
+
+
+def _write_cached_definitions(key: str, found: frozenset[Definition]) -> None:
+    path = definitions_cache_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            temporary.write_text(json.dumps({"key": key, "definitions": sorted(found)}), encoding="utf-8")
+            os.replace(temporary, path)  # whole or not at all, whoever writes at the same time
+        finally:
+            temporary.unlink(missing_ok=True)
+    except OSError as exc:  # a read-only home: the next command builds it again
+        log.debug("view definitions not cached at %s: %s", path, exc.strerror or exc)
+
+
+def _definitions_from_scratch() -> frozenset[Definition]:
     from flowaudit.load.migrations import migrate  # the migrations install this schema
 
     scratch = duckdb.connect(
