@@ -13,7 +13,8 @@ from flowaudit.pipeline import RunResult, run_extract
 from flowaudit.simulate import SimulatedAccount
 
 # Bookkeeping that legitimately differs between two runs reaching the same state.
-RUN_BOOKKEEPING = {"run_id", "first_run_id", "last_run_id", "absent_run_id", "applied_at"}
+# sealed_digest: a version's row digest, its run id included (migration 0013).
+RUN_BOOKKEEPING = {"run_id", "first_run_id", "last_run_id", "absent_run_id", "applied_at", "sealed_digest"}
 # Per-run evidence: what each run read and sealed, and the rules it ran with (when).
 NOT_COMPARED_TABLES = {
     "runs", "audit_windows", "job_windows", "job_reads", "schema_migrations", "meta", "hash_chain",
