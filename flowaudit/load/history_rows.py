@@ -220,21 +220,19 @@ class HistoryFiles:
         sha256 = history.sha256_text
         first = timeline.first_number  # versions before it were not derived again: they stay
         kept = 0
-        # A resumed derivation's first version, written again, keeps its stored patch (the
-        # version before it was not read).
-        carried_patch = resource.resume is not None
-        carried = resource.resume.back_patch if resource.resume is not None else None
         if resource.stored is not None:
             kept = stored_prefix(resource.stored, rtype, timeline)
             self.kept[(rtype, rid)] = first - 1 + kept
             self.counts["kept_versions"] += first - 1 + kept
             if kept:
-                carried_patch = False
                 last_kept = timeline.versions[kept - 1]
                 previous_doc = last_kept.content.doc
                 if is_flow:
                     observed = last_kept.observed_text
                     previous_stored = previous_doc if observed is None else jsonfast.loads(observed)
+        # A resumed derivation's first version, written again, keeps its stored patch (the
+        # version before it was not read).
+        carried = resource.resume if kept == 0 else None
         for number, version in enumerate(timeline.versions[kept:], start=first + kept):
             text = version.content.text()
             observed = version.observed_text
@@ -260,9 +258,9 @@ class HistoryFiles:
                 integration = version.content.doc.get("_integrationId")
                 v_integration.append(integration if isinstance(integration, str) else None)
                 stored = version.content.doc if observed is None else jsonfast.loads(observed)
-                if carried_patch:
-                    v_patch.append(carried)
-                    carried_patch = False
+                if carried is not None:
+                    v_patch.append(carried.back_patch)
+                    carried = None
                 else:
                     v_patch.append(None if previous_stored is None else back_patch(stored, previous_stored))
                 previous_stored = stored

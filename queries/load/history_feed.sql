@@ -12,13 +12,16 @@
 -- and that version itself (kind 3, one row: valid_from in t1, the resume time in t2, its
 -- run, document, event, origin in `event`, stored back patch in `deleted_name`, number in
 -- `position`, audited changes as `event_id:position,...` in `field_path`).
-WITH stored_rows AS (  -- the stored versions kinds 2 and 3 read, found by key columns alone
-    -- (so that only their documents are read and decompressed, not every version's)
-    SELECT v.rowid AS row_id
-    FROM store.resource_versions AS v
-    SEMI JOIN touched USING (resource_type, resource_id)
-    LEFT JOIN resume_points AS r USING (resource_type, resource_id)
-    WHERE v.account = $account AND $with_stored AND v.version >= coalesce(r.version, 0)
+WITH stored_versions AS (  -- the stored versions kinds 2 and 3 read, found by key columns
+    -- first (so that only their documents are read and decompressed, not every version's)
+    SELECT * FROM store.resource_versions
+    WHERE rowid IN (
+        SELECT v.rowid
+        FROM store.resource_versions AS v
+        SEMI JOIN touched USING (resource_type, resource_id)
+        LEFT JOIN resume_points AS r USING (resource_type, resource_id)
+        WHERE v.account = $account AND $with_stored AND v.version >= coalesce(r.version, 0)
+    )
 ),
 stored_changes AS (  -- the audited changes of the stored versions kinds 2 and 3 read
     SELECT c.resource_type, c.resource_id, c.version,
@@ -73,9 +76,7 @@ SELECT
         chr(30) ORDER BY v.version
     ),
     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-FROM (
-    SELECT * FROM store.resource_versions WHERE rowid IN (SELECT row_id FROM stored_rows)
-) AS v
+FROM stored_versions AS v
 LEFT JOIN stored_changes AS c USING (resource_type, resource_id, version)
 LEFT JOIN (
     SELECT resource_type, resource_id, version, count(*) AS differences
@@ -91,9 +92,7 @@ SELECT
     v.run_id, NULL, NULL, CAST(v.doc AS VARCHAR),
     v.event_id, v.origin, CAST(v.back_patch AS VARCHAR), v.version,
     c.changes, NULL, NULL, NULL, NULL
-FROM (
-    SELECT * FROM store.resource_versions WHERE rowid IN (SELECT row_id FROM stored_rows)
-) AS v
+FROM stored_versions AS v
 JOIN resume_points AS r USING (resource_type, resource_id, version)
 LEFT JOIN stored_changes AS c USING (resource_type, resource_id, version)
 )
