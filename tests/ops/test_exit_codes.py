@@ -155,6 +155,7 @@ def test_a_second_run_while_one_runs_exits_at_once_with_run_in_progress(tmp_path
         first = start_flowaudit(*args, "--api-url", handle.url, env=GOOD)
         try:
             _wait_for_lock_holder(db, first)
+            _wait_for_fetching(slow, first)
             started = time.monotonic()
             second = flowaudit(*args, "--api-url", handle.url, env=GOOD)
             elapsed = time.monotonic() - started
@@ -187,7 +188,7 @@ def _wait_for_fetching(account: SimulatedAccount, process: subprocess.Popen) -> 
     # in between ends a run that never was (nothing to mark failed). Wait for its requests.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if account.counters()["requests"] > 0:
+        if account.counters["requests"] > 0:
             return
         assert process.poll() is None, process.communicate()
         time.sleep(0.05)
