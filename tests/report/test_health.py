@@ -85,8 +85,12 @@ def test_the_broken_flows_page_charts_its_failing_day_and_marks_its_versions(dem
     page = _parse(demo_out / "reports" / "latest" / "flows" / f"{flow_id}.html")
     days = [attrs for tag, attrs in page.tags if tag == "g" and "data-day" in attrs]
     assert len(days) == CHART_DAYS
-    failing = [d for d in days if int(d["data-errors"]) > int(d["data-runs"]) / 2]
-    assert failing, "the day the mapping broke the flow shows in red"
+    # The breakage lasts 20 hours from the demo's first night, whose hour is the hour the
+    # demo ran: it may fall on one UTC day or be split over two, so at least a third of
+    # its runs err on its worse day, and the days away from it are almost clean.
+    share = sorted(int(d["data-errors"]) / max(int(d["data-runs"]), 1) for d in days)
+    assert share[-1] > 0.3, "the day the mapping broke the flow shows in red"
+    assert share[-3] < 0.05, "the days away from the breakage are almost clean"
     assert all(int(d["data-errors"]) <= int(d["data-runs"]) for d in days)
     marks = [attrs for tag, attrs in page.tags if tag == "g" and "mark" in attrs.get("class", "")]
     assert any("mark-step" in m["class"] for m in marks), "the import's mapping change is marked"
