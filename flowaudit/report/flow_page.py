@@ -57,7 +57,9 @@ from flowaudit.transform.patches import make_patch
 
 MAX_FLOW_EVENTS = 40  # the newest changes a flow page lists; the older are on the history pages
 MAX_CHANGED_PATHS = 12  # fields a version's line names; the rest are counted
-FLOWS_PER_FETCH = 2_000  # flow pages whose data is read at once
+# Flow pages whose data is read at once: 500 flows of a large account hold ~250 MB in
+# Python (their versions, records and steps' documents); 2,000 took a report over 1 GB.
+FLOWS_PER_FETCH = 500
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from flowaudit.logs import get_logger
 from flowaudit.report.environment import make_environment
 from flowaudit.report.output import ReportFolder, dated_folders, prune_old_folders
 from flowaudit.report.pages import PAGES
+from flowaudit.report.queries import memory_bound
 from flowaudit.report.resources_page import SPLIT_TYPES
 from flowaudit.report.reuse import MANIFEST, PreviousReport, find_previous_report, rendering_salt
 from flowaudit.report.site import NAV, Site, as_utc, fetch_site
@@ -57,7 +58,19 @@ def render_reports(
             raise DatabaseError(describe_duckdb_error(con_or_path, exc)) from None
         finally:
             con.close()
-    con = con_or_path
+    with memory_bound(con_or_path):  # set back after: the caller's connection is theirs
+        return _render(con_or_path, out_dir, settings, since, baseline, stale_since, now)
+
+
+def _render(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    settings: Settings,
+    since: datetime | None,
+    baseline: str | None,
+    stale_since: datetime | None,
+    now: datetime | None,
+) -> Path:
     check_schema(con)  # a database from a newer flowaudit is refused, not misread
     check_public_schema(con)  # and so is SQL stored in the file that this flowaudit did not write
     now = as_utc(now) or datetime.now(UTC)
