@@ -57,9 +57,11 @@ from flowaudit.transform.patches import make_patch
 
 MAX_FLOW_EVENTS = 40  # the newest changes a flow page lists; the older are on the history pages
 MAX_CHANGED_PATHS = 12  # fields a version's line names; the rest are counted
-# Flow pages whose data is read at once: 500 flows of a large account hold ~250 MB in
-# Python (their versions, records and steps' documents); 2,000 took a report over 1 GB.
+# Flow pages whose data is read at once: at most this many flows, and no more versions than
+# VERSIONS_PER_FETCH unless one flow has more. 500 flows of a large account (~54,000 versions)
+# hold ~250 MB in Python (versions, records, steps' documents); 2,000 took a report over 1 GB.
 FLOWS_PER_FETCH = 500
+VERSIONS_PER_FETCH = 50_000
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,9 @@ class FlowUnit:
         scripts = ScriptIndex()
         if pages:
             scripts = script_index(con, site.account)
-        for start in range(0, len(pages), FLOWS_PER_FETCH):
-            batch = pages[start : start + FLOWS_PER_FETCH]
+        counts = dict(report_rows(con, "flow_version_counts", account=site.account,
+                                  flow_ids=[page.args for page in pages])) if pages else {}  # fmt: skip
+        for batch in flow_batches(pages, counts):
             flow_ids = [page.args for page in batch]
             versions: dict[str, list[tuple]] = defaultdict(list)
             for row in report_rows(con, "flow_version_documents", account=site.account, flow_ids=flow_ids):
@@ -196,6 +199,29 @@ class FlowUnit:
             configs=script_json(configs_data(data.recent, data.found, site.pattern, site.volatile, site.name_of))
             if len(data.recent) > 1 else "",
         )  # fmt: skip
+
+
+def flow_batches(
+    pages: list[PagePlan],
+    versions: dict[str, int],
+    max_flows: int | None = None,
+    max_versions: int | None = None,
+) -> Iterator[list[PagePlan]]:
+    """pages in order, in batches of at most max_flows flows (FLOWS_PER_FETCH) and, unless one
+    flow alone has more, max_versions versions (VERSIONS_PER_FETCH); versions: per flow id."""
+    max_flows = max_flows or FLOWS_PER_FETCH
+    max_versions = max_versions or VERSIONS_PER_FETCH
+    batch: list[PagePlan] = []
+    held = 0
+    for page in pages:
+        weight = versions.get(page.args, 0)
+        if batch and (len(batch) == max_flows or held + weight > max_versions):
+            yield batch
+            batch, held = [], 0
+        batch.append(page)
+        held += weight
+    if batch:
+        yield batch
 
 
 def _found(con: duckdb.DuckDBPyConnection, site: Site, moments: list[tuple[str, str, str]]) -> Found:

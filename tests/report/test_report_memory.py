@@ -1,6 +1,7 @@
 """A rendering's memory: DuckDB held to the report's bound while it draws (and the caller's
-limit set back), a query that needs more run again without the bound, and the monthly
-history read a month at a time with every record on exactly one page."""
+limit set back), a query that needs more run again without the bound, the monthly history
+read a month at a time with every record on exactly one page, and flow pages read in
+batches of about the same number of versions."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from selectolax.lexbor import LexborHTMLParser
 from flowaudit.config import Settings
 from flowaudit.load.db import connect
 from flowaudit.report import change_pages, queries, site
+from flowaudit.report.flow_page import flow_batches
 from flowaudit.report.queries import memory_bound
 from flowaudit.report.render import render_reports
+from flowaudit.report.units import PagePlan
 from tests.report.change_rows import change_rows
 
 NOW = datetime(2026, 3, 3, 5, 0)
@@ -128,3 +131,22 @@ def test_history_pages_read_month_by_month_hold_every_record_once_in_its_month_a
 
 def _parse(path: Path) -> LexborHTMLParser:
     return LexborHTMLParser(path.read_text(encoding="utf-8"))
+
+
+def test_flow_pages_are_read_in_batches_bounded_by_flows_and_by_versions():
+    pages = [PagePlan(f"flows/f{i}.html", f"Flow {i}", None, f"f{i}") for i in range(8)]
+    versions = {
+        "f0": 30,
+        "f1": 30,
+        "f2": 100,
+        "f3": 5,
+        "f4": 5,
+        "f5": 5,
+        "f6": 5,
+    }  # f7: none stored
+    batches = [
+        [p.args for p in b] for b in flow_batches(pages, versions, max_flows=3, max_versions=60)
+    ]
+    # f2 alone has more than a batch may hold: it is a batch of its own, never split or left out.
+    assert batches == [["f0", "f1"], ["f2"], ["f3", "f4", "f5"], ["f6", "f7"]]
+    assert list(flow_batches([], versions)) == []
