@@ -8,7 +8,6 @@ set whole, so a patch never has to shift indexes. Pure functions over plain JSON
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 Path = list[str | int]
@@ -43,18 +42,35 @@ def _diff(source: Any, target: Any, path: Path, ops: list[Operation]) -> None:
 
 
 def apply_patch(doc: Any, ops: list[Operation]) -> Any:
-    """A copy of `doc` with the operations applied (the same rules as the pages' script)."""
-    result = copy.deepcopy(doc)
+    """`doc` with the operations applied (the same rules as the pages' script), as a new
+    document: `doc` is not changed. Only the objects and lists on the paths the operations
+    change are copied; the rest is shared with `doc` (a flow's versions differ in a few
+    fields, and copying each whole was most of rebuilding them). Treat both as read-only."""
+    fresh: set[int] = set()  # ids of the containers made here: those may change in place
+
+    def own(value: Any) -> Any:
+        if id(value) in fresh:
+            return value
+        if isinstance(value, dict):
+            made: Any = dict(value)
+        elif isinstance(value, list):
+            made = list(value)
+        else:
+            raise TypeError(f"a patch path goes through a {type(value).__name__}")
+        fresh.add(id(made))
+        return made
+
+    result = doc
     for op in ops:
         path = op[1]
         if not path:
-            result = copy.deepcopy(op[2]) if op[0] == "s" else None
+            result = op[2] if op[0] == "s" else None
             continue
-        node = result
+        result = node = own(result)
         for key in path[:-1]:
-            node = node[key]
+            node[key] = node = own(node[key])
         if op[0] == "s":
-            node[path[-1]] = copy.deepcopy(op[2])
+            node[path[-1]] = op[2]
         else:
             del node[path[-1]]
     return result
