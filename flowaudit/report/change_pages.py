@@ -143,7 +143,7 @@ class HistoryUnit:
         # month at once would hold all their field changes in DuckDB at once (~400 MB on a
         # large account's first report).
         for month in sorted({month for month, _part in wanted}):
-            params = {"account": site.account, "from": _month_start(month), "to": _month_start(_next_month(month)),
+            params = {"account": site.account, "from": _month_start(month), "to": _next_month_start(month),
                       "per_page": MAX_EVENTS_PER_PAGE}  # fmt: skip
             current: tuple[str, int] | None = None
             events: list[tuple] = []
@@ -172,8 +172,8 @@ def _month_start(month: str) -> datetime:
     return datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
 
 
-def _next_month(month: str) -> str:
-    return f"{(_month_start(month) + timedelta(days=32)):%Y-%m}"
+def _next_month_start(month: str) -> datetime:
+    return (_month_start(month) + timedelta(days=32)).replace(day=1)
 
 
 def _siblings(site: Site, part: HistoryPart) -> list[HistoryPart]:

@@ -122,11 +122,10 @@ class FlowUnit:
         return redraw(text, env, header, page.part.data, *chart_period(site.data_as_of or site.now))
 
     def fetch(self, con: duckdb.DuckDBPyConnection, site: Site, pages: list[PagePlan]) -> Iterator[tuple[PagePlan, FlowData]]:
-        scripts = ScriptIndex()
-        if pages:
-            scripts = script_index(con, site.account)
-        counts = dict(report_rows(con, "flow_version_counts", account=site.account,
-                                  flow_ids=[page.args for page in pages])) if pages else {}  # fmt: skip
+        if not pages:
+            return
+        scripts = script_index(con, site.account)
+        counts = dict(report_rows(con, "flow_version_counts", account=site.account, flow_ids=[page.args for page in pages]))
         for batch in flow_batches(pages, counts):
             flow_ids = [page.args for page in batch]
             versions: dict[str, list[tuple]] = defaultdict(list)
