@@ -46,6 +46,5 @@ def test_a_page_that_cannot_be_written_fails_the_rendering_and_leaves_nothing(tm
         (folder.staging / "flows").mkdir(parents=True)
         (folder.staging / "flows" / "full.html").symlink_to("/dev/full")  # a disk that is full
         folder.write("flows/full.html", "<p>" + "x" * 100_000 + "</p>")
-        folder.write("flows/later.html", "<p>later</p>")
         folder.finish()
     assert sorted(p.name for p in out.iterdir()) == []  # no dated folder, no staging, no latest
