@@ -87,10 +87,19 @@ def test_the_broken_flows_page_charts_its_failing_day_and_marks_its_versions(dem
     assert len(days) == CHART_DAYS
     # The breakage lasts 20 hours from the demo's first night, whose hour is the hour the
     # demo ran: it may fall on one UTC day or be split over two, so at least a third of
-    # its runs err on its worse day, and the days away from it are almost clean.
-    share = sorted(int(d["data-errors"]) / max(int(d["data-runs"]), 1) for d in days)
-    assert share[-1] > 0.3, "the day the mapping broke the flow shows in red"
-    assert share[-3] < 0.05, "the days away from the breakage are almost clean"
+    # its runs err on its worse day, and the days away from it are almost clean. Those are
+    # pooled: a flow's own noise (up to 2.5% of its runs) can put one error on a short day.
+    by_share = sorted(days, key=lambda d: int(d["data-errors"]) / max(int(d["data-runs"]), 1))
+    worst = by_share[-1]
+    assert int(worst["data-errors"]) > 0.3 * int(worst["data-runs"]), (
+        "the day the mapping broke the flow shows in red"
+    )
+    away = by_share[:-2]
+    away_errors = sum(int(d["data-errors"]) for d in away)
+    away_runs = sum(int(d["data-runs"]) for d in away)
+    assert away_runs > 0 and away_errors < 0.05 * away_runs, (
+        "the days away from the breakage are almost clean"
+    )
     assert all(int(d["data-errors"]) <= int(d["data-runs"]) for d in days)
     marks = [attrs for tag, attrs in page.tags if tag == "g" and "mark" in attrs.get("class", "")]
     assert any("mark-step" in m["class"] for m in marks), "the import's mapping change is marked"
