@@ -14,6 +14,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from flowaudit.documents.plain_words import plain_path
+from flowaudit.report.data_blocks import data_block
 
 # A value longer than this (characters or lines) is folded in a <details> element.
 FOLD_CHARS = 160
@@ -90,5 +91,6 @@ def register(env: Environment) -> None:
         human_bytes=human_bytes,
         plain_path=plain_path,
         compact_script=compact_script,
+        data_block=data_block,
     )
     env.tests.update(long=is_long)

@@ -37,6 +37,22 @@
     details.appendChild(pre);
     return details;
   }
+  // A data block: JSON, or JSON deflated and base64-encoded when large
+  // (flowaudit.report.data_blocks), inflated by the browser's own DecompressionStream.
+  var pending = [];
+  function readData(node) {
+    if (node.type !== "application/zlib") { return Promise.resolve(JSON.parse(node.textContent)); }
+    if (typeof DecompressionStream !== "function") {
+      return Promise.reject(new Error("this browser cannot unpack the page's data (it needs DecompressionStream: Chrome 80, Firefox 113, Safari 16.4 or later)"));
+    }
+    var text = atob(node.textContent.trim()), bytes = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i += 1) { bytes[i] = text.charCodeAt(i); }
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+  function cannotShow(near, error) {
+    near.parentNode.insertBefore(el("p", "note data-error", "Not shown: " + error.message + "."), near);
+  }
   // A field's change as entries (flowaudit.report.field_diff): keyed entries of a list or
   // object, a long string's changed lines, a moved step's positions, a count left out.
   var KINDS = { a: "added", r: "removed", m: "modified", v: "moved", l: "lines changed", x: "" };
@@ -166,15 +182,16 @@
       values.forEach(function (value) { select.appendChild(el("option", null, value)); });
     });
   }
-  document.querySelectorAll("table[data-rows]").forEach(function (table) {
+  var tablesDrawn = Array.prototype.map.call(document.querySelectorAll("table[data-rows]"), function (table) {
     var source = document.getElementById(table.getAttribute("data-rows"));
-    if (!source) { return; }
-    var data = JSON.parse(source.textContent);
-    var rows = document.createDocumentFragment();
-    data.rows.forEach(function (r) { rows.appendChild(changeRow(r, data)); });
-    table.tBodies[0].appendChild(rows);
-    var form = document.querySelector('form.filters[data-table="' + table.id + '"]');
-    if (form) { fillFilters(form, data); }
+    if (!source) { return null; }
+    return readData(source).then(function (data) {
+      var rows = document.createDocumentFragment();
+      data.rows.forEach(function (r) { rows.appendChild(changeRow(r, data)); });
+      table.tBodies[0].appendChild(rows);
+      var form = document.querySelector('form.filters[data-table="' + table.id + '"]');
+      if (form) { fillFilters(form, data); }
+    }, function (error) { cannotShow(table, error); });
   });
   // A filter form's state lives in the page's address (#period=week&user=...): a filtered view
   // can be bookmarked and sent, and comes back on reload.
@@ -249,7 +266,7 @@
     var total = document.getElementById(form.getAttribute("data-total") || "");
     if (total) { total.textContent = String(inPeriod); }
   }
-  document.querySelectorAll("form.filters[data-table]").forEach(function (form) {
+  function startFilters(form) {
     var changed = function () { applyFilters(form); saveState(form); };
     form.addEventListener("input", changed);
     form.addEventListener("change", changed);
@@ -263,7 +280,11 @@
       restoreState(form);
       applyFilters(form);
     });
-  });
+  }
+  // Filters start once the tables' rows are drawn (their options come from the rows).
+  pending.push(Promise.all(tablesDrawn).then(function () {
+    document.querySelectorAll("form.filters[data-table]").forEach(startFilters);
+  }));
   // Sortable headers: the header's text becomes a button (Tab reaches it, Enter and Space sort);
   // the header says how its table is sorted (aria-sort), the arrow is only decoration.
   function sortBy(th) {
@@ -356,8 +377,7 @@
   var versionData = document.getElementById("flow-versions");
   var versionSelect = document.getElementById("version-select");
   var currentConfig = document.querySelector("#current-config pre.value");
-  if (versionData && versionSelect && currentConfig) {
-    var versions = JSON.parse(versionData.textContent).versions;
+  function startVersionViewer(versions, configs) {
     var output = document.getElementById("version-config");
     versions.forEach(function (v, i) {
       var label = String(v.number) + (v.from ? " (from " + v.from.slice(0, 16).replace("T", " ") + " UTC)" : "");
@@ -366,8 +386,6 @@
     });
     versionSelect.disabled = false;
     // The steps and connections as they were when a version began (flowaudit.report.flow_configs).
-    var configsBlock = document.getElementById("flow-configs");
-    var configs = configsBlock ? JSON.parse(configsBlock.textContent) : null;
     var stepsOutput = document.getElementById("version-steps");
     function showSteps(number) {
       stepsOutput.textContent = "";
@@ -430,4 +448,12 @@
       compare();
     }
   }
+  if (versionData && versionSelect && currentConfig) {
+    var configsBlock = document.getElementById("flow-configs");
+    pending.push(Promise.all([readData(versionData), configsBlock ? readData(configsBlock) : null]).then(
+      function (found) { startVersionViewer(found[0].versions, found[1]); },
+      function (error) { cannotShow(versionSelect.parentNode, error); }));
+  }
+  // Everything drawn from the page's data blocks: what a test may wait for.
+  Promise.all(pending).then(function () { document.documentElement.setAttribute("data-ready", ""); });
 })();

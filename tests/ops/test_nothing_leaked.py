@@ -16,6 +16,7 @@ import httpx
 
 from flowaudit.config import resolve_settings
 from flowaudit.pipeline import run_extract
+from flowaudit.report.data_blocks import unpacked_page
 from flowaudit.report.render import render_reports
 from flowaudit.simulate import SimulatedAccount
 from tests.pipeline.helpers import places_holding
@@ -24,7 +25,12 @@ TOKEN = "fa-leak-canary-71c3e9a0d25b48f6"
 
 
 def _every_file(root: Path) -> dict[str, bytes]:
-    return {str(p): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """Every file's bytes; a report page's with its packed data blocks unpacked."""
+    return {
+        str(p): unpacked_page(p.read_text(encoding="utf-8")).encode() if p.suffix == ".html" else p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file()
+    }
 
 
 def test_after_a_run_the_token_is_nowhere(tmp_path: Path):

@@ -9,6 +9,8 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
+from tests.report.page_blocks import block_data
+
 KINDS = {"a": "added", "r": "removed", "m": "modified", "v": "moved", "l": "lines", "x": "more"}
 
 
@@ -16,7 +18,7 @@ def change_rows(page: LexborHTMLParser, table_id: str) -> list[dict[str, Any]]:
     """The rows of the change table `table_id`, in the order the page shows them."""
     table = page.css_first(f"table#{table_id}")
     assert table is not None, f"no change table {table_id}"
-    data = json.loads(page.css_first(f"script#{table.attributes['data-rows']}").text())
+    data = block_data(page, table.attributes["data-rows"])
     rows = []
     for r in data["rows"]:
         rows += [_row(r, data, None), *(_row(m, data, r[0]) for m in r[13])]

@@ -42,8 +42,27 @@ def browser_page():
         # Any request that is not a local file would mean the page reaches the network.
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
                    else (problems.append(f"network: {route.request.url}"), route.abort()))
+        _goto_waits_for_the_drawing(page)
         yield page, problems
         browser.close()
+
+
+READY = "html[data-ready]"
+
+
+def _goto_waits_for_the_drawing(page) -> None:
+    """A report page draws its tables and version viewer once the browser has inflated its
+    data blocks, a moment after the page has loaded (flowaudit.report.data_blocks): every
+    `goto` of a report waits for that, as a person's eyes do."""
+    goto = page.goto
+
+    def goto_drawn(url: str, **kwargs):
+        response = goto(url, **kwargs)
+        if url.startswith("file:"):
+            page.wait_for_selector(READY, state="attached")
+        return response
+
+    page.goto = goto_drawn
 
 
 def _hostile_flow(demo_out: Path) -> tuple[str, int, dict]:
@@ -71,6 +90,7 @@ def test_a_person_opens_the_demo_clicks_through_and_filters(browser_page, demo_o
     assert link.count() == 1 and link.inner_text() == HOSTILE_NAME
     link.click()
     page.wait_for_load_state()
+    page.wait_for_selector(READY, state="attached")
     assert page.url.endswith(f"/flows/{flow_id}.html")
     assert page.locator("h1").inner_text() == f"Flow: {HOSTILE_NAME}"
 
@@ -116,6 +136,7 @@ def test_the_runs_chart_renders_in_chromium_with_no_console_error(browser_page, 
     page.goto((demo_out / "reports" / "latest" / "index.html").as_uri())
     page.locator("#failures-table tbody tr[data-row] a").first.click()
     page.wait_for_load_state()
+    page.wait_for_selector(READY, state="attached")
     assert page.url.endswith(f"/flows/{flow_id}.html")
     chart = page.locator("#health svg.health-chart")
     assert chart.is_visible()

@@ -5,12 +5,12 @@ script (the entries themselves are held to Python's in test_flow_compare_parity)
 # ruff: noqa: F811  (the browser_page fixture is imported from test_browser and named as a parameter)
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from tests.report.page_blocks import block_data
 from tests.report.test_browser import browser_page  # noqa: F401  (the shared fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -18,9 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 def _compared_flow(latest: Path) -> tuple[Path, dict]:
     for path in sorted((latest / "flows").glob("*.html")):
-        block = LexborHTMLParser(path.read_text(encoding="utf-8")).css_first("script#flow-configs")
-        if block is not None:
-            data = json.loads(block.text())
+        page = LexborHTMLParser(path.read_text(encoding="utf-8"))
+        if page.css_first("script#flow-configs") is not None:
+            data = block_data(page, "flow-configs")
             if len(data["compared"]) >= 3:
                 return path, data
     raise AssertionError("no demo flow has three versions to compare")

@@ -19,6 +19,7 @@ from flowaudit.report.flow_page import MAX_FLOW_EVENTS
 from flowaudit.report.masking import mask_document
 from flowaudit.transform.patches import apply_patch
 from tests.report.change_rows import change_rows
+from tests.report.page_blocks import block_data, block_texts, code_scripts
 
 pytestmark = pytest.mark.slow
 
@@ -127,10 +128,10 @@ def test_the_renamed_flow_page_shows_its_hostile_name_as_text(latest: Path, demo
     (flow_id,) = sql(demo_out, "SELECT flow_id FROM flows WHERE name = ?", [HOSTILE_NAME])[0]
     page = parse(latest / "flows" / flow_file_name(flow_id))
     assert page.css_first("h1").text() == f"Flow: {HOSTILE_NAME}"
-    code = [s for s in page.css("script") if s.attributes.get("type") != "application/json"]
+    code = code_scripts(page)
     assert len(code) == 1 and "alert(" not in code[0].text()
-    for block in page.css('script[type="application/json"]'):
-        assert "<" not in block.text()  # markup in data is escaped, so it can never close the block
+    for text in block_texts(page):
+        assert "<" not in text  # markup in data is escaped, so it can never close the block
 
 
 def test_a_flow_page_lists_the_records_of_its_steps(latest: Path, demo_out: Path):
@@ -153,7 +154,7 @@ def test_a_flow_page_rebuilds_every_earlier_version_from_its_patches(latest: Pat
     flow_id, versions = sql(demo_out, "SELECT flow_id, count(*) FROM flow_versions GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 1")[0]
     assert versions > 2
     page = parse(latest / "flows" / flow_file_name(flow_id))
-    data = json.loads(page.css_first("script#flow-versions").text())["versions"]
+    data = block_data(page, "flow-versions")["versions"]
     assert [v["number"] for v in data] == list(range(versions, 0, -1))
     assert len(page.css("#versions li[data-version]")) == versions
     stored = {n: json.loads(doc) for n, doc in sql(

@@ -20,15 +20,15 @@ from flowaudit.report.filters import compact_script
 from flowaudit.report.flow_configs import RecentVersion, StepVersion, compare_versions, configs_data
 from flowaudit.report.masking import display_document
 from tests.report.compare_reference import python_compares
+from tests.report.page_blocks import block_data
 from tests.report.test_browser import browser_page  # noqa: F401  (the shared fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # The flow's document at a version as the page's own script rebuilds it (the current
-# configuration with each newer version's patch undone), then the page's compare of two.
-PAGE_COMPARE = """([older, newer]) => {
-  const versions = JSON.parse(document.getElementById("flow-versions").textContent).versions;
-  const configs = JSON.parse(document.getElementById("flow-configs").textContent);
+# configuration with each newer version's patch undone), then the page's compare of two;
+# the page's data blocks, as the page carries them, are read in Python (page_blocks).
+PAGE_COMPARE = """([older, newer, versions, configs]) => {
   const flowDoc = (wanted) => {
     let doc = JSON.parse(document.querySelector("#current-config pre.value").textContent);
     for (const v of versions) {
@@ -62,9 +62,14 @@ def test_the_page_compares_every_pair_as_python_does(browser_page, demo_out: Pat
     checked = 0
     kinds: set[str] = set()
     for flow_id, pairs in demo_compares.items():
-        page.goto((demo_out / "reports" / "latest" / "flows" / flow_file_name(flow_id)).as_uri())
+        path = demo_out / "reports" / "latest" / "flows" / flow_file_name(flow_id)
+        page.goto(path.as_uri())
+        carried = LexborHTMLParser(path.read_text(encoding="utf-8"))
+        versions = block_data(carried, "flow-versions")["versions"]
+        configs = block_data(carried, "flow-configs")
         for (older, newer), expected in pairs.items():
-            assert page.evaluate(PAGE_COMPARE, [older, newer]) == expected, (flow_id, older, newer)
+            got = page.evaluate(PAGE_COMPARE, [older, newer, versions, configs])
+            assert got == expected, (flow_id, older, newer)
             checked += 1
             kinds.update(entry[1] for entry in expected)
     assert len(demo_compares) > 10 and checked > 100 and {"a", "r", "m", "v"} <= kinds
@@ -76,9 +81,7 @@ def test_a_chosen_pair_is_drawn_as_python_computes_it(browser_page, demo_out: Pa
     flow_id, pairs = max(demo_compares.items(), key=lambda item: len(item[1]))
     path = demo_out / "reports" / "latest" / "flows" / flow_file_name(flow_id)
     page.goto(path.as_uri())
-    data = json.loads(
-        LexborHTMLParser(path.read_text(encoding="utf-8")).css_first("script#flow-configs").text()
-    )
+    data = block_data(LexborHTMLParser(path.read_text(encoding="utf-8")), "flow-configs")
     assert "pairs" not in data  # the page carries no precomputed compare
     older, newer = data["compared"][-1], data["compared"][0]
     page.select_option("#compare-from", str(newer))

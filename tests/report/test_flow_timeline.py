@@ -6,7 +6,6 @@ compare, and steps link to their rows on the resources page."""
 from __future__ import annotations
 
 import itertools
-import json
 import re
 from pathlib import Path
 
@@ -23,6 +22,7 @@ from flowaudit.report.masking import MASK, mask_document
 from flowaudit.simulate import SimulatedAccount
 from tests.pipeline.helpers import query
 from tests.report.compare_reference import python_compares
+from tests.report.page_blocks import block_data
 
 pytestmark = pytest.mark.slow
 TOKEN = "timeline-token-1f2e"
@@ -50,7 +50,7 @@ def page_of(latest: Path, flow_id: str) -> LexborHTMLParser:
 
 
 def configs(page: LexborHTMLParser) -> dict:
-    return json.loads(page.css_first("script#flow-configs").text())
+    return block_data(page, "flow-configs")
 
 
 def test_each_version_names_its_author_source_and_label_and_an_unexplained_one_its_interval(nights):
