@@ -49,8 +49,10 @@ def test_a_run_through_ten_percent_random_faults_gives_the_identical_database(
         fault_rate=0.10,
         fault_seed=3,  # every kind: 500/502/503, dropped connections, slow, truncated, malformed
         slow_seconds=0.3,
-        burst=10,  # a small bucket, so that 429s with Retry-After happen too
-        refill_per_second=30,
+        # A bucket smaller than the 16 requests in flight, so that 429s with Retry-After
+        # happen too; refilled at the API's own 300/s (30/s doubled the test's time, ~110 s).
+        burst=10,
+        refill_per_second=300,
     )
     result = extract(tmp_path / "a.duckdb", faulty, timeout=5, **FAST)
     served = {str(status): n for status, n in faulty.counters["by_status"].items()}
