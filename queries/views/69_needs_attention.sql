@@ -31,14 +31,12 @@
 -- @column detail: Why it needs attention, in words, when the kind alone does not say it (the
 --    security reason; the local time and the business hours); NULL otherwise.
 CREATE OR REPLACE MACRO needs_attention(ts_from, ts_to) AS TABLE
-WITH period AS (
-    SELECT CAST(ts_from AS TIMESTAMPTZ) AS p_from, CAST(ts_to AS TIMESTAMPTZ) AS p_to
-),
-changes AS (
+-- The period is compared with the parameters themselves, not through a one-row CTE joined
+-- to every view: DuckDB then pushes it into the views' scans (2.5x faster on a night).
+WITH changes AS (
     SELECT c.*
     FROM version_changes AS c
-    CROSS JOIN period AS p
-    WHERE c.changed_at >= p.p_from AND c.changed_at < p.p_to
+    WHERE c.changed_at >= CAST(ts_from AS TIMESTAMPTZ) AND c.changed_at < CAST(ts_to AS TIMESTAMPTZ)
 ),
 items AS (
     SELECT account, 'unexplained' AS kind, 1 AS priority, resource_type, resource_id, resource_name,
@@ -52,9 +50,9 @@ items AS (
            s.old_value, s.new_value, s.changed_at, coalesce(a.user_name, a.user_email, s.user_email),
            s.source, s.event_ids[1], NULL, NULL, s.reason
     FROM security_changes AS s
-    CROSS JOIN period AS p
     LEFT JOIN store.audit_records AS a ON a.account = s.account AND a.event_id = s.event_ids[1]
-    WHERE s.changed_at >= p.p_from AND s.changed_at < p.p_to AND s.label <> 'unexplained'
+    WHERE s.changed_at >= CAST(ts_from AS TIMESTAMPTZ) AND s.changed_at < CAST(ts_to AS TIMESTAMPTZ)
+      AND s.label <> 'unexplained'
     UNION ALL
     SELECT c.account, CASE WHEN c.new_value ->> '$' = 'true' THEN 'disabled' ELSE 'enabled' END, 2,
            c.resource_type, c.resource_id, c.resource_name, c.field_path, c.old_value, c.new_value,
@@ -74,15 +72,14 @@ items AS (
            v.time, coalesce(a.user_name, a.user_email, v.user_email), v.source, v.event_id, NULL, NULL,
            v.detail
     FROM rule_violations AS v
-    CROSS JOIN period AS p
     LEFT JOIN store.audit_records AS a ON a.account = v.account AND a.event_id = v.event_id
-    WHERE v.time >= p.p_from AND v.time < p.p_to AND v.rule = 'outside_business_hours'
+    WHERE v.time >= CAST(ts_from AS TIMESTAMPTZ) AND v.time < CAST(ts_to AS TIMESTAMPTZ)
+      AND v.rule = 'outside_business_hours'
     UNION ALL
     SELECT e.account, 'api', 4, e.resource_type, e.resource_id, e.resource_name, NULL, NULL, NULL,
            e.time, coalesce(e.user_name, e.user_email), e.source, e.event_id, NULL, NULL, NULL
     FROM audit_events AS e
-    CROSS JOIN period AS p
-    WHERE e.time >= p.p_from AND e.time < p.p_to AND e.source = 'api'
+    WHERE e.time >= CAST(ts_from AS TIMESTAMPTZ) AND e.time < CAST(ts_to AS TIMESTAMPTZ) AND e.source = 'api'
       AND e.event IN ('create', 'update', 'delete', 'restore', 'purge')
 )
 SELECT account, kind, priority, resource_type, resource_id, resource_name, field_path,
