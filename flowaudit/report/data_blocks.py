@@ -5,7 +5,7 @@ A small block is JSON as it is. A large one is deflated (zlib, RFC 1950) and bas
 `<script type="application/zlib" data-encoding="base64">`, which the page's script inflates
 with the browser's own DecompressionStream (reports/templates/_script.js, `readData`). The
 change data of a month or a flow's old configurations are repetitive JSON that shrinks about
-4x so, on thousands of pages (`large`'s report folder: 806 MB, 330 MB of it such JSON).
+4x so, on thousands of pages (`large`'s report folder: 830 MB, 330 MB of it such JSON).
 
 `read_data_block` is the Python side of `readData`: tests, and anyone reading a page's data
 without a browser, decode a block with it."""
