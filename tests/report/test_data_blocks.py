@@ -21,7 +21,7 @@ from flowaudit.report.data_blocks import (
     unpacked_page,
 )
 from tests.report.change_rows import change_rows
-from tests.report.test_browser import READY, browser_page  # noqa: F401  (the shared fixture)
+from tests.report.test_browser import browser_page  # noqa: F401  (the shared fixture)
 
 ROWS = [
     {"path": f"pageProcessors[{i}].mapping", "old": "</script><b>x</b>", "new": i}
