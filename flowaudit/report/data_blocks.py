@@ -25,6 +25,7 @@ DEFLATED_TYPE = "application/zlib"
 LEVEL = 6  # zlib's default: level 1 packs `large`'s blocks ~20% bigger for half the CPU
 
 _ID = re.compile(r"[A-Za-z][\w-]*")
+_PACKED_START = f'<script type="{DEFLATED_TYPE}" data-encoding="base64" id='
 
 
 def data_block(payload: str, block_id: str) -> Markup:
@@ -35,9 +36,7 @@ def data_block(payload: str, block_id: str) -> Markup:
     if len(payload) < DEFLATE_FROM:
         return Markup(f'<script type="application/json" id="{block_id}">{payload}</script>')
     packed = base64.b64encode(zlib.compress(payload.encode("utf-8"), LEVEL)).decode("ascii")
-    return Markup(
-        f'<script type="{DEFLATED_TYPE}" data-encoding="base64" id="{block_id}">{packed}</script>'
-    )
+    return Markup(f'{_PACKED_START}"{block_id}">{packed}</script>')
 
 
 def unpacked_json(text: str) -> str:
@@ -45,13 +44,18 @@ def unpacked_json(text: str) -> str:
     return zlib.decompress(base64.b64decode(text.strip())).decode("utf-8")
 
 
+def block_json(text: str, block_type: str | None) -> str:
+    """The JSON text a data block carries, given its text and its `type` attribute."""
+    return unpacked_json(text) if block_type == DEFLATED_TYPE else text
+
+
 def read_data_block(text: str, block_type: str | None) -> Any:
     """The value a data block carries, given its text and its `type` attribute."""
-    return json.loads(unpacked_json(text) if block_type == DEFLATED_TYPE else text)
+    return json.loads(block_json(text, block_type))
 
 
 _DEFLATED_BLOCK = re.compile(
-    r'(<script type="application/zlib" data-encoding="base64" id="[^"]+">)([A-Za-z0-9+/=\s]*)(</script>)'
+    f'({re.escape(_PACKED_START)}"[^"]+">)' + r"([A-Za-z0-9+/=\s]*)(</script>)"
 )
 
 

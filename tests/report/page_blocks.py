@@ -7,7 +7,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
-from flowaudit.report.data_blocks import DEFLATED_TYPE, read_data_block, unpacked_json
+from flowaudit.report.data_blocks import DEFLATED_TYPE, block_json, read_data_block
 
 DATA_TYPES = ("application/json", DEFLATED_TYPE)
 
@@ -26,11 +26,5 @@ def code_scripts(page: LexborHTMLParser) -> list:
 
 def block_texts(page: LexborHTMLParser) -> list[str]:
     """The JSON text of every data block of the page, unpacked."""
-    texts = []
-    for node in page.css("script"):
-        kind = node.attributes.get("type")
-        if kind == DEFLATED_TYPE:
-            texts.append(unpacked_json(node.text()))
-        elif kind == "application/json":
-            texts.append(node.text())
-    return texts
+    blocks = (node for node in page.css("script") if node.attributes.get("type") in DATA_TYPES)
+    return [block_json(node.text(), node.attributes.get("type")) for node in blocks]
