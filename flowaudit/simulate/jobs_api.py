@@ -97,13 +97,13 @@ def jobs(account: SimulatedAccount, params: dict[str, str]) -> SimResponse:
     for key in book.keys_between(low, high):
         if flows is not None and key & FLOW_MASK not in flows:
             continue
-        run = book.run(key)
-        if integration and run.integration_id != integration:
-            continue
-        encoded = book.document_bytes(run, now)
-        if status and book.document(run, now)["status"] != status:
-            continue
-        page.append(encoded)
+        if integration or status:
+            run = book.run(key)
+            if integration and run.integration_id != integration:
+                continue
+            if status and book.document(run, now)["status"] != status:
+                continue
+        page.append(book.encoded(key, now))
         if len(page) >= limit:
             break
     return _json(b"[" + b",".join(page) + b"]")

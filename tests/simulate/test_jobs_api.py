@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 
+import httpx
 import pytest
 
 from flowaudit.simulate import SimulatedAccount, SimulatorOptions, whole_account
@@ -212,3 +213,39 @@ def test_the_whole_account_part_leaves_the_flows_and_their_schedules_as_they_wer
     whole = shape(SimulatedAccount.generate("small", seed=1, options=ROOMY))
     monkeypatch.setattr(whole_account, "plan_history", lambda *args: None)
     assert shape(SimulatedAccount.generate("small", seed=1, options=ROOMY)) == whole
+
+
+def _all_jobs(client: httpx.Client, since: datetime, until: datetime, **filters: str) -> list[dict]:
+    """Every job created in [since, until], paged down by the inclusive createdAt_lte."""
+    seen: dict[str, dict] = {}
+    bound = until.isoformat()
+    while True:
+        page = client.get("/jobs", params={"createdAt_gte": since.isoformat(),
+                                           "createdAt_lte": bound, **filters}).json()  # fmt: skip
+        fresh = [job for job in page if job["_id"] not in seen]
+        seen.update((job["_id"], job) for job in fresh)
+        if len(page) < 1001 or not fresh:
+            return list(seen.values())
+        bound = page[-1]["createdAt"]
+
+
+def test_jobs_served_from_an_advance_settled_days_are_the_jobs_made_on_request():
+    # POST /_sim/advance encodes the settled days' ended jobs ahead; the answers must be
+    # byte for byte those of an account that makes every job when it is asked for.
+    settled, lazy = (SimulatedAccount.generate("small", seed=7, token="demo", options=ROOMY)
+                     for _ in range(2))  # fmt: skip
+    with client_for(settled) as a, client_for(lazy) as b:
+        admin = str(settled.base_url).removesuffix("/v1") + "/_sim/advance"
+        assert a.post(admin, params={"hours": 30}).status_code == 200
+        lazy.advance(hours=30)
+        assert settled.now == lazy.now
+        since = settled.now - timedelta(hours=54)
+        jobs = _all_jobs(a, since, settled.now)
+        assert len(jobs) > 500 and "completed" in {j["status"] for j in jobs}
+        # (the settled account did serve them from what the advance encoded)
+        assert sum(map(len, settled.jobs._encoded.values())) > 500
+        assert jobs == _all_jobs(b, since, lazy.now)
+        integration = next(j["_integrationId"] for j in jobs if j.get("_integrationId"))
+        for filters in ({"_integrationId": integration}, {"status": "completed"}):
+            filtered = _all_jobs(a, since, settled.now, **filters)
+            assert filtered and filtered == _all_jobs(b, since, lazy.now, **filters)
