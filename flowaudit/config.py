@@ -56,7 +56,7 @@ class Settings:
     token_file: Path | None = None
     concurrency: int = 12  # 150 req/s at ~50-80 ms per answer needs ~10 in flight
     max_in_flight: int = 48  # every account of a --accounts run together (four at the default)
-    rate: float = 150.0  # requests per second, well under the account's 300/s
+    rate: float = 150.0  # per second on average, a second's worth at once (the account: 300/s)
     timeout: float = 30.0  # seconds: each request's whole deadline, answer body included
     max_attempts: int = 6
     audit_overlap_hours: float = 6.0

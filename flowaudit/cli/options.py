@@ -28,7 +28,7 @@ TOKEN_FILE = typer.Option(
     help="File holding the API token (else FLOWAUDIT_TOKEN). Never pass the token itself.",
 )
 CONCURRENCY = typer.Option(None, "--concurrency", help="Requests in flight at most. [default 12]")
-RATE = typer.Option(None, "--rate", help="Requests per second at most. [default 150]")
+RATE = typer.Option(None, "--rate", help="Requests per second on average, a second's worth at once. [default 150]")
 QUIET = typer.Option(False, "--quiet", "-q", help="Print only errors (and nothing on success).")
 LOG_FILE = typer.Option(None, "--log-file", help="Write log lines to this file instead of stderr.")
 OUT = typer.Option(

@@ -159,9 +159,10 @@ class Throttle:
     ):
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        # A small burst: enough for every concurrent task to start at once, never more
-        # than a second's worth of the rate.
-        burst = max(1.0, min(float(concurrency), rate))
+        # A second's worth of the rate at once (the account's bucket holds 1,000 and
+        # refills at 300/s): a night's few hundred requests are not spread over seconds
+        # they need not take, and over any longer span the rate still holds.
+        burst = max(1.0, rate)
         self.bucket = TokenBucket(rate, burst, clock=clock, sleep=sleep)
         self._slots = PrioritySlots(concurrency)
         self._shared = shared

@@ -38,6 +38,26 @@ def test_the_bucket_keeps_the_rate_after_its_burst():
             assert j - i + 1 <= 3 + 10.0 * (stamps[j] - stamps[i]) + 1e-6
 
 
+def test_the_throttle_lets_a_seconds_worth_go_at_once_then_keeps_the_rate():
+    # A night's few hundred requests start without waiting on tokens; a longer run still
+    # averages the configured rate (a second's worth ahead at most).
+    time = FakeTime()
+    throttle = Throttle(rate=20.0, concurrency=100, clock=time.clock, sleep=time.sleep)
+    stamps: list[float] = []
+
+    async def request():
+        async with throttle.slot():
+            stamps.append(time.now)
+
+    async def main():
+        await asyncio.gather(*(request() for _ in range(120)))
+
+    start = time.now
+    run(main())
+    assert sum(1 for stamp in stamps if stamp == start) == 20
+    assert time.now - start == pytest.approx(100 / 20.0, abs=1e-6)
+
+
 def test_a_pause_holds_every_later_acquisition():
     time = FakeTime()
     bucket = TokenBucket(rate=100.0, burst=5, clock=time.clock, sleep=time.sleep)
