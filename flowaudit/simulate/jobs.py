@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, NamedTuple
 
-from flowaudit import jsonfast
 from flowaudit.simulate.clock import DAY_MS, HOUR_MS, iso
 from flowaudit.simulate.schedule import utc_minutes
 from flowaudit.simulate.store import (
@@ -338,13 +337,10 @@ class JobBook:
             position -= 1
         return timeline[position][1] if position >= 0 else None
 
-    def document(self, run: Run, now_ms: int) -> dict[str, Any]:
-        """The job as `/v1/jobs` shows it at now_ms (queued, running or ended)."""
-        return jsonfast.loads(self.document_bytes(run, now_ms))
-
     def document_bytes(self, run: Run, now_ms: int) -> bytes:
-        """document(), encoded: written straight from a template (every value is an id, a
-        time or a number), since a night serves ~100k of them."""
+        """The job as `/v1/jobs` shows it at now_ms (queued, running or ended), encoded:
+        written straight from a template (every value is an id, a time or a number), since a
+        night serves ~100k of them."""
         head = f'{{"_id":"{run.job_id}","type":"flow","_flowId":"{run.flow_id}"'
         if run.integration_id:
             head += f',"_integrationId":"{run.integration_id}"'

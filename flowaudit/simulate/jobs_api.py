@@ -101,9 +101,12 @@ def jobs(account: SimulatedAccount, params: dict[str, str]) -> SimResponse:
             run = book.run(key)
             if integration and run.integration_id != integration:
                 continue
-            if status and book.document(run, now)["status"] != status:
+            encoded = book.document_bytes(run, now)
+            if status and jsonfast.loads(encoded)["status"] != status:
                 continue
-        page.append(book.encoded(key, now))
+        else:
+            encoded = book.encoded(key, now)
+        page.append(encoded)
         if len(page) >= limit:
             break
     return _json(b"[" + b",".join(page) + b"]")
