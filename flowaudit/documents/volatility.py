@@ -55,8 +55,9 @@ class VolatileFields:
         return any(_prefix_matches(pattern, parts) for pattern in self._anchored)
 
     def is_volatile_path(self, path: str) -> bool:
-        """is_volatile for a field path as the audit log writes it."""
-        return self.is_volatile(split_path(path or ""))
+        """is_volatile for a field path as the audit log writes it, remembered as
+        is_volatile_split is (a flow page asks about the same paths version after version)."""
+        return self.is_volatile_split(tuple(split_path(path or "")))
 
     def strip(self, doc: Any, text: str | None = None) -> Any:
         """A copy of doc without its volatile fields (doc itself is not changed). Given the

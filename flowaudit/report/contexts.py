@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flowaudit.report.filters import is_long
+from flowaudit.report.filters import is_long, iso_when
 
 if TYPE_CHECKING:
     from flowaudit.report.health import HealthChart
@@ -291,6 +291,19 @@ class FlowVersion:
     label: str = ""  # explained | system | unexplained (version_changes)
     changed_after: str = ""  # an unexplained version: happened after this (ISO-8601 UTC) ...
     changed_before: str = ""  # ... and by this
+
+    @property
+    def when(self) -> str:
+        """When it was valid, for people; an unexplained version: when it changed."""
+        until = iso_when(self.valid_to) if self.valid_to else "now"
+        if self.label == "unexplained" and self.changed_before:
+            after = iso_when(self.changed_after) if self.changed_after else "(before records)"
+            return f"changed between {after} and {iso_when(self.changed_before)}, valid to {until}"
+        return f"from {iso_when(self.valid_from) if self.valid_from else '(before records)'} to {until}"
+
+    @property
+    def source_text(self) -> str:
+        return self.source.upper() if self.source in ("ui", "api") else self.source
 
 
 @dataclass(frozen=True)

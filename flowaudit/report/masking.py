@@ -115,6 +115,7 @@ def display_document(value: Any, pattern: str) -> Any:
     return _walk(value, pattern, masked=False, max_chars=MAX_STRING_CHARS, max_depth=MAX_DEPTH)
 
 
+@lru_cache(maxsize=65536)  # a page asks again for the same paths of version after version
 def is_secret_path(path: str, pattern: str) -> bool:
     """Whether any key of a dotted/selector path looks like a secret."""
     # Selector values (`[_importId=abc]`) are ids, not keys.
