@@ -66,3 +66,17 @@ def unpacked_page(html: str) -> str:
         lambda m: m.group(1) + unpacked_json(m.group(2)) + m.group(3),
         html,
     )
+
+
+def block_json_in(html: str, block_id: str) -> str | None:
+    """The JSON text of the page's block `block_id`, plain or packed (None: the page has no
+    such block). Pages escape every `<` of their content, so the block's tags are the
+    template's own."""
+    for start, packed in ((f'<script type="application/json" id="{block_id}">', False),
+                          (f'{_PACKED_START}"{block_id}">', True)):  # fmt: skip
+        at = html.find(start)
+        if at >= 0:
+            body_from = at + len(start)
+            body = html[body_from : html.index("</script>", body_from)]
+            return unpacked_json(body) if packed else body
+    return None

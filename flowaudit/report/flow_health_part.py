@@ -4,7 +4,7 @@ so a night draws only the chart again, into the page it drew before.
 
 The chart is drawn from the flow's runs per day (read for every flow when the report is
 planned) and from its marks: the versions and its steps' changes. The marks are the page's
-own content (its key covers them); the page carries them (`<script id="health-marks">`), so
+own content (its key covers them); the page carries them (the data block `health-marks`), so
 that the chart of any later day can be drawn from them and the runs alone."""
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from jinja2 import Environment
 from flowaudit import jsonfast
 from flowaudit.report.change_table import script_json
 from flowaudit.report.contexts import Page
+from flowaudit.report.data_blocks import block_json_in
 from flowaudit.report.health import HealthChart, HealthRow, build_health_chart, utc_instant
 
 PART_TEMPLATE = "_flow_health.html"
 META_TEMPLATE = "_page_meta.html"  # the page's "rendered ... from data as of" line
 META_BEGIN, META_END = '<p class="meta">', "</p>"
 PART_BEGIN, PART_END = "<!--part:health-->", "<!--/part:health-->"
-MARKS_BEGIN = '<script type="application/json" id="health-marks">'
+MARKS_BLOCK = "health-marks"  # the data block carrying the marks (packed when large)
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,14 @@ def redraw(text: str, env: Environment, page: Page, rows: Sequence[HealthRow], f
     when and from which data it was drawn said anew (`page`: the page's header now); None
     when the page has no part to draw into."""
     begin, end = text.find(PART_BEGIN), text.find(PART_END)
-    marks_at = text.find(MARKS_BEGIN)
     meta_at = text.find(META_BEGIN)
     # Pages escape every `<` of their content: the markers are the template's, once each.
-    if min(begin, end, marks_at, meta_at) < 0 or text.find(PART_BEGIN, begin + 1) >= 0 or end < begin:
+    if min(begin, end, meta_at) < 0 or text.find(PART_BEGIN, begin + 1) >= 0 or end < begin:
         return None
-    marks_from = marks_at + len(MARKS_BEGIN)
-    marks = jsonfast.loads(text[marks_from : text.index("</script>", marks_from)])
+    marks_text = block_json_in(text, MARKS_BLOCK)
+    if marks_text is None:
+        return None
+    marks = jsonfast.loads(marks_text)
     versions = [MarkedVersion(number, valid_from) for number, valid_from in marks["versions"]]
     steps = [(utc_instant(moment), what, who) for moment, what, who in marks["steps"]]
     chart = health_chart(rows, first, last, versions, steps)

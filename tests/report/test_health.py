@@ -5,6 +5,7 @@ busiest flow is broken for a day) and on the pure builders."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
@@ -12,7 +13,12 @@ from pathlib import Path
 
 import duckdb
 
-from flowaudit.report.contexts import FlowVersion
+from flowaudit.config import Settings
+from flowaudit.report.change_table import script_json
+from flowaudit.report.contexts import FlowVersion, Page
+from flowaudit.report.data_blocks import block_json_in, data_block
+from flowaudit.report.environment import make_environment
+from flowaudit.report.flow_health_part import MARKS_BLOCK, redraw
 from flowaudit.report.health import CHART_DAYS, WIDTH, build_health_chart, chart_period, health_key
 
 
@@ -127,3 +133,38 @@ def test_the_overview_names_the_breaking_change_the_person_and_the_rise(demo_out
     ]
     assert user in section and "mapping.fields" in section and f"flows/{flow_id}.html" in section
     assert re.search(r"\+\d+ points", section)
+
+
+def test_a_flow_with_many_marks_carries_them_packed_and_its_chart_redraws_from_them(demo_out: Path):
+    """A flow with a long history carries its chart's marks deflated (a data block of 2,048
+    characters or more), and a night draws its chart again from them as from plain ones: the
+    versions marked and the page around the chart are the same."""
+    page = next(p for p in sorted((demo_out / "reports" / "latest" / "flows").glob("*.html"))
+                if 'id="health"' in p.read_text(encoding="utf-8"))  # fmt: skip
+    text = page.read_text(encoding="utf-8")
+    marks = json.loads(block_json_in(text, MARKS_BLOCK))
+    first, last = chart_period(datetime(2026, 6, 30, 12, tzinfo=UTC))
+    # Versions of years before the period (left unmarked) and three inside it.
+    marks["versions"] = [[n, f"2001-{n % 12 + 1:02d}-01T00:00:00Z"] for n in range(1, 201)] + [
+        [201, "2026-06-10T08:00:00Z"], [202, "2026-06-20T09:30:00Z"], [203, "2026-06-29T23:59:00Z"]]  # fmt: skip
+    payload = script_json(marks)
+    block = re.search(
+        r'<script type="application/[a-z]+"[^>]* id="health-marks">.*?</script>', text, re.S
+    )
+    plain = text.replace(
+        block.group(0), f'<script type="application/json" id="health-marks">{payload}</script>'
+    )
+    packed = text.replace(block.group(0), str(data_block(payload, "health-marks")))
+    assert 'type="application/zlib"' in packed and len(packed) < len(plain) - 1000
+    rows = [(date(2026, 6, day), 10, day % 3, 0) for day in range(1, 31)]
+    env = make_environment(Settings().templates_dir)
+    header = Page(
+        "Flow", "default", datetime(2026, 6, 30, 13, tzinfo=UTC), None, reusable=True, root="../"
+    )
+    from_plain = redraw(plain, env, header, rows, first, last)
+    from_packed = redraw(packed, env, header, rows, first, last)
+    assert from_plain is not None and from_packed is not None
+    assert from_packed == from_plain.replace(
+        f'<script type="application/json" id="health-marks">{payload}</script>', str(data_block(payload, "health-marks")))  # fmt: skip
+    versions_marked = re.findall(r'<g class="mark mark-version" data-version="(\d+)"', from_packed)
+    assert versions_marked == ["201", "202", "203"]
