@@ -317,7 +317,7 @@ class FlowPage:
     deleted: bool
     steps: tuple[Step, ...]
     config: Value
-    versions: tuple[FlowVersion, ...]
+    versions: tuple[FlowVersion, ...]  # the newest (flow_page.TIMELINE_DRAWN), newest first
     version_data: str  # JSON {"versions": [...]}: per-version patches, newest first (flow_page.back_patches)
     changes: ChangeTable
     left_out: str = ""
@@ -327,3 +327,4 @@ class FlowPage:
     scripts: tuple = ()  # the scripts it uses (flowaudit.report.account_contexts.FlowScript)
     schedule_words: str = ""  # the schedule said in words with its time zone ("" : unknown form)
     configs: str = ""  # JSON: steps' documents at each version and the compared pairs (flow_page)
+    older_versions: int = 0  # versions the page's script draws from version_data (flow_page)

@@ -57,6 +57,10 @@ from flowaudit.transform.patches import make_patch
 
 MAX_FLOW_EVENTS = 40  # the newest changes a flow page lists; the older are on the history pages
 MAX_CHANGED_PATHS = 12  # fields a version's line names; the rest are counted
+# The newest versions the timeline writes into the page's HTML. The older ones are drawn by the
+# page's script from the versions' data block (packed), where each carries its line's texts:
+# on an account with a deep history they were most of a flow page's bytes and of its drawing.
+TIMELINE_DRAWN = 30
 # Flow pages whose data is read at once: at most this many flows, and no more versions than
 # VERSIONS_PER_FETCH unless one flow has more. 500 flows of a large account (~54,000 versions)
 # hold ~250 MB in Python (versions, records, steps' documents); 2,000 took a report over 1 GB.
@@ -177,6 +181,8 @@ class FlowUnit:
         first_day, last_day = chart_period(site.data_as_of or site.now)
         step_changes = steps_changes(data.events)
         chart = health_chart(data.health, first_day, last_day, timeline, step_changes)
+        # A deleted flow's page carries no version data: its whole timeline is in the HTML.
+        drawn = len(timeline) if current is None else TIMELINE_DRAWN
         return FlowPage(
             page=site.page(page.title, page.root, reusable=True),
             flow_id=flow_id,
@@ -188,8 +194,9 @@ class FlowUnit:
             deleted=deleted,
             steps=_steps(doc, site, data.found, page.root),
             config=shown_document(current, site.pattern),
-            versions=timeline,
-            version_data=script_json(_version_data(versions, patches)) if current is not None else "",
+            versions=timeline[:drawn],
+            older_versions=len(timeline[drawn:]),
+            version_data=script_json(_version_data(versions, patches, timeline[drawn:])) if current is not None else "",
             changes=change_table("flow-changes", data.events, data.changes, site, root=page.root),
             left_out=left_out,
             health=chart,
@@ -267,16 +274,32 @@ def _shown_op(op: list[Any], pattern: str) -> list[Any]:
     return ["s", path, display_value(op[2], pattern, masked=hidden, depth=len(path))]
 
 
-def _version_data(versions: list[Version], patches: list[list[list[Any]]]) -> dict[str, Any]:
-    """Newest first: each version's dates and the patch from it back to the one before."""
+def _version_data(
+    versions: list[Version], patches: list[list[list[Any]]], undrawn: tuple[FlowVersion, ...] = ()
+) -> dict[str, Any]:
+    """Newest first: each version's dates and the patch from it back to the one before; for
+    the versions the timeline leaves to the page's script (undrawn), the texts of their line."""
+    lines = {version.number: timeline_line(version) for version in undrawn}
     entries = []
     for number in range(len(versions), 0, -1):
         version = versions[number - 1]
-        entries.append({
+        entry = {
             "number": number, "from": version.valid_from, "to": version.valid_to,
             "origin": version.origin, "back": patches[number - 1],
-        })  # fmt: skip
+        }  # fmt: skip
+        if number in lines:
+            entry["line"] = lines[number]
+        entries.append(entry)
     return {"versions": entries}
+
+
+def timeline_line(version: FlowVersion) -> list[Any]:
+    """What the timeline's line of a version shows, as the page's script draws it
+    (reports/templates/_script.js, drawTimeline; flow.html writes the same line):
+    [when, author, author's e-mail, source, source as shown, label, changed paths, and how
+    many more]."""
+    return [version.when, version.author, version.author_email, version.source, version.source_text,
+            version.label, list(version.changed), version.more_changed]  # fmt: skip
 
 
 def _changed_paths(patch: list[list[Any]], volatile: VolatileFields) -> tuple[tuple[str, ...], int]:

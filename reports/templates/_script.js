@@ -448,11 +448,50 @@
       compare();
     }
   }
-  if (versionData && versionSelect && currentConfig) {
+  var versionsRead = versionData ? readData(versionData) : null;
+  if (versionsRead && versionSelect && currentConfig) {
     var configsBlock = document.getElementById("flow-configs");
-    pending.push(Promise.all([readData(versionData), configsBlock ? readData(configsBlock) : null]).then(
+    pending.push(Promise.all([versionsRead, configsBlock ? readData(configsBlock) : null]).then(
       function (found) { startVersionViewer(found[0].versions, found[1]); },
       function (error) { cannotShow(versionSelect.parentNode, error); }));
+  }
+  // The timeline's older versions: left out of the page's HTML and drawn here, each line as
+  // flow.html writes the newest (its texts from flowaudit.report.flow_page.timeline_line).
+  var timeline = document.querySelector("#versions ol.timeline");
+  var olderNote = document.getElementById("older-versions");
+  function drawTimeline(versions) {
+    versions.forEach(function (v) {
+      if (!v.line) { return; }
+      var line = v.line, item = el("li");
+      var add = function (node) {
+        item.appendChild(document.createTextNode(" "));
+        return item.appendChild(node);
+      };
+      item.setAttribute("data-version", String(v.number));
+      item.setAttribute("data-origin", v.origin);
+      item.appendChild(el("b", null, "Version " + v.number));
+      add(el("span", "when", line[0]));
+      if (line[1]) { add(el("span", "author", "by " + line[1])).setAttribute("title", line[2]); }
+      if (line[3]) { add(el("span", "source", "(" + line[4] + ")")).setAttribute("data-source", line[3]); }
+      if (line[5]) { add(el("span", "tag label-" + line[5], line[5])).setAttribute("data-label", line[5]); }
+      if (v.origin === "reconstructed") { add(el("span", "tag", "reconstructed from the audit log")); }
+      if (line[6].length) {
+        var changed = add(el("p", "changed", "Changed: "));
+        line[6].forEach(function (path, i) {
+          if (i) { changed.appendChild(document.createTextNode(", ")); }
+          changed.appendChild(el("code", null, path));
+        });
+        changed.appendChild(document.createTextNode((line[7] ? " and " + line[7] + " more" : "") + "."));
+      } else if (v.number === 1) {
+        add(el("p", "note", "The first known version."));
+      }
+      timeline.appendChild(item);
+    });
+    olderNote.hidden = true;
+  }
+  if (versionsRead && timeline && olderNote) {
+    pending.push(versionsRead.then(function (found) { drawTimeline(found.versions); },
+                                   function (error) { cannotShow(olderNote, error); }));
   }
   // Everything drawn from the page's data blocks: what a test may wait for.
   Promise.all(pending).then(function () { document.documentElement.setAttribute("data-ready", ""); });
