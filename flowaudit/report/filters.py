@@ -6,6 +6,7 @@ page is rendered (see flowaudit.report.contexts)."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
@@ -80,6 +81,17 @@ def compact_script(source: str) -> Markup:
     return Markup("\n".join(line for line in lines if line and not line.startswith("//")))
 
 
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def compact_style(source: str) -> Markup:
+    """The pages' style sheet without its comments and indentation (like compact_script: it
+    is carried by every page). The sheet has no string holding `/*`, so every `/* ... */` is
+    a comment."""
+    lines = (line.strip() for line in _CSS_COMMENT.sub("", source).splitlines())
+    return Markup("\n".join(line for line in lines if line))
+
+
 def register(env: Environment) -> None:
     """Add every flowaudit filter and test to the environment."""
     env.filters.update(
@@ -91,6 +103,7 @@ def register(env: Environment) -> None:
         human_bytes=human_bytes,
         plain_path=plain_path,
         compact_script=compact_script,
+        compact_style=compact_style,
         data_block=data_block,
     )
     env.tests.update(long=is_long)

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from flowaudit.assets import templates_dir
 from flowaudit.config import DEFAULT_SECRET_FIELD_PATTERN, DEFAULT_VOLATILE_FIELDS
 from flowaudit.report.display import flow_file_name
-from flowaudit.report.filters import compact_script
+from flowaudit.report.filters import compact_script, compact_style
 from flowaudit.report.flow_configs import RecentVersion, StepVersion, compare_versions, configs_data
 from flowaudit.report.masking import display_document
 from tests.report.compare_reference import python_compares
@@ -188,3 +189,12 @@ def test_a_made_up_flow_compares_in_the_page_as_in_python(browser_page):
 def test_a_page_script_is_carried_without_indentation_and_comment_lines():
     source = '// why\nvar a = 1;\n  // how\n  var url = "http://x"; // kept: not a whole line\n\n'
     assert compact_script(source) == 'var a = 1;\nvar url = "http://x"; // kept: not a whole line'
+
+
+def test_the_style_sheet_is_carried_without_comments_and_indentation():
+    source = "/* why */\na { color: red; }\n/* a comment\n   over two lines */\n  .b { margin: 0; }\n\n"
+    assert compact_style(source) == "a { color: red; }\n.b { margin: 0; }"
+    sheet = (templates_dir() / "_style.css").read_text(encoding="utf-8")
+    compacted = compact_style(sheet)
+    assert "/*" not in compacted and len(compacted) < len(sheet)
+    assert compacted.count("{") == sheet.count("{") and compacted.count("}") == sheet.count("}")
