@@ -50,11 +50,15 @@ def test_the_older_versions_are_drawn_as_the_page_writes_the_newest(
     flow_id, count = _longest_flow(db)
     assert count >= 4, "the demo has a flow with a few versions"
     now = datetime.now(UTC)
+    monkeypatch.setattr(flow_page, "TIMELINE_DRAWN", count)
     written = render_reports(db, tmp_path / "written", Settings(), now=now).parent
     monkeypatch.setattr(flow_page, "TIMELINE_DRAWN", 2)
     drawn = render_reports(db, tmp_path / "drawn", Settings(), now=now).parent
     name = flow_file_name(flow_id)
 
+    html = LexborHTMLParser((written / "flows" / name).read_text(encoding="utf-8"))
+    assert len(html.css("#versions ol.timeline > li")) == count  # every version written
+    assert html.css_first("#older-versions") is None
     html = LexborHTMLParser((drawn / "flows" / name).read_text(encoding="utf-8"))
     assert len(html.css("#versions ol.timeline > li")) == 2  # the rest is left to the script
     assert html.css_first("#older-versions").text().startswith(f"The {count - 2} older versions")
