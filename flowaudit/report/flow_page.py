@@ -183,6 +183,7 @@ class FlowUnit:
         chart = health_chart(data.health, first_day, last_day, timeline, step_changes)
         # A deleted flow's page carries no version data: its whole timeline is in the HTML.
         drawn = len(timeline) if current is None else TIMELINE_DRAWN
+        undrawn = timeline[drawn:]
         return FlowPage(
             page=site.page(page.title, page.root, reusable=True),
             flow_id=flow_id,
@@ -195,8 +196,8 @@ class FlowUnit:
             steps=_steps(doc, site, data.found, page.root),
             config=shown_document(current, site.pattern),
             versions=timeline[:drawn],
-            older_versions=len(timeline[drawn:]),
-            version_data=script_json(_version_data(versions, patches, timeline[drawn:])) if current is not None else "",
+            older_versions=len(undrawn),
+            version_data=script_json(_version_data(versions, patches, undrawn)) if current is not None else "",
             changes=change_table("flow-changes", data.events, data.changes, site, root=page.root),
             left_out=left_out,
             health=chart,

@@ -151,10 +151,10 @@ def test_a_flow_with_many_marks_carries_them_packed_and_its_chart_redraws_from_t
     block = re.search(
         r'<script type="application/[a-z]+"[^>]* id="health-marks">.*?</script>', text, re.S
     )
-    plain = text.replace(
-        block.group(0), f'<script type="application/json" id="health-marks">{payload}</script>'
-    )
-    packed = text.replace(block.group(0), str(data_block(payload, "health-marks")))
+    plain_block = f'<script type="application/json" id="health-marks">{payload}</script>'
+    packed_block = str(data_block(payload, "health-marks"))
+    plain = text.replace(block.group(0), plain_block)
+    packed = text.replace(block.group(0), packed_block)
     assert 'type="application/zlib"' in packed and len(packed) < len(plain) - 1000
     rows = [(date(2026, 6, day), 10, day % 3, 0) for day in range(1, 31)]
     env = make_environment(Settings().templates_dir)
@@ -164,7 +164,6 @@ def test_a_flow_with_many_marks_carries_them_packed_and_its_chart_redraws_from_t
     from_plain = redraw(plain, env, header, rows, first, last)
     from_packed = redraw(packed, env, header, rows, first, last)
     assert from_plain is not None and from_packed is not None
-    assert from_packed == from_plain.replace(
-        f'<script type="application/json" id="health-marks">{payload}</script>', str(data_block(payload, "health-marks")))  # fmt: skip
+    assert from_packed == from_plain.replace(plain_block, packed_block)
     versions_marked = re.findall(r'<g class="mark mark-version" data-version="(\d+)"', from_packed)
     assert versions_marked == ["201", "202", "203"]
